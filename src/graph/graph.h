@@ -1,0 +1,85 @@
+/* graph — the in-memory graph one process holds: compressed sparse rows with
+ * 32-bit dense vertex ids, and the map back to the input's 64-bit ids.
+ *
+ * Dense ids 0..n-1 are assigned in ascending input-id order, so writing
+ * results in dense order gives the "ascending by input ID" output for free.
+ * Partitions are contiguous dense-id ranges over these arrays (the engine
+ * decides the ranges), so each partition's rows are a slice of the CSR.
+ * Undirected graphs store every edge as two arcs in the out-CSR, and the
+ * in-CSR fields alias the out-CSR ones (never free them twice).
+ * Edges are taken as given: duplicates are parallel arcs and self-loops are
+ * kept, unless opts.simplify drops both at build time.
+ *
+ * Memory: out_dst/in_src are 4 bytes per arc; weights (8 bytes per arc) only
+ * when asked for; the loaders keep whole-process peak near 12 bytes per arc.
+ * Builders and loaders may use threads internally; a built graph is
+ * read-only and safe to share between threads. */
+#ifndef HERD_GRAPH_GRAPH_H
+#define HERD_GRAPH_GRAPH_H
+
+#include "base/err.h"
+
+#include <stdint.h>
+
+struct herd_graph {
+    uint32_t n;            /* vertices */
+    uint64_t m;            /* arcs in the out-CSR */
+    int directed;
+    /* id map: input id of dense v is ids[v], or id_base + v when ids == NULL */
+    uint64_t *ids;
+    uint64_t id_base;
+    /* out-edges: arcs of v are out_dst[out_off[v] .. out_off[v+1]) */
+    uint64_t *out_off;     /* n+1 entries, or NULL when not built */
+    uint32_t *out_dst;
+    double *out_w;         /* NULL when unweighted */
+    /* in-edges (directed only; alias of out-* when undirected; NULL if not built) */
+    uint64_t *in_off;
+    uint32_t *in_src;
+    double *in_w;
+};
+
+enum herd_graph_format {
+    HERD_FMT_AUTO = 0,     /* by extension/content */
+    HERD_FMT_SNAP,         /* "src dst [w]" lines, '#' comments, tabs or spaces */
+    HERD_FMT_GRAPHALYTICS, /* X.v + X.e ("src dst [w]"); n from .v */
+    HERD_FMT_DIMACS,       /* "p sp n m" + "a u v w", or PACE "p tw n m" + "u v" */
+    HERD_FMT_BIN           /* herd's own binary format (herd convert) */
+};
+
+struct herd_graph_opts {
+    enum herd_graph_format format;
+    int directed;          /* 1 directed, 0 undirected */
+    int weighted;          /* keep weights (missing weight column = 1.0) */
+    int need_out;          /* build the out-CSR */
+    int need_in;           /* build the in-CSR (directed graphs) */
+    int simplify;          /* drop self-loops and duplicate arcs */
+    int threads;           /* parser/builder threads; 0 = all cores */
+    const char *vertex_file; /* optional explicit .v path */
+};
+
+/* Builds a graph from an edge list of input ids. `extra_ids` (may be NULL)
+ * lists vertices that exist even without edges (a .v file). Ids need not be
+ * dense. Returns HERD_OK and *out, or HERD_ENOMEM / HERD_EINVAL (more than
+ * 2^32-1 vertices) with a reason. Inputs are the caller's. */
+int herd_graph_build(const uint64_t *src, const uint64_t *dst, const double *w, uint64_t nedges,
+                     const uint64_t *extra_ids, uint64_t nextra, const struct herd_graph_opts *o,
+                     struct herd_graph **out, struct herd_err *e);
+
+/* Loads a graph file (see formats above; .gz/.xz are read directly).
+ * Errors: HERD_EIO (cannot open/read), HERD_EPARSE ("FILE:LINE: reason"),
+ * HERD_ENOMEM, HERD_EINVAL. */
+int herd_graph_load(const char *path, const struct herd_graph_opts *o, struct herd_graph **out,
+                    struct herd_err *e);
+
+void herd_graph_destroy(struct herd_graph *g);
+
+/* Input id of dense vertex v. */
+static inline uint64_t herd_graph_id(const struct herd_graph *g, uint32_t v)
+{
+    return g->ids ? g->ids[v] : g->id_base + v;
+}
+
+/* Dense id of an input id: HERD_OK and *v, or HERD_ENOTFOUND. */
+int herd_graph_lookup(const struct herd_graph *g, uint64_t id, uint32_t *v);
+
+#endif

@@ -1,0 +1,59 @@
+/* frame — the fixed frame header of every control- and data-plane frame, and
+ * an incremental frame reader for a byte stream.
+ *
+ * Header (12 bytes, big-endian): magic u32 "HERD" (0x48455244), version u16,
+ * type u16, length u32 (body bytes that follow). See docs/protocol.md.
+ * The reader takes bytes as they arrive and yields whole frames; a bad magic,
+ * version, or length over the limit makes it fail with a reason, after which
+ * the connection must be closed. Unknown types are the message layer's call.
+ * One reader per connection; not thread-safe. */
+#ifndef HERD_WIRE_FRAME_H
+#define HERD_WIRE_FRAME_H
+
+#include "base/err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HERD_FRAME_MAGIC 0x48455244u
+#define HERD_PROTO_VERSION 1
+#define HERD_FRAME_HEADER 12
+#define HERD_FRAME_MAX_DEFAULT (16u << 20)
+
+struct herd_frame_header {
+    uint32_t magic;
+    uint16_t version;
+    uint16_t type;
+    uint32_t length;
+};
+
+void herd_frame_header_put(uint8_t out[HERD_FRAME_HEADER], uint16_t type, uint32_t length);
+/* Parses and validates a header: HERD_EPROTO (bad magic), HERD_EVERSION
+ * (version != HERD_PROTO_VERSION), HERD_ETOOBIG (length > max). */
+int herd_frame_header_get(const uint8_t in[HERD_FRAME_HEADER], uint32_t max,
+                          struct herd_frame_header *out, struct herd_err *e);
+
+struct herd_frame_reader {
+    uint32_t max;        /* largest body accepted */
+    uint8_t hdr[HERD_FRAME_HEADER];
+    size_t hdr_have;
+    struct herd_frame_header h;
+    uint8_t *body;       /* malloc'd, h.length bytes */
+    size_t body_have;
+    int failed;
+};
+
+void herd_frame_reader_init(struct herd_frame_reader *r, uint32_t max);
+void herd_frame_reader_fini(struct herd_frame_reader *r);
+
+/* Called for each complete frame; body is valid only during the call.
+ * Return non-zero to stop feeding (e.g. the connection was closed). */
+typedef int (*herd_frame_cb)(void *arg, const struct herd_frame_header *h, const uint8_t *body);
+
+/* Feeds n bytes. Returns HERD_OK, the first callback's non-zero return value
+ * converted to HERD_ECLOSED, or a header error (then the reader is failed and
+ * every later feed returns HERD_EPROTO). */
+int herd_frame_reader_feed(struct herd_frame_reader *r, const uint8_t *p, size_t n,
+                           herd_frame_cb cb, void *arg, struct herd_err *e);
+
+#endif
