@@ -141,7 +141,7 @@ static int same(const struct herd_msg *a, const struct herd_msg *b)
     struct herd_wbuf x, y;
     encode(a, &x);
     encode(b, &y);
-    int eq = a->type == b->type && x.len == y.len && memcmp(x.p, y.p, x.len) == 0;
+    int eq = a->type == b->type && x.len == y.len && (x.len == 0 || memcmp(x.p, y.p, x.len) == 0);
     herd_wbuf_fini(&x);
     herd_wbuf_fini(&y);
     return eq;
