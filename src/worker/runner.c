@@ -126,6 +126,8 @@ static void finish(struct proc *p)
         p->r->done(p->r->arg, &res);
     close_handle((uv_handle_t *)&p->timer);
     close_handle((uv_handle_t *)&p->process);
+    close_handle((uv_handle_t *)&p->out.pipe);
+    close_handle((uv_handle_t *)&p->err.pipe);
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
