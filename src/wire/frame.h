@@ -40,8 +40,9 @@ struct herd_frame_reader {
     uint8_t hdr[HERD_FRAME_HEADER];
     size_t hdr_have;
     struct herd_frame_header h;
-    uint8_t *body;       /* malloc'd, h.length bytes */
+    uint8_t *body;       /* malloc'd, grows to at most h.length bytes */
     size_t body_have;
+    size_t body_cap;     /* bytes allocated at body */
     int failed;
 };
 
@@ -59,7 +60,8 @@ typedef int (*herd_frame_cb)(void *arg, const struct herd_frame_header *h, const
 
 /* Feeds n bytes; calls cb for each frame they complete, in order. A frame
  * wholly inside p is delivered in place (no copy); a split one is gathered
- * in a malloc'd buffer of exactly its length (<= max).
+ * in a malloc'd buffer that grows with the bytes received, up to its length
+ * (<= max), so a stalled peer cannot pin max bytes with a header alone.
  * Returns HERD_OK (all n bytes consumed; a partial frame is kept for the next
  * feed), HERD_ECLOSED when a callback returned non-zero (the bytes after that
  * frame are not consumed), or a header error: HERD_EPROTO (bad magic),
