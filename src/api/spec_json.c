@@ -1,5 +1,6 @@
 #include "api/spec_json.h"
 
+#include "api/b64.h"
 #include "api/words.h"
 #include "wire/msg.h"
 
@@ -77,58 +78,6 @@ static int get_int(const json_t *v, const char *path, long long lo, long long hi
         return bad(e, path, "%lld out of range [%lld, %lld]", x, lo, hi);
     *out = x;
     return HERD_OK;
-}
-
-/* ---- base64 (RFC 4648, padded) ---- */
-
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int b64val(char c)
-{
-    const char *p = c ? strchr(b64chars, c) : NULL;
-    return p ? (int)(p - b64chars) : -1;
-}
-
-/* Decodes strict padded base64; -1 on junk. out has room for n/4*3. */
-static long b64_decode(const char *s, size_t n, uint8_t *out)
-{
-    if (n % 4 != 0)
-        return -1;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        int last = i + 4 == n;
-        int pad = last ? (s[i + 3] == '=') + (s[i + 2] == '=' && s[i + 3] == '=') : 0;
-        int v[4] = {b64val(s[i]), b64val(s[i + 1]), pad >= 2 ? 0 : b64val(s[i + 2]),
-                    pad >= 1 ? 0 : b64val(s[i + 3])};
-        if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
-            return -1;
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-                     (uint32_t)v[3];
-        out[k++] = (uint8_t)(w >> 16);
-        if (pad < 2)
-            out[k++] = (uint8_t)(w >> 8);
-        if (pad < 1)
-            out[k++] = (uint8_t)w;
-    }
-    return (long)k;
-}
-
-static char *b64_encode(const uint8_t *p, size_t n)
-{
-    char *s = malloc((n + 2) / 3 * 4 + 1);
-    if (s == NULL)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t w = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
-        s[k++] = b64chars[w >> 18 & 63];
-        s[k++] = b64chars[w >> 12 & 63];
-        s[k++] = i + 1 < n ? b64chars[w >> 6 & 63] : '=';
-        s[k++] = i + 2 < n ? b64chars[w & 63] : '=';
-    }
-    s[k] = '\0';
-    return s;
 }
 
 /* ---- sizes ---- */
@@ -239,7 +188,7 @@ static int parse_payload(const json_t *pl, struct herd_task_spec *t, const char 
     t->payload = malloc(n / 4 * 3 + 1);
     if (t->payload == NULL)
         return oom(e);
-    long k = b64_decode(json_string_value(pl), n, t->payload);
+    long k = herd_b64_decode(json_string_value(pl), n, t->payload);
     if (k < 0)
         return bad(e, p, "invalid base64");
     if ((unsigned long)k > HERD_MSG_MAX_BLOB)
@@ -594,7 +543,7 @@ static json_t *encode_task(const struct herd_task_spec *t)
     if (ok && t->name)
         ok = json_object_set_new(o, "name", json_string(t->name)) == 0;
     if (ok && t->kind == HERD_TASK_FUNCTION) {
-        char *b = b64_encode(t->payload, t->payload_len);
+        char *b = herd_b64_encode(t->payload, t->payload_len);
         ok = b && t->nargv > 0 &&
              json_object_set_new(o, "function", json_string(t->argv[0])) == 0 &&
              json_object_set_new(o, "payload", json_string(b)) == 0;
