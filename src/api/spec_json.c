@@ -352,6 +352,29 @@ static int parse_task(const json_t *task, struct herd_task_spec *t, const char *
     return HERD_OK;
 }
 
+/* The task must fit the ASSIGN message a worker will decode. */
+static int fits_wire(const struct herd_task_spec *t, const char *path, struct herd_err *e)
+{
+    struct herd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = HERD_MSG_ASSIGN;
+    m.u.assign.kind = t->kind;
+    m.u.assign.cores = t->cores;
+    m.u.assign.memory = t->memory;
+    m.u.assign.timeout_ms = t->timeout_ms;
+    m.u.assign.nargv = t->nargv;
+    m.u.assign.argv = t->argv;
+    m.u.assign.nenv = t->nenv;
+    m.u.assign.env = t->env;
+    m.u.assign.payload_len = t->payload_len;
+    m.u.assign.payload = t->payload;
+    struct herd_err we;
+    herd_err_clear(&we);
+    if (herd_msg_validate(&m, &we) == HERD_OK)
+        return HERD_OK;
+    return bad(e, path, "too large for a worker: %s", we.msg);
+}
+
 /* ---- dependencies ---- */
 
 struct name_ix {
@@ -451,6 +474,8 @@ static int parse_tasks(const json_t *arr, struct herd_job_spec *s, struct herd_e
     for (size_t i = 0; i < n; i++) {
         snprintf(p, sizeof p, "tasks[%zu]", i);
         int rc = parse_task(json_array_get(arr, i), &s->tasks[i], p, e);
+        if (rc == HERD_OK)
+            rc = fits_wire(&s->tasks[i], p, e);
         if (rc != HERD_OK)
             return rc;
     }

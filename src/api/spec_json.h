@@ -5,7 +5,8 @@
  * are refused with a message that starts with the JSON path of the culprit,
  * e.g. "tasks[3].argv[1]: expected string". It fills the defaults (priority 0,
  * retries 3, cores 1) and checks that dependencies name existing tasks;
- * dependency cycles are left to the master core (herd_core_submit).
+ * dependency cycles are left to the master core (herd_core_submit). Each
+ * task must also fit the ASSIGN message a worker decodes (herd_msg_validate).
  * Called by the HTTP API (POST /v1/jobs) and by `herd submit`, on any thread;
  * no shared state. */
 #ifndef HERD_API_SPEC_JSON_H
@@ -13,12 +14,13 @@
 
 #include "base/err.h"
 #include "master/spec.h"
+#include "wire/msg.h"
 
 #include <jansson.h>
 #include <stddef.h>
 
 #define HERD_SPEC_MAX_TASKS 1000000u
-#define HERD_SPEC_MAX_STR (1u << 20)  /* one argv/env/name string */
+#define HERD_SPEC_MAX_STR HERD_MSG_MAX_ARG /* one argv/env/cmd/name string (wire limit) */
 #define HERD_SPEC_MAX_CORES 65536u
 #define HERD_SPEC_MAX_RETRIES 1000u
 

@@ -262,3 +262,28 @@ HERD_TEST(spec_payload_lengths)
         herd_job_spec_free(&s);
     }
 }
+
+/* Specs that a worker could not decode are refused at submit time. */
+HERD_TEST(spec_wire_limits)
+{
+    size_t big = HERD_MSG_MAX_ARG + 1;
+    char *arg = malloc(big + 1);
+    memset(arg, 'x', big);
+    arg[big] = '\0';
+    json_t *root = json_pack("{s:[{s:[s]}]}", "tasks", "argv", arg);
+    struct herd_job_spec s;
+    struct herd_err e;
+    CHECK_EQ(herd_spec_json_from(root, &s, &e), HERD_EINVAL);
+    CHECK(strstr(e.msg, "tasks[0].argv[0]: string longer than") != NULL);
+    json_decref(root);
+    /* each entry fits, the whole ASSIGN frame does not (> 16 MiB) */
+    arg[HERD_MSG_MAX_ARG - 1] = '\0';
+    json_t *argv = json_array();
+    for (int i = 0; i < 140; i++)
+        json_array_append_new(argv, json_string(arg));
+    root = json_pack("{s:[{s:o}]}", "tasks", "argv", argv);
+    CHECK_EQ(herd_spec_json_from(root, &s, &e), HERD_EINVAL);
+    CHECK(strstr(e.msg, "tasks[0]: too large for a worker") != NULL);
+    json_decref(root);
+    free(arg);
+}
