@@ -57,7 +57,7 @@ static uint64_t core_now(struct herd_http *h)
 
 static json_t *job_json(const struct herd_job_info *j)
 {
-    return json_pack("{s:I, s:s?, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "id",
+    return json_pack("{s:I, s:s*, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "id",
                      (json_int_t)j->id, "name", j->name, "state", j->state, "priority",
                      (int)j->priority, "total", (int)j->total, "pending", (int)j->pending,
                      "running", (int)j->running, "succeeded", (int)j->succeeded, "failed",
@@ -100,7 +100,7 @@ static void add_job(void *arg, const struct herd_job_info *j)
 
 static void add_task(void *arg, const struct herd_task_info *t)
 {
-    add_item(arg, json_pack("{s:i, s:I, s:s?, s:s, s:i, s:i, s:s}", "index", (int)t->index, "id",
+    add_item(arg, json_pack("{s:i, s:I, s:s*, s:s, s:i, s:i, s:s}", "index", (int)t->index, "id",
                             (json_int_t)t->id, "name", t->name, "state", t->state, "attempts",
                             (int)t->attempts, "exit_code", (int)t->exit_code, "worker",
                             t->worker ? t->worker : ""));
