@@ -99,6 +99,25 @@ int herd_csr_scatter(struct herd_elist *el, uint32_t n, enum herd_csr_by by, int
     return HERD_OK;
 }
 
+/* Within a row, parallel arcs (equal entries) get ascending weights, so a
+ * graph's rows do not depend on the order its edges were read in. */
+static void order_ties(struct herd_csr *c, uint32_t n)
+{
+    for (uint32_t u = 0; u < n; u++) {
+        for (uint64_t j = c->off[u] + 1; j < c->off[u + 1]; j++) {
+            if (c->adj[j] != c->adj[j - 1] || c->w[j] >= c->w[j - 1])
+                continue;
+            double w = c->w[j]; /* insertion step within the run of equal entries */
+            uint64_t k = j;
+            while (k > c->off[u] && c->adj[k - 1] == c->adj[j] && c->w[k - 1] > w) {
+                c->w[k] = c->w[k - 1];
+                k--;
+            }
+            c->w[k] = w;
+        }
+    }
+}
+
 int herd_csr_transpose(const struct herd_csr *in, uint32_t n, int threads, struct herd_csr *out,
                        struct herd_err *e)
 {
@@ -118,6 +137,8 @@ int herd_csr_transpose(const struct herd_csr *in, uint32_t n, int threads, struc
         for (uint64_t j = in->off[u]; j < in->off[u + 1]; j++)
             put(out, in->adj[j], u, in->w ? in->w[j] : 0.0);
     ends_to_starts(out->off, n);
+    if (out->w)
+        order_ties(out, n);
     return HERD_OK;
 }
 

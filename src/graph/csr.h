@@ -27,8 +27,8 @@ void herd_csr_free(struct herd_csr *c);
 int herd_csr_scatter(struct herd_elist *el, uint32_t n, enum herd_csr_by by, int weighted,
                      int threads, struct herd_csr *c, struct herd_err *e);
 
-/* out = transpose of in; every row of out is sorted by entry (stable for
- * equal entries). `in` is unchanged. */
+/* out = transpose of in; every row of out is sorted by entry, and equal
+ * entries (parallel arcs) by ascending weight. `in` is unchanged. */
 int herd_csr_transpose(const struct herd_csr *in, uint32_t n, int threads, struct herd_csr *out,
                        struct herd_err *e);
 
