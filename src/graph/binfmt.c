@@ -436,6 +436,8 @@ int herd_binfmt_read(const char *name, struct herd_zread *z, const struct herd_g
     int rc = herd_zread_read(z, hb, sizeof hb, &got, e);
     if (rc != HERD_OK)
         return rc;
+    if (memcmp(hb, magic, got < sizeof magic ? got : sizeof magic) != 0 || got < sizeof magic)
+        return bad(e, name, "not a herd binary graph (bad magic)");
     if (got < sizeof hb)
         return bad(e, name, "truncated header (%zu of %d bytes)", got, HERD_BINFMT_HEADER);
     rc = decode_header(name, hb, &h, e);
