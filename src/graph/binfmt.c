@@ -298,10 +298,10 @@ static int check_symmetric(const char *name, uint32_t n, const struct herd_csr *
         in[c->adj[j]]++;
     for (uint32_t v = 0; v < n; v++)
         if (in[v] != c->off[v + 1] - c->off[v]) {
+            unsigned long long nin = in[v], nout = c->off[v + 1] - c->off[v];
             free(in);
-            return bad(e, name, "stored undirected, but vertex %u has %llu arcs out and %llu "
-                       "in", v, (unsigned long long)(c->off[v + 1] - c->off[v]),
-                       (unsigned long long)in[v]);
+            return bad(e, name, "stored undirected, but vertex %u has %llu arcs out and %llu in",
+                       v, nout, nin);
         }
     free(in);
     return HERD_OK;

@@ -51,19 +51,26 @@ __attribute__((format(printf, 2, 3))) static int fail(struct piece *pc, const ch
     return -1;
 }
 
-/* A printable excerpt of a token, for messages. */
+/* A printable excerpt of a token, for messages (cap >= 16). */
 static const char *show(const char *p, const char *le, char *buf, size_t cap)
 {
+    static const char hex[] = "0123456789abcdef";
     size_t k = 0;
-    for (; p < le && *p != ' ' && *p != '\t' && k + 5 < cap; p++) {
+    for (; p < le && *p != ' ' && *p != '\t' && k + 8 < cap; p++) {
         unsigned char ch = (unsigned char)*p;
-        if (ch >= 0x20 && ch < 0x7f && ch != '\'')
+        if (ch >= 0x20 && ch < 0x7f && ch != '\'') {
             buf[k++] = (char)ch;
-        else
-            k += (size_t)snprintf(buf + k, cap - k, "\\x%02x", ch);
+        } else {
+            buf[k++] = '\\';
+            buf[k++] = 'x';
+            buf[k++] = hex[ch >> 4];
+            buf[k++] = hex[ch & 15];
+        }
     }
-    if (p < le && *p != ' ' && *p != '\t')
-        k += (size_t)snprintf(buf + k, cap - k, "...");
+    if (p < le && *p != ' ' && *p != '\t') {
+        memcpy(buf + k, "...", 3);
+        k += 3;
+    }
     buf[k] = '\0';
     return buf;
 }

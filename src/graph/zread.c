@@ -238,8 +238,10 @@ int herd_zread_read(struct herd_zread *z, void *buf, size_t cap, size_t *got,
 {
     uint8_t *b = buf;
     size_t from_peek = z->peek_len - z->peek_pos < cap ? z->peek_len - z->peek_pos : cap;
-    memcpy(b, z->peek + z->peek_pos, from_peek);
-    z->peek_pos += from_peek;
+    if (from_peek > 0) {
+        memcpy(b, z->peek + z->peek_pos, from_peek);
+        z->peek_pos += from_peek;
+    }
     size_t n = 0;
     if (from_peek < cap) {
         int rc = decode(z, b + from_peek, cap - from_peek, &n, e);
@@ -256,7 +258,8 @@ int herd_zread_peek(struct herd_zread *z, size_t want, const uint8_t **p, size_t
     size_t have = z->peek_len - z->peek_pos;
     if (have < want) {
         uint8_t *nb = herd_xmalloc(want);
-        memcpy(nb, z->peek + z->peek_pos, have);
+        if (have > 0)
+            memcpy(nb, z->peek + z->peek_pos, have);
         size_t n = 0;
         int rc = decode(z, nb + have, want - have, &n, e);
         free(z->peek);
