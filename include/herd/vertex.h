@@ -187,8 +187,9 @@ void herd_v_agg_f64(struct herd_vctx *c, uint32_t i, double x);
 int64_t herd_v_aggregate_i64(const struct herd_vctx *c, uint32_t i);
 double herd_v_aggregate_f64(const struct herd_vctx *c, uint32_t i);
 
-/* Scratch memory private to this thread, at least `size` bytes, valid until
- * the next call on the same context; NULL when out of memory. */
+/* Scratch memory private to this context (one thread at a time), at least
+ * `size` bytes; a later call may move it but keeps its contents (like
+ * realloc). NULL when out of memory. */
 void *herd_v_scratch(struct herd_vctx *c, size_t size);
 
 /* Fails the job with a message (the engine stops after this superstep). */
