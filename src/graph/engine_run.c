@@ -126,7 +126,7 @@ int herd_engine_run(struct herd_engine *en, struct herd_err *e)
     int rc = first_error(en, "init", e);
     if (rc != HERD_OK)
         return rc;
-    herd_info("engine", "%s: %u vertices, %" PRIu64 " arcs, %u partitions, %u threads, %s path",
+    herd_debug("engine", "%s: %u vertices, %" PRIu64 " arcs, %u partitions, %u threads, %s path",
               en->job, en->view.n, en->view.m, en->nparts, en->threads,
               herd_engine_path_name(en->path));
     if (en->path == HERD_PATH_SOLVE)

@@ -43,6 +43,12 @@ static void compute_range(struct herd_engine *en, struct herd_part *pt)
     struct herd_inbox *ib = &pt->inbox;
     uint32_t size = pt->hi - pt->lo;
     const void *msgs;
+    if (ib->cnt == NULL) { /* a program without messages */
+        for (uint32_t v = pt->lo; v < pt->hi; v++)
+            if (!en->halted[v])
+                compute_one(en, pt, v, NULL, 0);
+        return;
+    }
     if (pt->nactive == 0 && ib->nrecv < size / 4) {
         /* sparse superstep: only the receivers, in ascending order */
         herd_inbox_sort(ib);
