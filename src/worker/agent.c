@@ -364,6 +364,9 @@ void herd_agent_tick(struct herd_agent *a)
         herd_warn("agent", "the master has been silent for %llu ms; reconnecting",
                   (unsigned long long)(t - a->last_heard));
         a->io.close(a->io.ctx);
+        /* Off READY at once: results that end before disconnected() arrives
+         * are held for the next connection, not written to a closing one. */
+        schedule_reconnect(a);
         return;
     }
     if (a->state == ST_READY && t >= a->next_heartbeat) {
