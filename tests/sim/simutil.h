@@ -18,7 +18,7 @@ struct tmpdb {
     char path[256];
 };
 
-static void tmpdb_make(struct tmpdb *t)
+static inline void tmpdb_make(struct tmpdb *t)
 {
     const char *dir = getenv("TMPDIR");
     snprintf(t->path, sizeof t->path, "%s/herd-sim-XXXXXX", dir && *dir ? dir : "/tmp");
@@ -27,7 +27,7 @@ static void tmpdb_make(struct tmpdb *t)
         close(fd);
 }
 
-static void tmpdb_remove(struct tmpdb *t)
+static inline void tmpdb_remove(struct tmpdb *t)
 {
     char p[300];
     unlink(t->path);
@@ -38,7 +38,7 @@ static void tmpdb_remove(struct tmpdb *t)
 }
 
 /* n simulated tasks; argv = {"sim", dur or "-", extra}. */
-static void sim_spec(struct herd_job_spec *s, uint32_t n, const char *dur, const char *extra)
+static inline void sim_spec(struct herd_job_spec *s, uint32_t n, const char *dur, const char *extra)
 {
     memset(s, 0, sizeof *s);
     s->max_retries = 3;
@@ -60,7 +60,7 @@ static void sim_spec(struct herd_job_spec *s, uint32_t n, const char *dur, const
     }
 }
 
-static uint64_t sim_submit(struct herd_sim *s, struct herd_job_spec *spec)
+static inline uint64_t sim_submit(struct herd_sim *s, struct herd_job_spec *spec)
 {
     uint64_t id = 0;
     struct herd_err e;
@@ -75,7 +75,7 @@ struct job_wait {
     uint64_t id;
 };
 
-static int job_final(void *arg, struct herd_sim *s)
+static inline int job_final(void *arg, struct herd_sim *s)
 {
     struct job_wait *w = arg;
     struct herd_job_info ji;
@@ -84,7 +84,7 @@ static int job_final(void *arg, struct herd_sim *s)
     return strcmp(ji.state, "running") != 0;
 }
 
-static const char *job_state_of(struct herd_sim *s, uint64_t id)
+static inline const char *job_state_of(struct herd_sim *s, uint64_t id)
 {
     struct herd_job_info ji;
     if (herd_core_job_info(herd_sim_core(s), id, &ji) != HERD_OK)
@@ -97,7 +97,7 @@ struct wstate_q {
     const char *state; /* found */
 };
 
-static void wstate_cb(void *arg, const struct herd_worker_info *w)
+static inline void wstate_cb(void *arg, const struct herd_worker_info *w)
 {
     struct wstate_q *q = arg;
     if (strcmp(w->id, q->id) == 0)
@@ -105,7 +105,7 @@ static void wstate_cb(void *arg, const struct herd_worker_info *w)
 }
 
 /* Core's view of a worker's state, or "" if unknown / master down. */
-static const char *worker_state(struct herd_sim *s, const char *id)
+static inline const char *worker_state(struct herd_sim *s, const char *id)
 {
     struct wstate_q q = {id, ""};
     if (herd_sim_core(s) != NULL)
@@ -118,7 +118,7 @@ struct wwait {
     const char *state;
 };
 
-static int worker_in(void *arg, struct herd_sim *s)
+static inline int worker_in(void *arg, struct herd_sim *s)
 {
     struct wwait *w = arg;
     return strcmp(worker_state(s, w->id), w->state) == 0;
@@ -126,7 +126,7 @@ static int worker_in(void *arg, struct herd_sim *s)
 
 /* Reads the journal: for each recorded result, calls fn(task_id, attempt_id,
  * status, stdout). Returns the number of rows, or -1. */
-static int journal_results(const char *path,
+static inline int journal_results(const char *path,
                            void (*fn)(void *arg, uint64_t task, uint64_t attempt, int status,
                                       const char *out),
                            void *arg)
@@ -155,7 +155,7 @@ out:
 }
 
 /* The attempt id printed in a simulated task's stdout, or 0. */
-static uint64_t out_attempt(const char *out)
+static inline uint64_t out_attempt(const char *out)
 {
     const char *p = strstr(out, "attempt=");
     return p ? strtoull(p + 8, NULL, 16) : 0;
