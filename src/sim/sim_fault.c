@@ -64,7 +64,7 @@ int herd_sim_create(const struct herd_sim_config *cfg, struct herd_sim **out, st
     }
     s->cfg.secret = NULL;
     herd_rand_seed(&s->rng, cfg->seed);
-    herd_idmap_init(&s->starts);
+    herd_u64map_init(&s->starts);
     s->now = 1000; /* not zero: nothing special about the epoch */
     int rc = start_master(s, e);
     if (rc != HERD_OK) {
@@ -108,7 +108,7 @@ void herd_sim_destroy(struct herd_sim *s)
         free_worker(s->workers[i]);
     free(s->workers);
     free(s->conns);
-    herd_idmap_fini(&s->starts);
+    herd_u64map_fini(&s->starts);
     free(s->journal_path);
     free(s);
 }

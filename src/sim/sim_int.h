@@ -5,7 +5,7 @@
 #define HERD_SIM_SIM_INT_H
 
 #include "base/rand.h"
-#include "master/idmap.h"
+#include "base/u64map.h"
 #include "sim/sim.h"
 #include "worker/agent.h"
 
@@ -87,7 +87,7 @@ struct herd_sim {
     struct simworker **workers;
     uint32_t nworkers;
     size_t capworkers;
-    struct herd_idmap starts;  /* task id -> number of starts */
+    struct herd_u64map starts;  /* task id -> number of starts */
     herd_sim_observe_fn observe;
     void *observe_arg;
     struct herd_sim_stats stats;

@@ -102,8 +102,8 @@ static void w_close(void *ctx)
 
 static uint32_t count_start(struct herd_sim *s, uint64_t task_id)
 {
-    uintptr_t n = (uintptr_t)herd_idmap_get(&s->starts, task_id) + 1;
-    herd_idmap_put(&s->starts, task_id, (void *)n);
+    uintptr_t n = (uintptr_t)herd_u64map_get(&s->starts, task_id) + 1;
+    herd_u64map_put(&s->starts, task_id, (void *)n);
     return (uint32_t)n;
 }
 
