@@ -25,6 +25,9 @@
 #   BENCH_DIR   scratch dir, kept (graphs are reused when SCALE/DEGREE/SEED
 #               match); default a temp dir removed at exit. Never the repo.
 #   HERD_RUN_OPTS  extra options for every `herd run`  default none
+#   GRAPH_EL    use this "src dst" edge list instead of generating one
+#   WCC_SUPERSTEPS=1  also time herd wcc --no-fast-path (the Pregel
+#               superstep path that distributed runs use)    default 0
 set -euo pipefail
 
 GAPBS_DIR=${GAPBS_DIR:?set GAPBS_DIR to a built GAPBS checkout (see bench/README.md)}
@@ -36,6 +39,8 @@ RUNS=${RUNS:-5}
 THREADS=${THREADS:-2}
 ITERS=${ITERS:-20}
 HERD_RUN_OPTS=${HERD_RUN_OPTS:-}
+GRAPH_EL=${GRAPH_EL:-}
+WCC_SUPERSTEPS=${WCC_SUPERSTEPS:-0}
 
 die() { echo "graph_vs_gapbs: $*" >&2; exit 1; }
 note() { echo "graph_vs_gapbs: $*" >&2; }
@@ -77,14 +82,19 @@ now_ns() { date +%s%N; }
 # parameters reuse it and its conversions.
 prepare_graphs() {
     local want="scale=$SCALE degree=$DEGREE seed=$SEED"
+    [ -n "$GRAPH_EL" ] && want="edge list $(realpath "$GRAPH_EL")"
     if [ -f "$D/graph.params" ] && [ "$(cat "$D/graph.params")" = "$want" ] \
         && [ -f "$D/graph.sg" ] && [ -f "$D/graph_sym.sg" ] && [ -f "$D/herd.path" ]; then
         note "reusing graphs in $D ($want)"
         return
     fi
-    rm -f "$D/graph.params"
-    timed_step "herd generate" "$HERD_BIN" generate kronecker --scale "$SCALE" \
-        --degree "$DEGREE" --seed "$SEED" -o "$D/graph.el"
+    rm -f "$D/graph.params" "$D/graph.el"
+    if [ -n "$GRAPH_EL" ]; then
+        ln -s "$(realpath "$GRAPH_EL")" "$D/graph.el"
+    else
+        timed_step "herd generate" "$HERD_BIN" generate kronecker --scale "$SCALE" \
+            --degree "$DEGREE" --seed "$SEED" -o "$D/graph.el"
+    fi
     gapbs_edge_list
     timed_step "GAPBS converter (directed)" "$GAPBS_DIR/converter" -f "$D/gapbs.el" -b "$D/graph.sg"
     timed_step "GAPBS converter (symmetrised)" "$GAPBS_DIR/converter" -f "$D/gapbs.el" -s \
@@ -162,22 +172,26 @@ gapbs_times() {
     return 0
 }
 
-# herd's load and compute times, when `herd run` prints them: a line
-# containing "load" and/or "compute" followed by a number and a unit, e.g.
-# "load 1.234 s", "compute=850ms", "compute: 0.85s". Absent -> not recorded,
-# and the summary falls back to whole-process times.
-herd_kernel() {
-    { grep -Eio "$1[_ a-z]*[ =:]+[0-9]+(\.[0-9]+)? ?(ms|s)\b" "$2" || true; } | tail -1 \
+# herd's load and compute times from the summary `herd run` prints on
+# stderr ("...; load 1.234 s, run 0.567 s, write 0.089 s"): "run" is the
+# engine (state set-up and supersteps), "load" reading and building the
+# graph. A "compute N s|ms" field is accepted too. Absent -> not recorded,
+# and the summary says so and keeps the whole-process times.
+herd_field() {
+    { grep -Eo "(^|[ ,;])$1[ =:]+[0-9]+(\.[0-9]+)? ?(ms|s)\b" "$2" || true; } | tail -1 \
         | awk '{ match($0, /[0-9]+(\.[0-9]+)?/); v = substr($0, RSTART, RLENGTH);
                  if ($0 ~ /ms$/) v = v / 1000; printf "%.6f\n", v }'
 }
 
 herd_times() {
     local v
-    v=$(herd_kernel compute "$3")
+    v=$(herd_field compute "$3")
+    [ -n "$v" ] || v=$(herd_field run "$3")
     [ -n "$v" ] && record "$1" "$2" kernel "$v"
-    v=$(herd_kernel load "$3")
+    v=$(herd_field load "$3")
     [ -n "$v" ] && record "$1" "$2" load "$v"
+    v=$(sed -n 's/.* \([0-9][0-9]*\) arcs.*/\1/p' "$3" | tail -1)
+    [ -n "$v" ] && record "$1" "$2" arcs "$v"
     return 0
 }
 
@@ -197,6 +211,11 @@ one_round() {
     measure herd_wcc "$r" "$HERD_BIN" run wcc "$hg" --threads "$THREADS" \
         --output "$D/herd_wcc.txt" $HERD_RUN_OPTS
     measure gapbs_cc2 "$r" env OMP_NUM_THREADS=2 "$GAPBS_DIR/cc_sv" -f "$D/graph_sym.sg" -n 1
+    if [ "$WCC_SUPERSTEPS" = 1 ]; then
+        # shellcheck disable=SC2086
+        measure herd_wccss "$r" "$HERD_BIN" run wcc "$hg" --threads "$THREADS" --no-fast-path \
+            --output "$D/herd_wccss.txt" $HERD_RUN_OPTS
+    fi
 }
 
 # ---- summary -----------------------------------------------------------
@@ -238,6 +257,9 @@ table() {
     row "PageRank $ITERS it: herd ${THREADS}t vs pr_spmv 1t" herd_pr gapbs_pr1 "$metric" "≤ 1.0"
     row "PageRank $ITERS it: herd ${THREADS}t vs pr_spmv 2t" herd_pr gapbs_pr2 "$metric" "≤ 1.25"
     row "WCC: herd ${THREADS}t vs cc_sv 2t" herd_wcc gapbs_cc2 "$metric" "≤ 1.5"
+    if [ "$WCC_SUPERSTEPS" = 1 ]; then
+        row "WCC --no-fast-path: herd ${THREADS}t vs cc_sv 2t" herd_wccss gapbs_cc2 "$metric" ""
+    fi
 }
 
 have_herd_kernel() {
@@ -246,7 +268,9 @@ have_herd_kernel() {
 
 memory_lines() {
     local arcs rss gnodes garcs
-    arcs=$(grep -vc '^[#%]' "$D/graph.el")
+    arcs=$(stat herd_pr arcs max)
+    [ "$arcs" = - ] && arcs=$(grep -vc '^[#%]' "$D/graph.el")
+    arcs=${arcs%.*}
     gnodes=$(awk '/^Graph has/ { print $3; exit }' "$D/gapbs_pr1.1.out")
     garcs=$(awk '/^Graph has/ { print $6; exit }' "$D/gapbs_pr1.1.out")
     echo "arcs in the generated graph (herd keeps all): $arcs; GAPBS after dropping duplicates and self-loops: $garcs arcs, $gnodes vertices"
@@ -273,9 +297,13 @@ top_check() {
 
 summary() {
     echo
-    echo "## herd vs GAPBS — scale $SCALE, degree $DEGREE, seed $SEED, $RUNS runs, $(date -u +%F)"
+    local what="Kronecker scale $SCALE, degree $DEGREE, seed $SEED"
+    [ -n "$GRAPH_EL" ] && what="edge list $(basename "$GRAPH_EL")"
+    echo "## herd vs GAPBS — $what, $RUNS runs, $(date -u '+%F %H:%M UTC')"
     echo "machine: $(nproc) cores, $(lscpu | awk -F': *' '/^Model name/ { print $2; exit }')"
     echo "herd graph input: $(cat "$D/herd.format"); GAPBS input: .sg"
+    echo "herd's own summaries (run 1):"
+    grep -h '^herd run: [a-z]*:' "$D"/herd_*.1.out | sed 's/^/    /'
     echo
     if have_herd_kernel; then
         echo "### kernel time (s): herd compute vs GAPBS Trial Time, loading excluded"
