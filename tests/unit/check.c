@@ -1,5 +1,7 @@
 #include "check.h"
 
+#include "base/log.h"
+
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,6 +75,10 @@ int main(int argc, char **argv)
 {
     const char *filter = argc > 1 ? argv[1] : NULL;
     const char *to = getenv("HERD_TEST_TIMEOUT");
+    if (getenv("HERD_LOG") == NULL)
+        herd_log_set_level(HERD_LOG_ERROR + 1); /* quiet unless asked ($HERD_LOG=debug) */
+    else
+        herd_log_init_from_env();
     int timeout = to ? atoi(to) : 120;
     int passed = 0, failed = 0;
     for (int i = 0; i < ntests; i++) {
