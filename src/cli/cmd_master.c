@@ -61,16 +61,18 @@ static const struct option master_opts[] = {
     {"data-dir", required_argument, NULL, 'd'},    {"secret-file", required_argument, NULL, 's'},
     {"heartbeat-ms", required_argument, NULL, 'b'}, {"lost-after", required_argument, NULL, 'a'},
     {"port-file", required_argument, NULL, 'p'},   {"help", no_argument, NULL, 'h'},
+    {"max-queued", required_argument, NULL, 'Q'},
     {NULL, 0, NULL, 0}};
 
 static void master_usage(FILE *f)
 {
     fprintf(f, "usage: herd master [--listen HOST[:PORT]] [--http HOST[:PORT]] [--data-dir DIR]\n"
                "                   [--secret-file F] [--heartbeat-ms N] [--lost-after N]\n"
-               "                   [--port-file F]\n"
+               "                   [--port-file F] [--max-queued N]\n"
                "Workers dial PORT (default %d); the HTTP API listens on PORT+1 unless --http\n"
                "is given. Without a secret (--secret-file or $HERD_SECRET_FILE) the master\n"
-               "listens on loopback only.\n",
+               "listens on loopback only. Over --max-queued unfinished tasks (default\n"
+               "4000000) a submit is answered 429 with Retry-After.\n",
             HERD_ADDR_DEFAULT_PORT);
 }
 
@@ -102,6 +104,13 @@ int herd_cmd_master(int argc, char **argv)
         case 'b': if (parse_u32(optarg, &cfg.heartbeat_ms)) goto bad; break;
         case 'a': if (parse_u32(optarg, &cfg.lost_after)) goto bad; break;
         case 'p': cfg.port_file = optarg; break;
+        case 'Q': {
+            uint32_t q;
+            if (parse_u32(optarg, &q))
+                goto bad;
+            cfg.max_queued = q;
+            break;
+        }
         case 'h': master_usage(stdout); return 0;
         default: master_usage(stderr); return 2;
         }
