@@ -100,25 +100,41 @@ static int good_name(const char *n)
     return n[strlen(n) - 1] != '/';
 }
 
-/* "@path" -> stored blob address; an address -> checked. *src replaced. */
-static int resolve_src(struct herd_core *c, char **src, uint32_t ti, struct herd_err *e)
-{
+/* The last "@path" resolved in this spec and the last address checked:
+ * 10,000 tasks naming one plugin cost one copy and one stat. */
+struct memo {
+    char *path;
     char sha[HERD_CAS_HEX + 1];
+    char checked[HERD_CAS_HEX + 1];
+};
+
+/* "@path" -> stored blob address; an address -> checked. *src replaced. */
+static int resolve_src(struct herd_core *c, struct memo *m, char **src, uint32_t ti,
+                       struct herd_err *e)
+{
     if ((*src)[0] == '@') {
-        int rc = herd_blobs_put_file(c->blobs, *src + 1, sha, e);
-        if (rc != HERD_OK)
-            return herd_err_wrap(e, "task %u", ti);
+        if (m->path == NULL || strcmp(m->path, *src) != 0) {
+            int rc = herd_blobs_put_file(c->blobs, *src + 1, m->sha, e);
+            if (rc != HERD_OK)
+                return herd_err_wrap(e, "task %u", ti);
+            free(m->path);
+            m->path = herd_xstrdup(*src);
+        }
         free(*src);
-        *src = herd_xstrdup(sha);
+        *src = herd_xstrdup(m->sha);
         return HERD_OK;
     }
+    if (strcmp(m->checked, *src) == 0)
+        return HERD_OK;
+    snprintf(m->checked, sizeof m->checked, "%s", *src);
     if (!herd_blobs_has(c->blobs, *src, NULL))
         return herd_err_set(e, HERD_EINVAL, "task %u: blob %.64s is not in the master's store "
                             "(upload it first: PUT /v1/blobs/SHA256)", ti, *src);
     return HERD_OK;
 }
 
-static int resolve_input(struct herd_core *c, char **in, uint32_t ti, struct herd_err *e)
+static int resolve_input(struct herd_core *c, struct memo *m, char **in, uint32_t ti,
+                         struct herd_err *e)
 {
     const char *sp = strrchr(*in, ' ');
     if (sp == NULL || !good_name(sp + 1))
@@ -126,7 +142,7 @@ static int resolve_input(struct herd_core *c, char **in, uint32_t ti, struct her
     char *src = strndup(*in, (size_t)(sp - *in));
     if (src == NULL)
         return herd_err_set(e, HERD_ENOMEM, "task %u: input", ti);
-    int rc = resolve_src(c, &src, ti, e);
+    int rc = resolve_src(c, m, &src, ti, e);
     if (rc == HERD_OK) {
         size_t n = strlen(src) + strlen(sp) + 1;
         char *joined = herd_xmalloc(n);
@@ -138,31 +154,31 @@ static int resolve_input(struct herd_core *c, char **in, uint32_t ti, struct her
     return rc;
 }
 
-static int resolve_task(struct herd_core *c, struct herd_task_spec *t, uint32_t ti,
-                        struct herd_err *e)
+static int resolve_task(struct herd_core *c, struct memo *m, struct herd_task_spec *t,
+                        uint32_t ti, struct herd_err *e)
 {
     int rc = HERD_OK;
     if (c->blobs == NULL && (t->ninputs || t->noutputs || t->plugin))
         return herd_err_set(e, HERD_EINVAL, "task %u: files need a master with a blob store", ti);
     for (uint32_t i = 0; rc == HERD_OK && i < t->ninputs; i++)
-        rc = resolve_input(c, &t->inputs[i], ti, e);
+        rc = resolve_input(c, m, &t->inputs[i], ti, e);
     for (uint32_t i = 0; rc == HERD_OK && i < t->noutputs; i++)
         if (!good_name(t->outputs[i]))
             rc = herd_err_set(e, HERD_EINVAL, "task %u: bad output name '%.200s'", ti,
                               t->outputs[i]);
     if (rc == HERD_OK && t->plugin != NULL)
-        rc = resolve_src(c, &t->plugin, ti, e);
+        rc = resolve_src(c, m, &t->plugin, ti, e);
     return rc;
 }
 
 int herd_core_resolve_files(struct herd_core *c, struct herd_job_spec *spec, struct herd_err *e)
 {
-    for (uint32_t i = 0; i < spec->ntasks; i++) {
-        int rc = resolve_task(c, &spec->tasks[i], i, e);
-        if (rc != HERD_OK)
-            return rc;
-    }
-    return HERD_OK;
+    struct memo m = {0};
+    int rc = HERD_OK;
+    for (uint32_t i = 0; rc == HERD_OK && i < spec->ntasks; i++)
+        rc = resolve_task(c, &m, &spec->tasks[i], i, e);
+    free(m.path);
+    return rc;
 }
 
 int herd_core_task_file(struct herd_core *c, uint64_t job_id, uint32_t index, const char *name,
