@@ -258,8 +258,8 @@ static int start_http(struct server *s, uint16_t control, uint16_t *http_port, s
 {
     const struct herd_master_config *cfg = s->cfg;
     int port = cfg->http_port;
-    if (port < 0)
-        port = control == 0 || cfg->listen_port == 0 ? 0 : control + 1;
+    if (port < 0) /* the documented convention: HTTP on the control port + 1 */
+        port = control == UINT16_MAX ? 0 : control + 1;
     struct herd_http_config hc = {.host = cfg->http_host ? cfg->http_host : "127.0.0.1",
                                   .port = (uint16_t)port,
                                   .secret = cfg->secret,
