@@ -20,7 +20,7 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers \
-           $(OPT) $(SANFLAGS) -pthread -Isrc -Iinclude -MMD -MP $(PKG_CFLAGS)
+           $(OPT) $(SANFLAGS) -pthread -Isrc -Iinclude -Itests/unit -MMD -MP $(PKG_CFLAGS)
 LDFLAGS += $(SANFLAGS) -pthread -rdynamic
 LDLIBS  += $(PKG_LIBS) -ldl -lm
 
@@ -39,7 +39,7 @@ all: $(BUILD)/herd $(TEST_BIN) $(PLUGIN_SO)
 
 $(BUILD)/libherd.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	ar rcs $@ $^
+	ar rcsT $@ $^
 
 $(BUILD)/herd: $(BUILD)/obj/src/cli/main.o $(BUILD)/libherd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -20,7 +20,6 @@ int herd_cmd_cancel(int argc, char **argv);
 int herd_cmd_workers(int argc, char **argv);
 int herd_cmd_logs(int argc, char **argv);
 
-/* The version string every component reports ("0.1.0"). */
-#define HERD_VERSION "0.1.0"
+#include "base/version.h"
 
 #endif

@@ -22,14 +22,22 @@ struct herd_secret {
     uint8_t key[HERD_SECRET_MAX];
 };
 
-/* Reads a secret file (trailing newline stripped; must be >= 16 bytes).
- * HERD_EIO if unreadable, HERD_EINVAL if too short/long; the message names
- * the path, never the content. */
+/* Reads a secret file: its bytes, with one trailing "\n" stripped, are the
+ * key (binary is fine). Returns HERD_OK; HERD_EIO if it cannot be opened or
+ * read; HERD_EINVAL if shorter than 16 or longer than HERD_SECRET_MAX bytes.
+ * The error message names the path, never the content. *out is written only
+ * on success. Warns (log) when the file is group/other-accessible. */
 int herd_secret_load(const char *path, struct herd_secret *out, struct herd_err *e);
 
-/* Fresh random nonce from the OS CSPRNG. */
+/* Fresh random nonce from the OS CSPRNG (OpenSSL RAND_bytes). Aborts the
+ * process if no random source is available: nothing can be secured then. */
 void herd_auth_nonce(uint8_t out[HERD_NONCE_LEN]);
 
+/* The proofs below take `s` NULL or of len 0 as the empty key: the
+ * handshake then still runs, but proves nothing (no-secret mode, loopback
+ * only). A NULL worker_id is the empty string. If libcrypto cannot compute
+ * HMAC-SHA256 the output is random (it never verifies) and an error is
+ * logged. */
 void herd_auth_worker_mac(const struct herd_secret *s, const uint8_t master_nonce[HERD_NONCE_LEN],
                           const uint8_t worker_nonce[HERD_NONCE_LEN], const char *worker_id,
                           uint8_t out[HERD_MAC_LEN]);

@@ -2,7 +2,7 @@
  * codec. The normative byte layout is docs/protocol.md; this header is the C
  * view of it. A message is a `struct herd_msg` whose `type` selects one member
  * of the union. Decoding untrusted bytes never crashes: it returns HERD_EPARSE
- * (or HERD_ETOOBIG) with a reason, and writes *out only on success.
+ * (or HERD_ENOMEM) with a reason, and writes *out only on success.
  *
  * Ownership: herd_msg_decode() allocates the strings and arrays inside the
  * message; herd_msg_free() releases them (safe on a zeroed message). Encoders
@@ -21,6 +21,7 @@
 
 /* Limits a decoder enforces on untrusted input. */
 #define HERD_MSG_MAX_STR 4096          /* ids, hosts, labels, reasons */
+#define HERD_MSG_MAX_ARG (128u << 10)  /* one argv/env entry (Linux MAX_ARG_STRLEN) */
 #define HERD_MSG_MAX_ARGS 4096         /* argv/env/labels entries */
 #define HERD_MSG_MAX_BLOB (8u << 20)   /* stdout/stderr/payload blobs */
 #define HERD_MSG_MAX_IDS 1000000       /* running-attempt lists */
@@ -148,21 +149,36 @@ struct herd_msg {
     } u;                             /* DRAIN has no body */
 };
 
-/* Appends m's body (not the frame header) to w. m->type must be known. */
+/* Appends m's body (not the frame header) to w. m->type must be known (an
+ * unknown type appends nothing); every array pointer must hold its count of
+ * entries (NULL strings are sent as ""). Encoding does not check the limits:
+ * a message over them is rejected by the receiver — use herd_msg_validate()
+ * on anything built from user input (argv, env, labels, outputs). */
 void herd_msg_encode(const struct herd_msg *m, struct herd_wbuf *w);
 
 /* Appends a whole frame (header + body) for m to w. */
 void herd_msg_frame(const struct herd_msg *m, struct herd_wbuf *w);
 
 /* Decodes a body of the given type. Returns HERD_OK, HERD_EPARSE (truncated,
- * trailing bytes, over a limit, unknown type) with e->msg saying what. */
+ * trailing bytes, over a limit, embedded NUL, enum out of range, unknown
+ * type) or HERD_ENOMEM, with e->msg naming the message and field
+ * ("HELLO: labels: count 5000 over limit 4096"). *out is written only on
+ * success and then owns its strings and arrays (herd_msg_free). */
 int herd_msg_decode(uint16_t type, const uint8_t *body, size_t len, struct herd_msg *out,
                     struct herd_err *e);
 
-/* Frees what decode allocated inside m and zeroes it. */
+/* Checks that the peer would accept m: known type, every string/array within
+ * its limit, enums in range, and the body within HERD_FRAME_MAX_DEFAULT.
+ * Returns HERD_OK, HERD_EPARSE (e->msg as for decode) or HERD_ETOOBIG. Costs
+ * one encode and decode; meant for submit-time checks, not per-frame use. */
+int herd_msg_validate(const struct herd_msg *m, struct herd_err *e);
+
+/* Frees what decode (or copy) allocated inside m and zeroes it. Safe on a
+ * zeroed message and on a message of unknown type (only zeroes it). */
 void herd_msg_free(struct herd_msg *m);
 
-/* Deep copy (for queues in the simulator). */
+/* Deep copy (for queues in the simulator); dst is overwritten, not freed.
+ * Aborts on out-of-memory (control-sized). An unknown type copies as zero. */
 void herd_msg_copy(struct herd_msg *dst, const struct herd_msg *src);
 
 #endif

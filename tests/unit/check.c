@@ -1,5 +1,7 @@
 #include "check.h"
 
+#include "base/log.h"
+
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +9,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+/* _exit() skips LeakSanitizer's exit hook: run the check explicitly. */
+#define LEAK_CHECK() __lsan_do_leak_check()
+#else
+#define LEAK_CHECK() ((void)0)
+#endif
 
 struct entry {
     const char *name;
@@ -56,6 +66,7 @@ static int run_one(const struct entry *t, int timeout)
         alarm((unsigned)timeout);
         t->fn();
         fflush(stdout);
+        LEAK_CHECK();
         _exit(0);
     }
     int status = 0;
@@ -73,6 +84,10 @@ int main(int argc, char **argv)
 {
     const char *filter = argc > 1 ? argv[1] : NULL;
     const char *to = getenv("HERD_TEST_TIMEOUT");
+    if (getenv("HERD_LOG") == NULL)
+        herd_log_set_level(HERD_LOG_ERROR + 1); /* quiet unless asked ($HERD_LOG=debug) */
+    else
+        herd_log_init_from_env();
     int timeout = to ? atoi(to) : 120;
     int passed = 0, failed = 0;
     for (int i = 0; i < ntests; i++) {

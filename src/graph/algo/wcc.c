@@ -1,0 +1,130 @@
+/* wcc — weakly connected components. The label of a component is its
+ * smallest dense id, printed as that vertex's input id (dense order is input
+ * order, so this is the smallest input id in the component).
+ *
+ * Superstep path: min-label propagation over out- and in-arcs.
+ * solve() fast path: a concurrent union-find over the out-CSR where a root
+ * is always linked under a smaller root (compare-and-swap), so every root
+ * is its component's minimum and the labels equal the superstep path's. */
+#include "graph/algo/algo.h"
+
+#include <string.h>
+
+static void init(struct herd_vctx *c, uint32_t v, void *value)
+{
+    (void)c;
+    memcpy(value, &v, sizeof v);
+}
+
+static void spread(struct herd_vctx *c, uint32_t v, uint32_t label)
+{
+    herd_v_send_all(c, v, &label);
+    if (herd_v_graph(c)->directed)
+        herd_v_send_in(c, v, &label);
+}
+
+static void compute(struct herd_vctx *c, uint32_t v, void *value, const void *msgs,
+                    uint32_t nmsgs)
+{
+    uint32_t cur;
+    memcpy(&cur, value, sizeof cur);
+    if (herd_v_superstep(c) == 0) {
+        spread(c, v, cur);
+    } else if (nmsgs) {
+        uint32_t m;
+        memcpy(&m, msgs, sizeof m);
+        if (m < cur) {
+            memcpy(value, &m, sizeof m);
+            spread(c, v, m);
+        }
+    }
+    herd_v_halt(c);
+}
+
+/* --- union-find fast path --------------------------------------------- */
+
+struct uf {
+    uint32_t *parent;
+    const struct herd_vgraph *g;
+};
+
+static uint32_t find(uint32_t *parent, uint32_t x)
+{
+    for (;;) {
+        uint32_t p = __atomic_load_n(&parent[x], __ATOMIC_RELAXED);
+        if (p == x)
+            return x;
+        uint32_t gp = __atomic_load_n(&parent[p], __ATOMIC_RELAXED);
+        if (gp != p) /* path halving; parents only ever decrease */
+            __atomic_store_n(&parent[x], gp, __ATOMIC_RELAXED);
+        x = gp;
+    }
+}
+
+static void unite(uint32_t *parent, uint32_t a, uint32_t b)
+{
+    for (;;) {
+        a = find(parent, a);
+        b = find(parent, b);
+        if (a == b)
+            return;
+        if (a < b) {
+            uint32_t t = a;
+            a = b;
+            b = t;
+        }
+        uint32_t expect = a; /* link the larger root under the smaller */
+        if (__atomic_compare_exchange_n(&parent[a], &expect, b, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+static void link_task(void *arg, uint32_t t, uint32_t nt)
+{
+    struct uf *u = arg;
+    const struct herd_vgraph *g = u->g;
+    uint32_t lo = (uint32_t)((uint64_t)g->n * t / nt), hi = (uint32_t)((uint64_t)g->n * (t + 1) / nt);
+    for (uint32_t v = lo; v < hi; v++)
+        for (uint64_t a = g->out_off[v]; a < g->out_off[v + 1]; a++) {
+            uint32_t w = g->out_dst[a];
+            if (g->directed || w < v) /* undirected: each edge once */
+                unite(u->parent, v, w);
+        }
+}
+
+static void label_task(void *arg, uint32_t t, uint32_t nt)
+{
+    struct uf *u = arg;
+    uint32_t n = u->g->n;
+    uint32_t lo = (uint32_t)((uint64_t)n * t / nt), hi = (uint32_t)((uint64_t)n * (t + 1) / nt);
+    for (uint32_t v = lo; v < hi; v++)
+        __atomic_store_n(&u->parent[v], find(u->parent, v), __ATOMIC_RELAXED);
+}
+
+static int solve(struct herd_vctx *c, void *values)
+{
+    struct uf u = {values, herd_v_graph(c)};
+    herd_v_parallel(c, link_task, &u);
+    herd_v_parallel(c, label_task, &u);
+    return 0;
+}
+
+static const struct herd_vertex_program prog = {
+    .api = HERD_VERTEX_API,
+    .name = "wcc",
+    .help = "weakly connected components",
+    .value_size = sizeof(uint32_t),
+    .msg_size = sizeof(uint32_t),
+    .flags = HERD_VP_OUT_EDGES | HERD_VP_IN_EDGES,
+    .combiner = HERD_COMBINE_MIN_U32,
+    .value_type = HERD_VALUE_VERTEX,
+    .init = init,
+    .compute = compute,
+    .solve = solve,
+};
+
+const struct herd_vertex_program *herd_algo_wcc(void)
+{
+    return &prog;
+}

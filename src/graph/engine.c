@@ -1,0 +1,324 @@
+/* engine — set-up, the superstep loop and the master step of the vertex
+ * engine. Per superstep: every partition task runs (step.c) on the pool,
+ * then this thread merges aggregates and statistics, calls the program's
+ * master hook and decides whether to go on. */
+#include "graph/engine_int.h"
+
+#include "base/log.h"
+#include "base/mem.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void sum_f64(void *acc, const void *m)
+{
+    double a, b;
+    memcpy(&a, acc, 8);
+    memcpy(&b, m, 8);
+    a += b;
+    memcpy(acc, &a, 8);
+}
+
+static void min_f64(void *acc, const void *m)
+{
+    double a, b;
+    memcpy(&a, acc, 8);
+    memcpy(&b, m, 8);
+    if (b < a)
+        memcpy(acc, &b, 8);
+}
+
+static void min_i64(void *acc, const void *m)
+{
+    int64_t a, b;
+    memcpy(&a, acc, 8);
+    memcpy(&b, m, 8);
+    if (b < a)
+        memcpy(acc, &b, 8);
+}
+
+static void sum_i64(void *acc, const void *m)
+{
+    int64_t a, b;
+    memcpy(&a, acc, 8);
+    memcpy(&b, m, 8);
+    a = (int64_t)((uint64_t)a + (uint64_t)b);
+    memcpy(acc, &a, 8);
+}
+
+static void min_u32(void *acc, const void *m)
+{
+    uint32_t a, b;
+    memcpy(&a, acc, 4);
+    memcpy(&b, m, 4);
+    if (b < a)
+        memcpy(acc, &b, 4);
+}
+
+/* The combine function and the message size it needs (0 = any). */
+static herd_combine_fn combiner_fn(const struct herd_vertex_program *p, uint32_t *need)
+{
+    *need = 8;
+    switch (p->combiner) {
+    case HERD_COMBINE_SUM_F64:
+        return sum_f64;
+    case HERD_COMBINE_MIN_F64:
+        return min_f64;
+    case HERD_COMBINE_MIN_I64:
+        return min_i64;
+    case HERD_COMBINE_SUM_I64:
+        return sum_i64;
+    case HERD_COMBINE_MIN_U32:
+        *need = 4;
+        return min_u32;
+    case HERD_COMBINE_FN:
+        *need = 0;
+        return p->combine;
+    default:
+        *need = 0;
+        return NULL;
+    }
+}
+
+static int pull_capable(const struct herd_vertex_program *p)
+{
+    return (p->flags & HERD_VP_PULL) && p->msg_size == 8 &&
+           (p->combiner == HERD_COMBINE_SUM_F64 || p->combiner == HERD_COMBINE_MIN_F64);
+}
+
+static enum herd_engine_path choose_path(const struct herd_vertex_program *p,
+                                         const struct herd_engine_opts *o)
+{
+    if (o && o->no_fast_path)
+        return HERD_PATH_MESSAGES;
+    if (p->solve)
+        return HERD_PATH_SOLVE;
+    if (pull_capable(p))
+        return HERD_PATH_PULL;
+    return HERD_PATH_MESSAGES;
+}
+
+static void needs_for_path(const struct herd_vertex_program *p, enum herd_engine_path path,
+                           int directed, int *need_out, int *need_in)
+{
+    int out = (p->flags & HERD_VP_OUT_EDGES) != 0;
+    int in = (p->flags & HERD_VP_IN_EDGES) != 0;
+    if (path == HERD_PATH_SOLVE) {
+        out = 1;
+        in = 0;
+    } else if (path == HERD_PATH_PULL) {
+        out = 0;
+        in = 1;
+    }
+    if (!directed && (out || in)) { /* one CSR serves both */
+        out = 1;
+        in = 0;
+    }
+    *need_out = out;
+    *need_in = in;
+}
+
+void herd_engine_needs(const struct herd_vertex_program *p, int directed,
+                       const struct herd_engine_opts *o, int *need_out, int *need_in,
+                       int *weighted)
+{
+    needs_for_path(p, choose_path(p, o), directed, need_out, need_in);
+    *weighted = (p->flags & HERD_VP_WEIGHTS) != 0;
+}
+
+static int check_program(const struct herd_vertex_program *p, struct herd_err *e)
+{
+    uint32_t need;
+    herd_combine_fn fn = combiner_fn(p, &need);
+    if (p->api != HERD_VERTEX_API)
+        return herd_err_set(e, HERD_EINVAL, "program API version %u, engine has %u", p->api,
+                            HERD_VERTEX_API);
+    if (p->value_size == 0 || p->compute == NULL)
+        return herd_err_set(e, HERD_EINVAL, "program needs value_size > 0 and compute()");
+    if (p->combiner != HERD_COMBINE_NONE && fn == NULL)
+        return herd_err_set(e, HERD_EINVAL, "program's combiner has no combine()");
+    if (need && p->msg_size != need)
+        return herd_err_set(e, HERD_EINVAL, "combiner needs msg_size %u, program has %u", need,
+                            p->msg_size);
+    if (p->naggs > HERD_ENGINE_MAX_AGGS || (p->naggs && p->aggs == NULL))
+        return herd_err_set(e, HERD_EINVAL, "program declares %u aggregators (max %d)",
+                            p->naggs, HERD_ENGINE_MAX_AGGS);
+    if (p->format == NULL && p->value_type == HERD_VALUE_F64 && p->value_size < 8)
+        return herd_err_set(e, HERD_EINVAL, "value_type F64 needs value_size >= 8");
+    return HERD_OK;
+}
+
+static int check_graph(struct herd_engine *en, struct herd_err *e)
+{
+    const struct herd_vgraph *g = &en->view;
+    int out, in;
+    needs_for_path(en->prog, en->path, g->directed, &out, &in);
+    if ((out && !g->out_off) || (in && !g->in_off))
+        return herd_err_set(e, HERD_EINVAL, "%s: graph was loaded without the %s-arcs it needs",
+                            en->prog->name, out && !g->out_off ? "out" : "in");
+    if ((en->prog->flags & HERD_VP_SOURCE) && !en->params.has_source)
+        return herd_err_set(e, HERD_EINVAL, "%s needs --source", en->prog->name);
+    if (en->prog->setup) {
+        char msg[256] = "";
+        if (en->prog->setup(&en->params, g, msg, sizeof msg) != 0)
+            return herd_err_set(e, HERD_EINVAL, "%s: %s", en->prog->name,
+                                msg[0] ? msg : "bad parameters");
+    }
+    return HERD_OK;
+}
+
+static void view_of(struct herd_vgraph *v, const struct herd_graph *g)
+{
+    v->n = g->n;
+    v->m = g->m;
+    v->directed = g->directed;
+    v->out_off = g->out_off;
+    v->out_dst = g->out_dst;
+    v->out_w = g->out_w;
+    v->in_off = g->directed ? g->in_off : g->out_off;
+    v->in_src = g->directed ? g->in_src : g->out_dst;
+    v->in_w = g->directed ? g->in_w : g->out_w;
+}
+
+/* Contiguous ranges with about equal (vertices + arcs) each. */
+static void make_bounds(struct herd_engine *en)
+{
+    const struct herd_vgraph *g = &en->view;
+    const uint64_t *off = g->out_off ? g->out_off : g->in_off;
+    uint64_t total = g->n + (off ? off[g->n] : 0);
+    en->bounds[0] = 0;
+    for (uint32_t k = 1; k < en->nparts; k++) {
+        uint64_t target = total * k / en->nparts;
+        uint32_t lo = en->bounds[k - 1], hi = g->n;
+        while (lo < hi) { /* first v with v + off[v] >= target */
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (mid + (off ? off[mid] : 0) >= target)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        en->bounds[k] = lo;
+    }
+    en->bounds[en->nparts] = g->n;
+}
+
+static int alloc_state(struct herd_engine *en, struct herd_err *e)
+{
+    uint32_t n = en->view.n;
+    size_t nn = n ? n : 1;
+    en->values = malloc(nn * en->prog->value_size);
+    en->halted = malloc(nn);
+    if (en->values == NULL || en->halted == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "vertex values for %u vertices", n);
+    if (en->view.out_off == NULL) {
+        en->outdeg = calloc(nn, sizeof *en->outdeg);
+        if (en->outdeg == NULL)
+            return herd_err_set(e, HERD_ENOMEM, "out-degrees for %u vertices", n);
+        for (uint64_t a = 0; en->view.in_off && a < en->view.in_off[n]; a++)
+            en->outdeg[en->view.in_src[a]]++;
+    }
+    if (en->path == HERD_PATH_PULL) {
+        for (int k = 0; k < 2; k++) {
+            en->contrib[k] = malloc(nn * sizeof(double));
+            en->emitted[k] = calloc(nn, 1);
+            if (en->contrib[k] == NULL || en->emitted[k] == NULL)
+                return herd_err_set(e, HERD_ENOMEM, "pull arrays for %u vertices", n);
+        }
+    }
+    return HERD_OK;
+}
+
+static int make_parts(struct herd_engine *en, struct herd_err *e)
+{
+    en->bounds = herd_xcalloc(en->nparts + 1, sizeof *en->bounds);
+    en->parts = herd_xcalloc(en->nparts, sizeof *en->parts);
+    make_bounds(en);
+    int inbox = en->path == HERD_PATH_MESSAGES && en->prog->msg_size > 0;
+    for (uint32_t i = 0; i < en->nparts; i++) {
+        struct herd_part *pt = &en->parts[i];
+        pt->idx = i;
+        pt->lo = en->bounds[i];
+        pt->hi = en->bounds[i + 1];
+        pt->lists = herd_xcalloc(en->nparts, sizeof *pt->lists);
+        int rc = herd_vctx_init(&pt->ctx, en, pt);
+        if (rc == HERD_OK && inbox)
+            rc = herd_inbox_init(&pt->inbox, pt->lo, pt->hi - pt->lo, en->prog->msg_size,
+                                 en->comb);
+        if (rc != HERD_OK)
+            return herd_err_set(e, rc, "partition %u: message buffers", i);
+    }
+    int rc = herd_exchange_local(en->nparts, &en->ex, e);
+    en->have_ex = rc == HERD_OK;
+    return rc;
+}
+
+int herd_engine_create(const struct herd_graph *g, const struct herd_vertex_program *prog,
+                       const struct herd_vparams *params, const struct herd_engine_opts *o,
+                       struct herd_engine **out, struct herd_err *e)
+{
+    struct herd_engine_opts dflt = {0};
+    if (o == NULL)
+        o = &dflt;
+    int rc = check_program(prog, e);
+    if (rc != HERD_OK)
+        return rc;
+    struct herd_engine *en = herd_xcalloc(1, sizeof *en);
+    en->g = g;
+    en->prog = prog;
+    en->params = *params;
+    en->job = o->job ? o->job : prog->name;
+    en->path = choose_path(prog, o);
+    uint32_t need;
+    en->comb = combiner_fn(prog, &need);
+    en->threads = o->threads ? o->threads : herd_pool_cores();
+    en->nparts = o->partitions ? o->partitions : (en->threads > 8 ? en->threads : 8);
+    en->max_steps = o->max_supersteps ? o->max_supersteps : prog->max_supersteps;
+    view_of(&en->view, g);
+    if (en->path == HERD_PATH_PULL && en->view.in_off == NULL)
+        en->path = HERD_PATH_MESSAGES;
+    if (en->path == HERD_PATH_SOLVE && en->view.out_off == NULL)
+        en->path = HERD_PATH_MESSAGES;
+    herd_vctx_identity_aggs(en->agg, prog->naggs, prog->aggs);
+    herd_vctx_init(&en->master, en, NULL);
+    rc = check_graph(en, e);
+    if (rc == HERD_OK)
+        rc = alloc_state(en, e);
+    if (rc == HERD_OK)
+        rc = make_parts(en, e);
+    if (rc == HERD_OK)
+        rc = herd_pool_create(en->threads, &en->pool, e);
+    if (rc != HERD_OK) {
+        herd_engine_destroy(en);
+        return rc;
+    }
+    *out = en;
+    return HERD_OK;
+}
+
+void herd_engine_destroy(struct herd_engine *en)
+{
+    if (en == NULL)
+        return;
+    herd_pool_destroy(en->pool);
+    for (uint32_t i = 0; en->parts && i < en->nparts; i++) {
+        herd_vctx_fini(&en->parts[i].ctx);
+        herd_inbox_fini(&en->parts[i].inbox);
+        free(en->parts[i].lists);
+    }
+    if (en->have_ex)
+        en->ex.ops->destroy(en->ex.impl);
+    herd_vctx_fini(&en->master);
+    free(en->parts);
+    free(en->bounds);
+    free(en->values);
+    free(en->halted);
+    free(en->outdeg);
+    for (int k = 0; k < 2; k++) {
+        free(en->contrib[k]);
+        free(en->emitted[k]);
+    }
+    free(en->stats);
+    free(en);
+}

@@ -1,0 +1,191 @@
+/* step — one partition's share of a superstep, on the message path and on
+ * the pull path, plus the per-partition initialisation. Each call runs on
+ * one pool thread and touches only its partition's vertices, its own
+ * context and (pull path) other vertices' values from the previous step. */
+#include "graph/engine_int.h"
+
+#include <math.h>
+#include <string.h>
+
+static void compute_one(struct herd_engine *en, struct herd_part *pt, uint32_t v,
+                        const void *msgs, uint32_t nm)
+{
+    struct herd_vctx *c = &pt->ctx;
+    uint8_t was = en->halted[v];
+    c->cur = v;
+    c->vote = 0;
+    en->prog->compute(c, v, herd_engine_val(en, v), msgs, nm);
+    en->halted[v] = (uint8_t)c->vote;
+    if (was && !c->vote)
+        pt->nactive++;
+    else if (!was && c->vote)
+        pt->nactive--;
+    pt->computed++;
+}
+
+static int take_inbox(struct herd_engine *en, struct herd_part *pt)
+{
+    int rc = HERD_OK;
+    for (uint32_t p = 0; p < en->nparts; p++) {
+        pt->lists[p] = NULL;
+        if (rc == HERD_OK)
+            rc = en->ex.ops->take(en->ex.impl, pt->idx, p, en->step - 1, &pt->lists[p]);
+    }
+    if (rc == HERD_OK)
+        rc = herd_inbox_fill(&pt->inbox, pt->lists, en->nparts);
+    for (uint32_t p = 0; p < en->nparts; p++)
+        herd_msgbatch_free_list(pt->lists[p]);
+    return rc;
+}
+
+static void compute_range(struct herd_engine *en, struct herd_part *pt)
+{
+    struct herd_inbox *ib = &pt->inbox;
+    uint32_t size = pt->hi - pt->lo;
+    const void *msgs;
+    if (ib->cnt == NULL) { /* a program without messages */
+        for (uint32_t v = pt->lo; v < pt->hi; v++)
+            if (!en->halted[v])
+                compute_one(en, pt, v, NULL, 0);
+        return;
+    }
+    if (pt->nactive == 0 && ib->nrecv < size / 4) {
+        /* sparse superstep: only the receivers, in ascending order */
+        herd_inbox_sort(ib);
+        for (uint32_t j = 0; j < ib->nrecv; j++) {
+            uint32_t i = ib->recv[j];
+            uint32_t nm = herd_inbox_get(ib, i, &msgs);
+            compute_one(en, pt, pt->lo + i, msgs, nm);
+        }
+        return;
+    }
+    int all = pt->nactive == size;
+    for (uint32_t i = 0; i < size; i++) {
+        if (all || !en->halted[pt->lo + i] || ib->cnt[i]) {
+            uint32_t nm = herd_inbox_get(ib, i, &msgs);
+            compute_one(en, pt, pt->lo + i, msgs, nm);
+        }
+    }
+}
+
+static void step_messages(struct herd_engine *en, struct herd_part *pt)
+{
+    struct herd_vctx *c = &pt->ctx;
+    if (en->step > 0) {
+        int rc = take_inbox(en, pt);
+        if (rc != HERD_OK) {
+            herd_vctx_set_error(c, rc, "receive messages");
+            return;
+        }
+    }
+    compute_range(en, pt);
+    for (uint32_t q = 0; c->out && q < en->nparts; q++) {
+        int rc = herd_msgout_flush(&c->out[q]);
+        if (rc == HERD_OK)
+            rc = en->ex.ops->end_step(en->ex.impl, pt->idx, q, en->step);
+        if (rc != HERD_OK)
+            herd_vctx_set_error(c, rc, "send messages");
+    }
+    if (c->out == NULL)
+        for (uint32_t q = 0; q < en->nparts; q++)
+            en->ex.ops->end_step(en->ex.impl, pt->idx, q, en->step);
+}
+
+/* Combined value over v's in-arcs from the previous superstep's senders. */
+static uint32_t gather(const struct herd_engine *en, uint32_t v, double *acc)
+{
+    const struct herd_vgraph *g = &en->view;
+    unsigned prev = (en->step + 1) & 1;
+    const double *x = en->contrib[prev];
+    uint64_t a = g->in_off[v], b = g->in_off[v + 1];
+    int sum = en->prog->combiner == HERD_COMBINE_SUM_F64;
+    if (en->step == 0 || en->emitters_prev == 0 || a == b)
+        return 0;
+    if (en->emitters_prev == g->n) {
+        double s = sum ? 0.0 : INFINITY;
+        if (sum)
+            for (uint64_t k = a; k < b; k++)
+                s += x[g->in_src[k]];
+        else
+            for (uint64_t k = a; k < b; k++)
+                s = fmin(s, x[g->in_src[k]]);
+        *acc = s;
+        return 1;
+    }
+    const uint8_t *em = en->emitted[prev];
+    double s = sum ? 0.0 : INFINITY;
+    uint32_t got = 0;
+    for (uint64_t k = a; k < b; k++) {
+        uint32_t u = g->in_src[k];
+        if (!em[u])
+            continue;
+        got = 1;
+        s = sum ? s + x[u] : fmin(s, x[u]);
+    }
+    *acc = s;
+    return got;
+}
+
+static void step_pull(struct herd_engine *en, struct herd_part *pt)
+{
+    memset(en->emitted[en->step & 1] + pt->lo, 0, pt->hi - pt->lo);
+    for (uint32_t v = pt->lo; v < pt->hi; v++) {
+        double acc = 0;
+        uint32_t got = gather(en, v, &acc);
+        if (got || !en->halted[v])
+            compute_one(en, pt, v, got ? &acc : NULL, got);
+    }
+}
+
+void herd_step_part(struct herd_engine *en, struct herd_part *pt)
+{
+    struct herd_vctx *c = &pt->ctx;
+    c->sent = c->emitters = 0;
+    pt->computed = 0;
+    herd_vctx_reset_aggs(c);
+    if (en->path == HERD_PATH_PULL)
+        step_pull(en, pt);
+    else
+        step_messages(en, pt);
+}
+
+void herd_step_init_part(struct herd_engine *en, struct herd_part *pt)
+{
+    uint32_t vs = en->prog->value_size;
+    memset(en->values + (size_t)pt->lo * vs, 0, (size_t)(pt->hi - pt->lo) * vs);
+    memset(en->halted + pt->lo, 0, pt->hi - pt->lo);
+    pt->nactive = pt->hi - pt->lo;
+    if (en->prog->init == NULL)
+        return;
+    herd_vctx_reset_aggs(&pt->ctx);
+    for (uint32_t v = pt->lo; v < pt->hi; v++) {
+        pt->ctx.cur = v;
+        en->prog->init(&pt->ctx, v, herd_engine_val(en, v));
+    }
+}
+
+struct each {
+    struct herd_engine *en;
+    void (*fn)(struct herd_engine *, struct herd_part *);
+};
+
+static void each_task(void *arg, uint32_t t, uint32_t n)
+{
+    (void)t;
+    (void)n;
+    struct each *ea = arg;
+    struct herd_engine *en = ea->en;
+    for (;;) {
+        uint32_t i = __atomic_fetch_add(&en->next_part, 1, __ATOMIC_RELAXED);
+        if (i >= en->nparts)
+            return;
+        ea->fn(en, &en->parts[i]);
+    }
+}
+
+void herd_step_each_part(struct herd_engine *en, void (*fn)(struct herd_engine *, struct herd_part *))
+{
+    struct each ea = {en, fn};
+    en->next_part = 0;
+    herd_pool_run(en->pool, each_task, &ea);
+}

@@ -1,0 +1,28 @@
+/* server — the `herd master` process: binds the master core (core.h) to a
+ * libuv loop: the control-plane TCP listener, one framed connection per
+ * worker (net/conn.h), the HTTP API (api/http.h) polled on the same loop, a
+ * tick timer, and SIGTERM/SIGINT for a clean shutdown (journal closed
+ * consistent). Without a cluster secret it binds loopback only and says so.
+ * Called from the CLI on the main thread; returns the exit code. */
+#ifndef HERD_MASTER_SERVER_H
+#define HERD_MASTER_SERVER_H
+
+#include "wire/auth.h"
+
+#include <stdint.h>
+
+struct herd_master_config {
+    const char *listen_host;   /* default "127.0.0.1" (forced when there is no secret) */
+    uint16_t listen_port;      /* 0 = any (tests); default from the CLI is 7070 */
+    const char *http_host;     /* default: loopback */
+    int http_port;             /* -1 = listen_port + 1 (or any, when listen_port is 0) */
+    const char *data_dir;      /* journal.db and events.jsonl live here */
+    const struct herd_secret *secret;
+    uint32_t heartbeat_ms;     /* 0 = default 1000 */
+    uint32_t lost_after;       /* 0 = default 3 */
+    const char *port_file;     /* if set, "control=P\nhttp=Q\n" is written here once listening */
+};
+
+int herd_master_run(const struct herd_master_config *cfg);
+
+#endif

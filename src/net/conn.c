@@ -1,0 +1,266 @@
+#include "net/conn.h"
+
+#include "base/bytes.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "wire/frame.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_CHUNK 65536
+
+struct herd_conn {
+    uv_tcp_t tcp;
+    uv_connect_t connect_req;
+    uv_shutdown_t shutdown_req;
+    const struct herd_conn_handler *h;
+    void *data;
+    struct herd_frame_reader reader;
+    char peer[64];
+    char why[256];
+    int closing;
+    size_t queued;
+    char rbuf[READ_CHUNK];
+};
+
+static const struct herd_conn_handler no_handler;
+
+struct write_req {
+    uv_write_t req;
+    struct herd_conn *conn;
+    struct herd_wbuf buf;
+};
+
+void herd_sockaddr_str(const struct sockaddr *sa, char *buf, size_t n)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        uv_ip4_name(in, host, sizeof host);
+        port = ntohs(in->sin_port);
+        snprintf(buf, n, "%s:%d", host, port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        uv_ip6_name(in6, host, sizeof host);
+        port = ntohs(in6->sin6_port);
+        snprintf(buf, n, "[%s]:%d", host, port);
+    } else {
+        snprintf(buf, n, "?");
+    }
+}
+
+static struct herd_conn *conn_new(const struct herd_conn_handler *h, void *data, uint32_t max)
+{
+    struct herd_conn *c = herd_xcalloc(1, sizeof *c);
+    c->h = h;
+    c->data = data;
+    c->tcp.data = c;
+    herd_frame_reader_init(&c->reader, max ? max : HERD_FRAME_MAX_DEFAULT);
+    snprintf(c->peer, sizeof c->peer, "?");
+    return c;
+}
+
+static void on_closed(uv_handle_t *handle)
+{
+    struct herd_conn *c = handle->data;
+    if (c->h->on_close)
+        c->h->on_close(c, c->why[0] ? c->why : "closed");
+    herd_frame_reader_fini(&c->reader);
+    free(c);
+}
+
+/* Records why the connection closes (first reason wins), truncating. */
+static void set_why(struct herd_conn *c, const char *prefix, const char *why)
+{
+    if (c->why[0] != '\0' || why == NULL)
+        return;
+    size_t k = strlen(prefix), n = strlen(why), room = sizeof c->why - 1;
+    if (k > room)
+        k = room;
+    memcpy(c->why, prefix, k);
+    if (n > room - k)
+        n = room - k;
+    memcpy(c->why + k, why, n);
+    c->why[k + n] = '\0';
+}
+
+static void close_now(struct herd_conn *c, const char *why)
+{
+    if (uv_is_closing((uv_handle_t *)&c->tcp))
+        return;
+    set_why(c, "", why);
+    c->closing = 1;
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
+static void on_alloc(uv_handle_t *handle, size_t hint, uv_buf_t *buf)
+{
+    struct herd_conn *c = handle->data;
+    (void)hint;
+    buf->base = c->rbuf;
+    buf->len = sizeof c->rbuf;
+}
+
+static int on_frame(void *arg, const struct herd_frame_header *fh, const uint8_t *body)
+{
+    struct herd_conn *c = arg;
+    struct herd_msg m;
+    struct herd_err e;
+    herd_err_clear(&e);
+    if (herd_msg_decode(fh->type, body, fh->length, &m, &e) != HERD_OK) {
+        herd_warn("net", "%s: bad frame: %s; closing this connection", c->peer, e.msg);
+        set_why(c, "bad frame: ", e.msg);
+        close_now(c, NULL);
+        return 1;
+    }
+    if (!c->closing)
+        c->h->on_msg(c, &m);
+    herd_msg_free(&m);
+    return c->closing;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct herd_conn *c = s->data;
+    if (nread < 0) {
+        close_now(c, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
+        return;
+    }
+    struct herd_err e;
+    herd_err_clear(&e);
+    int rc = herd_frame_reader_feed(&c->reader, (const uint8_t *)buf->base, (size_t)nread, on_frame,
+                                    c, &e);
+    if (rc != HERD_OK && rc != HERD_ECLOSED) {
+        herd_warn("net", "%s: bad frame: %s; closing this connection", c->peer, e.msg);
+        set_why(c, "bad frame: ", e.msg);
+        close_now(c, NULL);
+    }
+}
+
+static void fill_peer(struct herd_conn *c)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+        herd_sockaddr_str((struct sockaddr *)&ss, c->peer, sizeof c->peer);
+}
+
+int herd_conn_accept(uv_stream_t *server, const struct herd_conn_handler *h, void *data,
+                     uint32_t max_frame, struct herd_conn **out, struct herd_err *e)
+{
+    struct herd_conn *c = conn_new(h, data, max_frame);
+    uv_tcp_init(server->loop, &c->tcp);
+    int rc = uv_accept(server, (uv_stream_t *)&c->tcp);
+    if (rc != 0) {
+        c->h = &no_handler;
+        close_now(c, "accept failed");
+        return herd_err_set(e, HERD_EIO, "accept: %s", uv_strerror(rc));
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    fill_peer(c);
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    *out = c;
+    return HERD_OK;
+}
+
+static void on_connected(uv_connect_t *req, int status)
+{
+    struct herd_conn *c = req->handle->data;
+    if (status != 0) {
+        close_now(c, uv_strerror(status));
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    fill_peer(c);
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    if (c->h->on_connect)
+        c->h->on_connect(c);
+}
+
+int herd_conn_connect(uv_loop_t *loop, const struct sockaddr *addr,
+                      const struct herd_conn_handler *h, void *data, uint32_t max_frame,
+                      struct herd_conn **out, struct herd_err *e)
+{
+    struct herd_conn *c = conn_new(h, data, max_frame);
+    uv_tcp_init(loop, &c->tcp);
+    herd_sockaddr_str(addr, c->peer, sizeof c->peer);
+    int rc = uv_tcp_connect(&c->connect_req, &c->tcp, addr, on_connected);
+    if (rc != 0) {
+        set_why(c, "connect: ", uv_strerror(rc));
+        c->h = &no_handler;
+        close_now(c, NULL);
+        return herd_err_set(e, HERD_EIO, "connect %s: %s", c->peer, uv_strerror(rc));
+    }
+    *out = c;
+    return HERD_OK;
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+    struct write_req *w = (struct write_req *)req;
+    struct herd_conn *c = w->conn;
+    c->queued -= w->buf.len;
+    herd_wbuf_fini(&w->buf);
+    free(w);
+    if (status != 0 && status != UV_ECANCELED)
+        close_now(c, uv_strerror(status));
+}
+
+void herd_conn_send(struct herd_conn *c, const struct herd_msg *m)
+{
+    if (c->closing)
+        return;
+    struct write_req *w = herd_xcalloc(1, sizeof *w);
+    w->conn = c;
+    herd_wbuf_init(&w->buf);
+    herd_msg_frame(m, &w->buf);
+    uv_buf_t b = uv_buf_init((char *)w->buf.p, (unsigned)w->buf.len);
+    c->queued += w->buf.len;
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+    if (rc != 0) {
+        c->queued -= w->buf.len;
+        herd_wbuf_fini(&w->buf);
+        free(w);
+        close_now(c, uv_strerror(rc));
+    }
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    struct herd_conn *c = req->handle->data;
+    (void)status;
+    close_now(c, NULL);
+}
+
+void herd_conn_close(struct herd_conn *c, const char *why)
+{
+    if (c->closing)
+        return;
+    c->closing = 1;
+    set_why(c, "", why);
+    if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+        close_now(c, why);
+}
+
+void *herd_conn_data(const struct herd_conn *c)
+{
+    return c->data;
+}
+
+void herd_conn_set_data(struct herd_conn *c, void *data)
+{
+    c->data = data;
+}
+
+const char *herd_conn_peer(const struct herd_conn *c)
+{
+    return c->peer;
+}
+
+size_t herd_conn_queued(const struct herd_conn *c)
+{
+    return c->queued;
+}

@@ -1,0 +1,56 @@
+/* conn — one framed TCP connection on the libuv loop: reads bytes into the
+ * frame reader, decodes each frame into a `struct herd_msg` and hands it to
+ * the owner; encodes and queues outgoing messages. A malformed frame (bad
+ * magic, version, size, unknown type, undecodable body) is logged with the
+ * peer's address and closes this connection only.
+ *
+ * Lifetime (libuv "handle" rules): a conn is created by herd_conn_accept() or
+ * herd_conn_connect(), lives until herd_conn_close() or a read error, and is
+ * freed right after on_close() returns. After on_close() the owner must not
+ * touch it. Loop thread only. */
+#ifndef HERD_NET_CONN_H
+#define HERD_NET_CONN_H
+
+#include "base/err.h"
+#include "wire/msg.h"
+
+#include <stdint.h>
+#include <uv.h>
+
+struct herd_conn;
+
+struct herd_conn_handler {
+    /* A TCP connection completed (connect side only). */
+    void (*on_connect)(struct herd_conn *c);
+    void (*on_msg)(struct herd_conn *c, const struct herd_msg *m);
+    /* The connection is closed; `why` says why ("peer closed", "bad frame: ...").
+     * The conn is freed when this returns. */
+    void (*on_close)(struct herd_conn *c, const char *why);
+};
+
+/* Accepts a pending connection on `server`. HERD_EIO if accept fails. */
+int herd_conn_accept(uv_stream_t *server, const struct herd_conn_handler *h, void *data,
+                     uint32_t max_frame, struct herd_conn **out, struct herd_err *e);
+
+/* Starts connecting to addr; on_connect or on_close follows. */
+int herd_conn_connect(uv_loop_t *loop, const struct sockaddr *addr,
+                      const struct herd_conn_handler *h, void *data, uint32_t max_frame,
+                      struct herd_conn **out, struct herd_err *e);
+
+/* Encodes and queues m. Silently dropped if the conn is closing. */
+void herd_conn_send(struct herd_conn *c, const struct herd_msg *m);
+
+/* Closes after queued writes are flushed; on_close follows with `why`. */
+void herd_conn_close(struct herd_conn *c, const char *why);
+
+void *herd_conn_data(const struct herd_conn *c);
+void herd_conn_set_data(struct herd_conn *c, void *data);
+/* "1.2.3.4:5678" of the peer (for logs). */
+const char *herd_conn_peer(const struct herd_conn *c);
+/* Bytes queued for writing and not yet sent (back-pressure signal). */
+size_t herd_conn_queued(const struct herd_conn *c);
+
+/* Formats a sockaddr as "host:port" (or "[v6]:port") into buf. */
+void herd_sockaddr_str(const struct sockaddr *sa, char *buf, size_t n);
+
+#endif

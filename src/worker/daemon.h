@@ -1,0 +1,28 @@
+/* daemon — the `herd worker` process: binds the agent (agent.h) to a libuv
+ * loop, a TCP connection to the master (trying each resolved address in
+ * turn), the command runner (runner.h), a tick timer, and SIGTERM/SIGINT
+ * (drain). Called from the CLI on the main thread; returns when the worker
+ * exits. */
+#ifndef HERD_WORKER_DAEMON_H
+#define HERD_WORKER_DAEMON_H
+
+#include "wire/auth.h"
+
+#include <stdint.h>
+
+struct herd_worker_config {
+    const char *master_host;   /* name or address; all resolved addresses are tried */
+    uint16_t master_port;
+    const char *worker_id;     /* NULL = generated ("host-xxxxxx"), kept for the process life */
+    const char *work_dir;      /* sandboxes; NULL = a fresh directory under $TMPDIR */
+    uint32_t cores;            /* 0 = online CPUs */
+    uint64_t memory;           /* 0 = physical memory */
+    uint32_t nlabels;
+    char *const *labels;
+    const struct herd_secret *secret;
+};
+
+/* Runs the worker until it drains (exit code 0) or is refused for good (1). */
+int herd_worker_run(const struct herd_worker_config *cfg);
+
+#endif

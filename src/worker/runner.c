@@ -1,0 +1,318 @@
+#include "worker/runner.h"
+
+#include "base/log.h"
+#include "base/mem.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct capture {
+    uv_pipe_t pipe;
+    struct proc *owner;
+    uint8_t *data;
+    size_t len, cap;
+    int open;
+};
+
+struct proc {
+    struct herd_runner *r;
+    struct proc *next;
+    uv_process_t process;
+    uv_timer_t timer;
+    struct capture out, err;
+    uint64_t attempt_id, job_id, task_id;
+    int exited, killed, timed_out;
+    int64_t exit_status;
+    int term_signal;
+    int handles; /* open uv handles left to close */
+    char rbuf[16384];
+};
+
+struct herd_runner {
+    uv_loop_t *loop;
+    char *work_dir;
+    herd_runner_done_fn done;
+    void *arg;
+    struct proc *procs;
+    size_t count;
+    int destroying;
+};
+
+int herd_runner_create(uv_loop_t *loop, const char *work_dir, herd_runner_done_fn done, void *arg,
+                       struct herd_runner **out, struct herd_err *e)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sandbox", work_dir);
+    if ((mkdir(work_dir, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(path, 0700) != 0 && errno != EEXIST))
+        return herd_err_set(e, HERD_EIO, "work dir %s: %s", path, strerror(errno));
+    struct herd_runner *r = herd_xcalloc(1, sizeof *r);
+    r->loop = loop;
+    r->work_dir = herd_xstrdup(work_dir);
+    r->done = done;
+    r->arg = arg;
+    *out = r;
+    return HERD_OK;
+}
+
+static void maybe_free_runner(struct herd_runner *r)
+{
+    if (r->destroying && r->procs == NULL) {
+        free(r->work_dir);
+        free(r);
+    }
+}
+
+static void unlink_proc(struct proc *p)
+{
+    struct proc **pp = &p->r->procs;
+    while (*pp && *pp != p)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = p->next;
+    p->r->count--;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    struct proc *p = h->data;
+    if (--p->handles > 0)
+        return;
+    struct herd_runner *r = p->r;
+    free(p->out.data);
+    free(p->err.data);
+    free(p);
+    maybe_free_runner(r);
+}
+
+static void close_handle(uv_handle_t *h)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, on_handle_closed);
+}
+
+static void finish(struct proc *p)
+{
+    if (!p->exited || p->out.open || p->err.open)
+        return;
+    struct herd_msg_result res = {.attempt_id = p->attempt_id,
+                                  .job_id = p->job_id,
+                                  .task_id = p->task_id,
+                                  .stdout_len = (uint32_t)p->out.len,
+                                  .stdout_data = p->out.data,
+                                  .stderr_len = (uint32_t)p->err.len,
+                                  .stderr_data = p->err.data,
+                                  .error = (char *)""};
+    if (p->timed_out) {
+        res.status = HERD_RESULT_TIMEOUT;
+        res.error = (char *)"timed out; process group killed";
+    } else if (p->killed) {
+        res.status = HERD_RESULT_KILLED;
+    } else {
+        res.status = (p->exit_status == 0 && p->term_signal == 0) ? HERD_RESULT_OK
+                                                                  : HERD_RESULT_FAILED;
+    }
+    res.exit_code = p->term_signal ? -p->term_signal : (int32_t)p->exit_status;
+    unlink_proc(p);
+    if (!p->r->destroying)
+        p->r->done(p->r->arg, &res);
+    close_handle((uv_handle_t *)&p->timer);
+    close_handle((uv_handle_t *)&p->process);
+    close_handle((uv_handle_t *)&p->out.pipe);
+    close_handle((uv_handle_t *)&p->err.pipe);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    struct proc *p = h->data;
+    (void)hint;
+    buf->base = p->rbuf;
+    buf->len = sizeof p->rbuf;
+}
+
+static void keep(struct capture *c, const char *p, size_t n)
+{
+    if (c->len >= HERD_RUNNER_OUTPUT_MAX)
+        return;
+    if (n > HERD_RUNNER_OUTPUT_MAX - c->len)
+        n = HERD_RUNNER_OUTPUT_MAX - c->len;
+    herd_xgrow((void **)&c->data, &c->cap, c->len + n, 1);
+    memcpy(c->data + c->len, p, n);
+    c->len += n;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    struct capture *c = (struct capture *)s; /* the pipe is the first member */
+    if (n > 0) {
+        keep(c, buf->base, (size_t)n);
+        return;
+    }
+    if (n == 0)
+        return;
+    c->open = 0;
+    uv_read_stop(s);
+    finish(c->owner);
+}
+
+static void on_exit_cb(uv_process_t *proc, int64_t status, int sig)
+{
+    struct proc *p = proc->data;
+    p->exited = 1;
+    p->exit_status = status;
+    p->term_signal = sig;
+    uv_timer_stop(&p->timer);
+    kill(-proc->pid, SIGKILL); /* stragglers of the group must not outlive the task */
+    finish(p);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    struct proc *p = t->data;
+    herd_warn("runner", "attempt %" PRIu64 " timed out; killing its process group",
+              p->attempt_id);
+    p->timed_out = 1;
+    kill(-p->process.pid, SIGKILL);
+}
+
+static char **build_env(const struct herd_msg_assign *a, uint64_t attempt)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = herd_xcalloc(n + a->nenv + 2, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        env[k++] = environ[i];
+    for (uint32_t i = 0; i < a->nenv; i++)
+        env[k++] = a->env[i];
+    static __thread char attempt_var[64];
+    snprintf(attempt_var, sizeof attempt_var, "HERD_ATTEMPT=%" PRIu64, attempt);
+    env[k++] = attempt_var;
+    return env;
+}
+
+static int make_sandbox(struct herd_runner *r, uint64_t id, char *path, size_t n,
+                        struct herd_err *e)
+{
+    snprintf(path, n, "%s/sandbox/%" PRIu64, r->work_dir, id);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return herd_err_set(e, HERD_EIO, "sandbox %s: %s", path, strerror(errno));
+    return HERD_OK;
+}
+
+static void init_capture(struct herd_runner *r, struct proc *p, struct capture *c)
+{
+    uv_pipe_init(r->loop, &c->pipe, 0);
+    c->pipe.data = p;
+    c->owner = p;
+    c->open = 1;
+}
+
+static int spawn(struct herd_runner *r, struct proc *p, const struct herd_msg_assign *a,
+                 const char *cwd, struct herd_err *e)
+{
+    uv_stdio_container_t stdio[3];
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+    stdio[1].data.stream = (uv_stream_t *)&p->out.pipe;
+    stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+    stdio[2].data.stream = (uv_stream_t *)&p->err.pipe;
+    char **argv = herd_xcalloc(a->nargv + 1, sizeof *argv);
+    memcpy(argv, a->argv, a->nargv * sizeof *argv);
+    char **env = build_env(a, a->attempt_id);
+    uv_process_options_t o = {.exit_cb = on_exit_cb,
+                              .file = argv[0],
+                              .args = argv,
+                              .env = env,
+                              .cwd = cwd,
+                              .flags = UV_PROCESS_DETACHED,
+                              .stdio_count = 3,
+                              .stdio = stdio};
+    p->process.data = p;
+    int rc = uv_spawn(r->loop, &p->process, &o);
+    free(argv);
+    free(env);
+    if (rc != 0)
+        return herd_err_set(e, HERD_EIO, "spawn %s: %s", a->argv[0], uv_strerror(rc));
+    return HERD_OK;
+}
+
+static void abandon(struct proc *p)
+{
+    p->handles = 4;
+    p->out.open = p->err.open = 0;
+    uv_close((uv_handle_t *)&p->process, on_handle_closed);
+    uv_close((uv_handle_t *)&p->out.pipe, on_handle_closed);
+    uv_close((uv_handle_t *)&p->err.pipe, on_handle_closed);
+    uv_close((uv_handle_t *)&p->timer, on_handle_closed);
+}
+
+int herd_runner_start(struct herd_runner *r, const struct herd_msg_assign *a, struct herd_err *e)
+{
+    char cwd[4096];
+    if (a->kind != HERD_TASK_COMMAND)
+        return herd_err_set(e, HERD_EUNSUPPORTED, "task kind %u not supported", a->kind);
+    if (a->nargv == 0 || a->argv[0][0] == '\0')
+        return herd_err_set(e, HERD_EINVAL, "empty argv");
+    int rc = make_sandbox(r, a->attempt_id, cwd, sizeof cwd, e);
+    if (rc != HERD_OK)
+        return rc;
+    struct proc *p = herd_xcalloc(1, sizeof *p);
+    p->r = r;
+    p->attempt_id = a->attempt_id;
+    p->job_id = a->job_id;
+    p->task_id = a->task_id;
+    init_capture(r, p, &p->out);
+    init_capture(r, p, &p->err);
+    uv_timer_init(r->loop, &p->timer);
+    p->timer.data = p;
+    p->process.data = p;
+    if ((rc = spawn(r, p, a, cwd, e)) != HERD_OK) {
+        abandon(p);
+        return rc;
+    }
+    p->handles = 4; /* process, timer, two pipes */
+    uv_read_start((uv_stream_t *)&p->out.pipe, on_alloc, on_read);
+    uv_read_start((uv_stream_t *)&p->err.pipe, on_alloc, on_read);
+    if (a->timeout_ms)
+        uv_timer_start(&p->timer, on_timeout, a->timeout_ms, 0);
+    p->next = r->procs;
+    r->procs = p;
+    r->count++;
+    return HERD_OK;
+}
+
+void herd_runner_kill(struct herd_runner *r, uint64_t attempt_id)
+{
+    for (struct proc *p = r->procs; p; p = p->next) {
+        if (p->attempt_id == attempt_id && !p->exited) {
+            p->killed = 1;
+            kill(-p->process.pid, SIGKILL);
+        }
+    }
+}
+
+size_t herd_runner_count(const struct herd_runner *r)
+{
+    return r->count;
+}
+
+void herd_runner_destroy(struct herd_runner *r)
+{
+    if (r == NULL)
+        return;
+    r->destroying = 1;
+    for (struct proc *p = r->procs; p; p = p->next)
+        if (!p->exited)
+            kill(-p->process.pid, SIGKILL);
+    maybe_free_runner(r);
+}
