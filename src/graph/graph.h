@@ -8,7 +8,9 @@
  * Undirected graphs store every edge as two arcs in the out-CSR, and the
  * in-CSR fields alias the out-CSR ones (never free them twice).
  * Edges are taken as given: duplicates are parallel arcs and self-loops are
- * kept, unless opts.simplify drops both at build time.
+ * kept, unless opts.simplify drops both at build time (a duplicate keeps the
+ * smallest weight). An undirected self-loop is two arcs v->v.
+ * Every row (out and in) is sorted by dense neighbour id, ascending.
  *
  * Memory: out_dst/in_src are 4 bytes per arc; weights (8 bytes per arc) only
  * when asked for; the loaders keep whole-process peak near 12 bytes per arc.
@@ -46,11 +48,15 @@ enum herd_graph_format {
     HERD_FMT_BIN           /* herd's own binary format (herd convert) */
 };
 
+#define HERD_GRAPH_WEIGHTS_AUTO 2
+
 struct herd_graph_opts {
     enum herd_graph_format format;
     int directed;          /* 1 directed, 0 undirected */
-    int weighted;          /* keep weights (missing weight column = 1.0) */
-    int need_out;          /* build the out-CSR */
+    int weighted;          /* 1: keep weights (missing weight column = 1.0);
+                              0: drop them; HERD_GRAPH_WEIGHTS_AUTO: keep
+                              them only when the input has them */
+    int need_out;          /* build the out-CSR (if neither is set, out is built) */
     int need_in;           /* build the in-CSR (directed graphs) */
     int simplify;          /* drop self-loops and duplicate arcs */
     int threads;           /* parser/builder threads; 0 = all cores */
@@ -71,6 +77,7 @@ int herd_graph_build(const uint64_t *src, const uint64_t *dst, const double *w, 
 int herd_graph_load(const char *path, const struct herd_graph_opts *o, struct herd_graph **out,
                     struct herd_err *e);
 
+/* Frees a graph and its arrays (aliased in-* arrays once). NULL is a no-op. */
 void herd_graph_destroy(struct herd_graph *g);
 
 /* Input id of dense vertex v. */

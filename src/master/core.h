@@ -57,6 +57,8 @@ void herd_core_destroy(struct herd_core *c);
 
 /* A new connection was accepted; the core sends CHALLENGE on it. */
 void herd_core_conn_open(struct herd_core *c, uint64_t conn);
+/* Optional: names the peer of conn ("10.0.0.7:51234") for log lines. */
+void herd_core_conn_peer(struct herd_core *c, uint64_t conn, const char *peer);
 /* A decoded message arrived on conn. Illegal messages for the connection's
  * state make the core log the reason and close that connection only. */
 void herd_core_conn_msg(struct herd_core *c, uint64_t conn, const struct herd_msg *m);

@@ -5,8 +5,11 @@
  *    frame, the callback gets a pointer straight into the caller's bytes (no
  *    copy, no allocation) — the common case for small control frames;
  *  - slow path: a header split across chunks is gathered in r->hdr; a body
- *    split across chunks is gathered in a malloc'd buffer of exactly
- *    h.length bytes (never more than r->max), freed after its callback.
+ *    split across chunks is gathered in a malloc'd buffer that grows (at
+ *    least doubling) with the bytes actually received, up to h.length (never
+ *    more than r->max), and is freed after its callback. Growing rather than
+ *    allocating h.length up front means a peer that sends a header claiming
+ *    16 MiB and then stalls costs a few KiB, not 16 MiB, per connection.
  * Once a header is rejected the reader stays failed: the stream position is
  * lost and nothing after it can be trusted. */
 #include "wire/frame.h"
@@ -54,21 +57,46 @@ void herd_frame_reader_init(struct herd_frame_reader *r, uint32_t max)
     r->max = max;
 }
 
-void herd_frame_reader_fini(struct herd_frame_reader *r)
+#define BODY_MIN_CAP 4096
+
+static void drop_body(struct herd_frame_reader *r)
 {
     free(r->body);
     r->body = NULL;
     r->body_have = 0;
-    r->hdr_have = 0;
+    r->body_cap = 0;
 }
 
 static int fail(struct herd_frame_reader *r, int code)
 {
     r->failed = 1;
-    free(r->body);
-    r->body = NULL;
-    r->body_have = 0;
+    drop_body(r);
     return code;
+}
+
+void herd_frame_reader_fini(struct herd_frame_reader *r)
+{
+    drop_body(r);
+    r->hdr_have = 0;
+}
+
+/* Makes room for `need` body bytes in total (need <= h.length). */
+static int reserve_body(struct herd_frame_reader *r, size_t need, struct herd_err *e)
+{
+    if (need <= r->body_cap)
+        return HERD_OK;
+    size_t cap = r->body_cap * 2 > BODY_MIN_CAP ? r->body_cap * 2 : BODY_MIN_CAP;
+    if (cap < need)
+        cap = need;
+    if (cap > r->h.length)
+        cap = r->h.length;
+    uint8_t *p = realloc(r->body, cap);
+    if (p == NULL)
+        return fail(r, herd_err_set(e, HERD_ENOMEM, "frame type %u: cannot allocate %zu bytes",
+                                    (unsigned)r->h.type, cap));
+    r->body = p;
+    r->body_cap = cap;
+    return HERD_OK;
 }
 
 static int deliver(struct herd_frame_reader *r, const uint8_t *body, herd_frame_cb cb, void *arg,
@@ -80,19 +108,13 @@ static int deliver(struct herd_frame_reader *r, const uint8_t *body, herd_frame_
     return HERD_OK;
 }
 
-/* Header complete in r->hdr: validate it and prepare for the body. */
+/* Header complete in r->hdr: validate it; the body buffer starts empty. */
 static int start_body(struct herd_frame_reader *r, struct herd_err *e)
 {
     int rc = herd_frame_header_get(r->hdr, r->max, &r->h, e);
     if (rc != HERD_OK)
         return fail(r, rc);
     r->body_have = 0;
-    if (r->h.length == 0)
-        return HERD_OK;
-    r->body = malloc(r->h.length);
-    if (r->body == NULL)
-        return fail(r, herd_err_set(e, HERD_ENOMEM, "frame type %u: cannot allocate %u bytes",
-                                    (unsigned)r->h.type, r->h.length));
     return HERD_OK;
 }
 
@@ -136,16 +158,18 @@ static size_t slow_path(struct herd_frame_reader *r, const uint8_t *p, size_t n,
             return used;
     }
     size_t want = r->h.length - r->body_have, take = n - used < want ? n - used : want;
-    if (take)
+    if (take) {
+        *rc = reserve_body(r, r->body_have + take, e);
+        if (*rc != HERD_OK)
+            return used;
         memcpy(r->body + r->body_have, p + used, take);
+    }
     r->body_have += take;
     used += take;
     if (r->body_have < r->h.length)
         return used;
     *rc = deliver(r, r->body, cb, arg, e);
-    free(r->body);
-    r->body = NULL;
-    r->body_have = 0;
+    drop_body(r);
     r->hdr_have = 0;
     return used;
 }

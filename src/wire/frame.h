@@ -27,9 +27,11 @@ struct herd_frame_header {
     uint32_t length;
 };
 
+/* Writes a header for this side's HERD_PROTO_VERSION. */
 void herd_frame_header_put(uint8_t out[HERD_FRAME_HEADER], uint16_t type, uint32_t length);
 /* Parses and validates a header: HERD_EPROTO (bad magic), HERD_EVERSION
- * (version != HERD_PROTO_VERSION), HERD_ETOOBIG (length > max). */
+ * (version != HERD_PROTO_VERSION), HERD_ETOOBIG (length > max); *out is
+ * written only on success, e->msg says why otherwise. */
 int herd_frame_header_get(const uint8_t in[HERD_FRAME_HEADER], uint32_t max,
                           struct herd_frame_header *out, struct herd_err *e);
 
@@ -38,21 +40,34 @@ struct herd_frame_reader {
     uint8_t hdr[HERD_FRAME_HEADER];
     size_t hdr_have;
     struct herd_frame_header h;
-    uint8_t *body;       /* malloc'd, h.length bytes */
+    uint8_t *body;       /* malloc'd, grows to at most h.length bytes */
     size_t body_have;
+    size_t body_cap;     /* bytes allocated at body */
     int failed;
 };
 
+/* Prepares r to accept bodies of at most `max` bytes. */
 void herd_frame_reader_init(struct herd_frame_reader *r, uint32_t max);
+/* Releases a partially received body; r may be re-initialised after. */
 void herd_frame_reader_fini(struct herd_frame_reader *r);
 
-/* Called for each complete frame; body is valid only during the call.
- * Return non-zero to stop feeding (e.g. the connection was closed). */
+/* Called for each complete frame; body is valid only during the call and is
+ * never NULL (an empty body points at a dummy byte). Return non-zero to stop
+ * feeding (e.g. the connection is being closed). The callback must not fini
+ * or free the reader, nor feed it again: return non-zero, and tear down after
+ * feed has returned. */
 typedef int (*herd_frame_cb)(void *arg, const struct herd_frame_header *h, const uint8_t *body);
 
-/* Feeds n bytes. Returns HERD_OK, the first callback's non-zero return value
- * converted to HERD_ECLOSED, or a header error (then the reader is failed and
- * every later feed returns HERD_EPROTO). */
+/* Feeds n bytes; calls cb for each frame they complete, in order. A frame
+ * wholly inside p is delivered in place (no copy); a split one is gathered
+ * in a malloc'd buffer that grows with the bytes received, up to its length
+ * (<= max), so a stalled peer cannot pin max bytes with a header alone.
+ * Returns HERD_OK (all n bytes consumed; a partial frame is kept for the next
+ * feed), HERD_ECLOSED when a callback returned non-zero (the bytes after that
+ * frame are not consumed), or a header error: HERD_EPROTO (bad magic),
+ * HERD_EVERSION (message names both versions), HERD_ETOOBIG (length over
+ * max; nothing allocated), or HERD_ENOMEM (body allocation failed). After an
+ * error the reader is failed and every later feed returns HERD_EPROTO. */
 int herd_frame_reader_feed(struct herd_frame_reader *r, const uint8_t *p, size_t n,
                            herd_frame_cb cb, void *arg, struct herd_err *e);
 

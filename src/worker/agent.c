@@ -127,6 +127,15 @@ static void schedule_reconnect(struct herd_agent *a)
     herd_info("agent", "reconnecting to the master in %llu ms", (unsigned long long)d);
 }
 
+/* The agent gives up on the current connection itself: from now on results
+ * are held, and a reconnect is scheduled (the binding's later
+ * herd_agent_disconnected() for this connection is then a no-op). */
+static void drop_connection(struct herd_agent *a)
+{
+    a->io.close(a->io.ctx);
+    schedule_reconnect(a);
+}
+
 void herd_agent_start(struct herd_agent *a)
 {
     set_state(a, ST_CONNECTING);
@@ -211,7 +220,7 @@ static void on_welcome(struct herd_agent *a, const struct herd_msg_welcome *w)
 {
     if (!master_proof_ok(a, w)) {
         herd_error("agent", "the master failed to prove it knows the cluster secret; closing");
-        a->io.close(a->io.ctx);
+        drop_connection(a);
         return;
     }
     a->heartbeat_ms = w->heartbeat_ms ? w->heartbeat_ms : 1000;
@@ -234,7 +243,7 @@ static void on_refuse(struct herd_agent *a, const struct herd_msg_refuse *r)
         a->io.exit(a->io.ctx, 1);
         return;
     }
-    a->io.close(a->io.ctx);
+    drop_connection(a);
 }
 
 static uint32_t cores_used(const struct herd_agent *a)
@@ -292,7 +301,7 @@ void herd_agent_msg(struct herd_agent *a, const struct herd_msg *m)
     if (a->state != ST_READY) {
         herd_warn("agent", "unexpected %s before registration; closing",
                   herd_msg_type_name(m->type) ? herd_msg_type_name(m->type) : "message");
-        a->io.close(a->io.ctx);
+        drop_connection(a);
         return;
     }
     if (m->type == HERD_MSG_ASSIGN)
@@ -363,7 +372,7 @@ void herd_agent_tick(struct herd_agent *a)
     if (t - a->last_heard > (uint64_t)a->heartbeat_ms * a->lost_after) {
         herd_warn("agent", "the master has been silent for %llu ms; reconnecting",
                   (unsigned long long)(t - a->last_heard));
-        a->io.close(a->io.ctx);
+        drop_connection(a);
         return;
     }
     if (a->state == ST_READY && t >= a->next_heartbeat) {

@@ -52,6 +52,8 @@ static void conn_on_msg(struct herd_conn *c, const struct herd_msg *m)
 static void conn_on_close(struct herd_conn *c, const char *why)
 {
     struct daemon *d = herd_conn_data(c);
+    if (c != d->conn)
+        return; /* an old connection the agent already gave up on */
     int was_up = d->connected;
     d->conn = NULL;
     d->connected = 0;
@@ -122,11 +124,17 @@ static void io_send(void *ctx, const struct herd_msg *m)
         herd_conn_send(d->conn, m);
 }
 
+/* Closing detaches the connection at once: whatever the agent does next
+ * (a reconnect) must not be confused with this connection's close. */
 static void io_close(void *ctx)
 {
     struct daemon *d = ctx;
-    if (d->conn)
-        herd_conn_close(d->conn, "closed by the worker");
+    if (d->conn) {
+        struct herd_conn *c = d->conn;
+        d->conn = NULL;
+        d->connected = 0;
+        herd_conn_close(c, "closed by the worker");
+    }
 }
 
 static int io_start(void *ctx, const struct herd_msg_assign *a)

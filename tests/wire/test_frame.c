@@ -279,3 +279,56 @@ HERD_TEST(frame_reader_trailing_garbage_short_and_long)
     CHECK_EQ(n, 1);
     herd_frame_reader_fini(&rd);
 }
+
+struct big_sink {
+    int n;
+    uint32_t len;
+    int bad;
+};
+
+static int on_big(void *arg, const struct herd_frame_header *h, const uint8_t *body)
+{
+    struct big_sink *k = arg;
+    k->n++;
+    k->len = h->length;
+    for (uint32_t i = 0; i < h->length; i++)
+        if (body[i] != (uint8_t)(i * 7 + (i >> 16)))
+            k->bad = 1;
+    return 0;
+}
+
+HERD_TEST(frame_reader_memory_grows_with_received_bytes)
+{
+    const uint32_t len = 10u << 20;
+    uint8_t *f = malloc(HERD_FRAME_HEADER + (size_t)len);
+    CHECK(f != NULL);
+    herd_frame_header_put(f, 200, len);
+    for (uint32_t i = 0; i < len; i++)
+        f[HERD_FRAME_HEADER + i] = (uint8_t)(i * 7 + (i >> 16));
+    struct herd_frame_reader rd;
+    struct herd_err e;
+    struct big_sink k = {0};
+    herd_frame_reader_init(&rd, HERD_FRAME_MAX_DEFAULT);
+    /* a header claiming 10 MiB plus 100 bytes: only a few KiB are held */
+    CHECK_EQ(herd_frame_reader_feed(&rd, f, HERD_FRAME_HEADER + 100, on_big, &k, &e), HERD_OK);
+    CHECK_INT(rd.body_cap, <=, 4096);
+    size_t off = HERD_FRAME_HEADER + 100;
+    CHECK_EQ(herd_frame_reader_feed(&rd, f + off, 1u << 20, on_big, &k, &e), HERD_OK);
+    off += 1u << 20;
+    CHECK_INT(rd.body_cap, <=, 2 * (rd.body_have + 4096)); /* at most twice what arrived */
+    CHECK_INT(rd.body_cap, >=, rd.body_have);
+    while (off < HERD_FRAME_HEADER + (size_t)len) {
+        size_t n = HERD_FRAME_HEADER + (size_t)len - off < 65536 ? HERD_FRAME_HEADER + len - off
+                                                                  : 65536;
+        CHECK_EQ(herd_frame_reader_feed(&rd, f + off, n, on_big, &k, &e), HERD_OK);
+        CHECK_INT(rd.body_cap, <=, len); /* never more than the frame's length */
+        off += n;
+    }
+    CHECK_EQ(k.n, 1);
+    CHECK_EQ(k.len, len);
+    CHECK_EQ(k.bad, 0);
+    CHECK(rd.body == NULL);
+    CHECK_EQ(rd.body_cap, 0);
+    herd_frame_reader_fini(&rd);
+    free(f);
+}

@@ -1,0 +1,97 @@
+/* idmap — the map between a graph's input ids (any 64-bit values) and its
+ * dense ids 0..n-1, assigned in ascending input-id order.
+ *
+ * Internal to src/graph (the builder and the loaders). Three shapes, chosen
+ * by herd_idmap_finish(): an offset (ids are exactly base..base+n-1, no
+ * array at all), a bitmap with per-word ranks over [base, base+span) for
+ * ids that are dense enough, or a sorted id array searched by bisection.
+ * A finished map is read-only and may be shared by threads. */
+#ifndef HERD_GRAPH_IDMAP_H
+#define HERD_GRAPH_IDMAP_H
+
+#include "base/err.h"
+
+#include <stdint.h>
+
+struct herd_idmap {
+    uint64_t n;     /* distinct ids */
+    uint64_t base;  /* smallest id (offset and bitmap shapes) */
+    uint64_t span;  /* bitmap covers ids base .. base+span-1; 0 = no bitmap */
+    uint64_t *bits; /* span bits, or NULL */
+    uint32_t *rank; /* set bits before each 64-bit word, or NULL */
+    uint64_t *ids;  /* n ascending ids, or NULL for the offset shape */
+};
+
+/* An empty map (n = 0, offset shape). */
+void herd_idmap_init(struct herd_idmap *m);
+void herd_idmap_fini(struct herd_idmap *m);
+
+/* Whether a bitmap over [lo, hi] is affordable for a graph of about `items`
+ * endpoints (a few bytes per endpoint, or 16 MiB, whichever is larger). */
+int herd_idmap_bitmap_fits(uint64_t lo, uint64_t hi, uint64_t items);
+
+/* Starts a bitmap map over [lo, hi] (lo <= hi). HERD_OK or HERD_ENOMEM. */
+int herd_idmap_begin(struct herd_idmap *m, uint64_t lo, uint64_t hi, struct herd_err *e);
+
+/* Marks an id in a begun bitmap map; the id must lie in [lo, hi]. */
+static inline void herd_idmap_mark(struct herd_idmap *m, uint64_t id)
+{
+    uint64_t k = id - m->base;
+    m->bits[k >> 6] |= 1ULL << (k & 63);
+}
+
+/* Ends marking: counts, and turns the map into the offset shape when every
+ * id in the range was marked, else builds ranks and the id array.
+ * HERD_OK, HERD_ENOMEM, or HERD_EINVAL (more than 2^32-1 ids). */
+int herd_idmap_finish(struct herd_idmap *m, struct herd_err *e);
+
+/* Builds a map from an id list (any order, duplicates allowed). Takes
+ * ownership of `ids` (malloc'd, `k` entries) in every case. HERD_OK,
+ * HERD_ENOMEM, or HERD_EINVAL (more than 2^32-1 distinct ids). */
+int herd_idmap_from_list(struct herd_idmap *m, uint64_t *ids, uint64_t k, struct herd_err *e);
+
+/* The offset shape: ids base .. base+n-1. */
+void herd_idmap_offset(struct herd_idmap *m, uint64_t base, uint64_t n);
+
+/* Dense id of `id`: 1 and *v when present, 0 when not. */
+static inline int herd_idmap_find(const struct herd_idmap *m, uint64_t id, uint32_t *v)
+{
+    uint64_t k = id - m->base;
+    if (m->ids == NULL) {
+        if (id < m->base || k >= m->n)
+            return 0;
+        *v = (uint32_t)k;
+        return 1;
+    }
+    if (m->bits != NULL) {
+        if (id < m->base || k >= m->span)
+            return 0;
+        uint64_t word = m->bits[k >> 6], below = word & ((1ULL << (k & 63)) - 1);
+        if (!(word >> (k & 63) & 1))
+            return 0;
+        *v = m->rank[k >> 6] + (uint32_t)__builtin_popcountll(below);
+        return 1;
+    }
+    uint64_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (m->ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == m->n || m->ids[lo] != id)
+        return 0;
+    *v = (uint32_t)lo;
+    return 1;
+}
+
+/* Hands the id array (NULL for the offset shape) to the caller and drops
+ * the lookup structures; the map keeps n and base. */
+uint64_t *herd_idmap_take_ids(struct herd_idmap *m);
+
+/* Sorts k u64 values ascending in place (LSD radix; falls back to qsort
+ * when scratch memory is short). HERD_OK or HERD_ENOMEM. */
+int herd_idmap_sort(uint64_t *a, uint64_t k, struct herd_err *e);
+
+#endif

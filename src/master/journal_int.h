@@ -1,0 +1,35 @@
+/* journal_int — private parts of the journal shared by journal.c and
+ * journal_load.c. Not for other modules. */
+#ifndef HERD_MASTER_JOURNAL_INT_H
+#define HERD_MASTER_JOURNAL_INT_H
+
+#include "base/err.h"
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+enum jstmt {
+    JS_ADD_JOB,
+    JS_ADD_TASK,
+    JS_JOB_STATE,
+    JS_TASK_FINAL,
+    JS_ATTEMPT_ADD,
+    JS_ATTEMPT_END,
+    JS_RESULT,
+    JS_RESULT_ATTEMPT,
+    JS_OUTPUT_OUT,
+    JS_OUTPUT_ERR,
+    JS_COUNT
+};
+
+struct herd_journal {
+    sqlite3 *db;
+    uint32_t epoch;
+    int in_txn;
+    sqlite3_stmt *st[JS_COUNT];
+};
+
+/* Sets *e to HERD_EDB with "journal: what: sqlite message"; returns HERD_EDB. */
+int herd_journal_fail(struct herd_journal *j, struct herd_err *e, const char *what);
+
+#endif
