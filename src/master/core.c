@@ -45,7 +45,7 @@ void herd_core__flush(struct herd_core *c)
 
 void herd_core__add_job(struct herd_core *c, struct herd_job *j)
 {
-    herd_idmap_put(&c->jobs, j->id, j);
+    herd_u64map_put(&c->jobs, j->id, j);
     herd_xgrow((void **)&c->joblist, &c->capjobs, c->njobs + 1, sizeof *c->joblist);
     c->joblist[c->njobs++] = j;
 }
@@ -95,9 +95,9 @@ int herd_core_create(const struct herd_core_config *cfg, const struct herd_core_
     c->io = *io;
     herd_registry_init(&c->reg);
     herd_sched_init(&c->sched);
-    herd_idmap_init(&c->conns);
-    herd_idmap_init(&c->jobs);
-    herd_idmap_init(&c->attempts);
+    herd_u64map_init(&c->conns);
+    herd_u64map_init(&c->jobs);
+    herd_u64map_init(&c->attempts);
     int rc = herd_journal_open(cfg->journal_path ? cfg->journal_path : ":memory:", &c->journal, e);
     if (rc == HERD_OK)
         rc = herd_core__load(c, e);
@@ -119,9 +119,9 @@ static void free_attempts(struct herd_core *c)
     size_t i = 0;
     uint64_t k;
     void *v;
-    while (herd_idmap_next(&c->attempts, &i, &k, &v))
+    while (herd_u64map_next(&c->attempts, &i, &k, &v))
         free(v);
-    herd_idmap_fini(&c->attempts);
+    herd_u64map_fini(&c->attempts);
 }
 
 static void free_conns(struct herd_core *c)
@@ -129,12 +129,12 @@ static void free_conns(struct herd_core *c)
     size_t i = 0;
     uint64_t k;
     void *v;
-    while (herd_idmap_next(&c->conns, &i, &k, &v)) {
+    while (herd_u64map_next(&c->conns, &i, &k, &v)) {
         struct herd_core_conn *conn = v;
         free(conn->peer);
         free(conn);
     }
-    herd_idmap_fini(&c->conns);
+    herd_u64map_fini(&c->conns);
 }
 
 void herd_core_destroy(struct herd_core *c)
@@ -150,7 +150,7 @@ void herd_core_destroy(struct herd_core *c)
     for (size_t i = 0; i < c->njobs; i++)
         herd_job_destroy(c->joblist[i]);
     free(c->joblist);
-    herd_idmap_fini(&c->jobs);
+    herd_u64map_fini(&c->jobs);
     free(c->heap);
     herd_registry_fini(&c->reg);
     memset(&c->secret, 0, sizeof c->secret);

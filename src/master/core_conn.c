@@ -25,7 +25,7 @@ void herd_core_conn_open(struct herd_core *c, uint64_t conn)
     k->id = conn;
     k->state = CONN_CHALLENGED;
     herd_auth_nonce(k->nonce);
-    herd_idmap_put(&c->conns, conn, k);
+    herd_u64map_put(&c->conns, conn, k);
     struct herd_msg m = {.type = HERD_MSG_CHALLENGE};
     m.u.challenge.proto = HERD_PROTO_VERSION;
     memcpy(m.u.challenge.nonce, k->nonce, HERD_NONCE_LEN);
@@ -34,7 +34,7 @@ void herd_core_conn_open(struct herd_core *c, uint64_t conn)
 
 void herd_core_conn_peer(struct herd_core *c, uint64_t conn, const char *peer)
 {
-    struct herd_core_conn *k = herd_idmap_get(&c->conns, conn);
+    struct herd_core_conn *k = herd_u64map_get(&c->conns, conn);
     if (k == NULL || peer == NULL)
         return;
     free(k->peer);
@@ -125,7 +125,7 @@ static uint32_t reconcile(struct herd_core *c, struct herd_worker *w, const uint
 {
     uint32_t zombies = 0;
     for (uint32_t i = 0; i < n; i++) {
-        struct herd_attempt *a = herd_idmap_get(&c->attempts, ids[i]);
+        struct herd_attempt *a = herd_u64map_get(&c->attempts, ids[i]);
         if (a != NULL && a->worker == w) {
             a->missing = 0;
             if (adopt && a->state == HERD_ATTEMPT_ORPHAN)
@@ -167,7 +167,7 @@ static void bind_worker(struct herd_core *c, struct herd_core_conn *k, struct he
                         const struct herd_msg_hello *h)
 {
     if (w->conn != 0 && w->conn != k->id) {
-        struct herd_core_conn *old = herd_idmap_get(&c->conns, w->conn);
+        struct herd_core_conn *old = herd_u64map_get(&c->conns, w->conn);
         if (old != NULL)
             herd_core__close_conn(c, old, "superseded by a new connection");
         w->conn = 0;
@@ -257,7 +257,7 @@ static void registered_msg(struct herd_core *c, struct herd_core_conn *k, const 
 void herd_core_conn_msg(struct herd_core *c, uint64_t conn, const struct herd_msg *m)
 {
     char pb[48];
-    struct herd_core_conn *k = herd_idmap_get(&c->conns, conn);
+    struct herd_core_conn *k = herd_u64map_get(&c->conns, conn);
     if (k == NULL || k->state == CONN_CLOSING)
         return;
     if (k->state == CONN_CHALLENGED) {
@@ -276,7 +276,7 @@ void herd_core_conn_msg(struct herd_core *c, uint64_t conn, const struct herd_ms
 
 void herd_core_conn_closed(struct herd_core *c, uint64_t conn)
 {
-    struct herd_core_conn *k = herd_idmap_del(&c->conns, conn);
+    struct herd_core_conn *k = herd_u64map_del(&c->conns, conn);
     if (k == NULL)
         return;
     detach(c, k, "connection closed");

@@ -10,7 +10,7 @@
 
 #include "master/attempt.h"
 #include "master/core.h"
-#include "master/idmap.h"
+#include "base/u64map.h"
 #include "master/job.h"
 #include "master/journal.h"
 #include "master/registry.h"
@@ -41,9 +41,9 @@ struct herd_core {
     struct herd_journal *journal;
     struct herd_registry reg;
     struct herd_sched sched;
-    struct herd_idmap conns;          /* conn id -> struct herd_core_conn */
-    struct herd_idmap jobs;           /* job id -> struct herd_job */
-    struct herd_idmap attempts;       /* live attempt id -> struct herd_attempt */
+    struct herd_u64map conns;          /* conn id -> struct herd_core_conn */
+    struct herd_u64map jobs;           /* job id -> struct herd_job */
+    struct herd_u64map attempts;       /* live attempt id -> struct herd_attempt */
     struct herd_job **joblist;        /* every job, ascending id */
     size_t njobs, capjobs;
     struct backoff_ent *heap;

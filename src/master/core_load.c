@@ -33,7 +33,7 @@ static int on_job(void *ctx, const struct herd_journal_job_row *r)
 {
     struct herd_core *c = ctx;
     int st = parse_state(r->state, job_name, HERD_JOB_NSTATES);
-    if (st < 0 || herd_idmap_get(&c->jobs, r->id) != NULL)
+    if (st < 0 || herd_u64map_get(&c->jobs, r->id) != NULL)
         return HERD_EDB;
     struct herd_job *j = herd_job_create(r->id, r->name, r->priority, r->max_retries, r->ntasks);
     j->state = (enum herd_job_state)st;
@@ -73,7 +73,7 @@ static void take_spec(struct herd_task *t, struct herd_task_spec *s)
 static int on_task(void *ctx, struct herd_journal_task_row *r)
 {
     struct herd_core *c = ctx;
-    struct herd_job *j = herd_idmap_get(&c->jobs, r->job_id);
+    struct herd_job *j = herd_u64map_get(&c->jobs, r->job_id);
     int st = r->state && strcmp(r->state, "pending") == 0
                  ? HERD_TASK_PENDING
                  : parse_state(r->state, task_name, HERD_TASK_NSTATES);
@@ -97,7 +97,7 @@ static int on_task(void *ctx, struct herd_journal_task_row *r)
 static int on_running(void *ctx, const struct herd_journal_attempt_row *r)
 {
     struct herd_core *c = ctx;
-    struct herd_job *j = herd_idmap_get(&c->jobs, r->job_id);
+    struct herd_job *j = herd_u64map_get(&c->jobs, r->job_id);
     if (j == NULL || r->index >= j->ntasks || j->tasks[r->index].id != r->task_id)
         return HERD_EDB;
     struct herd_task *t = &j->tasks[r->index];
@@ -112,7 +112,7 @@ static int on_running(void *ctx, const struct herd_journal_attempt_row *r)
     w->nlive++;
     w->cores_used += a->cores;
     w->memory_used += a->memory;
-    herd_idmap_put(&c->attempts, a->id, a);
+    herd_u64map_put(&c->attempts, a->id, a);
     t->current = a;
     if (t->state != HERD_TASK_RUNNING)
         load_state(t, HERD_TASK_RUNNING);

@@ -208,7 +208,7 @@ static void release(struct herd_core *c, struct herd_attempt *a)
     w->nlive--;
     w->cores_used -= a->cores;
     w->memory_used -= a->memory;
-    herd_idmap_del(&c->attempts, a->id);
+    herd_u64map_del(&c->attempts, a->id);
     if (a->task->current == a)
         a->task->current = NULL;
     free(a);
@@ -266,7 +266,7 @@ static int result_ok(const struct herd_msg_result *r)
 
 void herd_core__result(struct herd_core *c, struct herd_worker *w, const struct herd_msg_result *r)
 {
-    struct herd_attempt *a = herd_idmap_get(&c->attempts, r->attempt_id);
+    struct herd_attempt *a = herd_u64map_get(&c->attempts, r->attempt_id);
     if (a == NULL || a->worker != w || a->task->id != r->task_id ||
         a->task->job->id != r->job_id) {
         c->stats.results_refused++;
@@ -356,7 +356,7 @@ static void assign(struct herd_core *c, struct herd_task *t, struct herd_worker 
     w->nlive++;
     w->cores_used += a->cores;
     w->memory_used += a->memory;
-    herd_idmap_put(&c->attempts, id, a);
+    herd_u64map_put(&c->attempts, id, a);
     t->attempts++;
     t->current = a;
     free(t->last_worker);

@@ -163,7 +163,7 @@ int herd_core_submit(struct herd_core *c, const struct herd_job_spec *spec, uint
 
 int herd_core_cancel(struct herd_core *c, uint64_t job_id, struct herd_err *e)
 {
-    struct herd_job *j = herd_idmap_get(&c->jobs, job_id);
+    struct herd_job *j = herd_u64map_get(&c->jobs, job_id);
     if (j == NULL)
         return herd_err_set(e, HERD_ENOTFOUND, "job %llu not found", (unsigned long long)job_id);
     if (j->state != HERD_JOB_RUNNING)

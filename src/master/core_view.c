@@ -48,7 +48,7 @@ static void job_info(const struct herd_job *j, struct herd_job_info *i)
 
 int herd_core_job_info(struct herd_core *c, uint64_t job_id, struct herd_job_info *out)
 {
-    struct herd_job *j = herd_idmap_get(&c->jobs, job_id);
+    struct herd_job *j = herd_u64map_get(&c->jobs, job_id);
     if (j == NULL)
         return HERD_ENOTFOUND;
     job_info(j, out);
@@ -68,7 +68,7 @@ void herd_core_each_job(struct herd_core *c, void (*fn)(void *arg, const struct 
 void herd_core_each_task(struct herd_core *c, uint64_t job_id,
                          void (*fn)(void *arg, const struct herd_task_info *t), void *arg)
 {
-    struct herd_job *j = herd_idmap_get(&c->jobs, job_id);
+    struct herd_job *j = herd_u64map_get(&c->jobs, job_id);
     if (j == NULL)
         return;
     for (uint32_t k = 0; k < j->ntasks; k++) {

@@ -1,4 +1,4 @@
-#include "master/idmap.h"
+#include "base/u64map.h"
 
 #include "base/mem.h"
 #include "base/rand.h"
@@ -6,25 +6,25 @@
 #include <assert.h>
 #include <stdlib.h>
 
-void herd_idmap_init(struct herd_idmap *m)
+void herd_u64map_init(struct herd_u64map *m)
 {
     m->slots = NULL;
     m->cap = 0;
     m->len = 0;
 }
 
-void herd_idmap_fini(struct herd_idmap *m)
+void herd_u64map_fini(struct herd_u64map *m)
 {
     free(m->slots);
-    herd_idmap_init(m);
+    herd_u64map_init(m);
 }
 
-static size_t home(const struct herd_idmap *m, uint64_t key)
+static size_t home(const struct herd_u64map *m, uint64_t key)
 {
     return (size_t)herd_mix64(key) & (m->cap - 1);
 }
 
-static void insert_slot(struct herd_idmap *m, uint64_t key, void *val)
+static void insert_slot(struct herd_u64map *m, uint64_t key, void *val)
 {
     size_t i = home(m, key);
     while (m->slots[i].key != 0 && m->slots[i].key != key)
@@ -35,9 +35,9 @@ static void insert_slot(struct herd_idmap *m, uint64_t key, void *val)
     m->slots[i].val = val;
 }
 
-static void grow(struct herd_idmap *m)
+static void grow(struct herd_u64map *m)
 {
-    struct herd_idmap_slot *old = m->slots;
+    struct herd_u64map_slot *old = m->slots;
     size_t oldcap = m->cap;
     m->cap = oldcap ? oldcap * 2 : 16;
     m->slots = herd_xcalloc(m->cap, sizeof *m->slots);
@@ -48,7 +48,7 @@ static void grow(struct herd_idmap *m)
     free(old);
 }
 
-void *herd_idmap_get(const struct herd_idmap *m, uint64_t key)
+void *herd_u64map_get(const struct herd_u64map *m, uint64_t key)
 {
     if (m->cap == 0 || key == 0)
         return NULL;
@@ -60,7 +60,7 @@ void *herd_idmap_get(const struct herd_idmap *m, uint64_t key)
     }
 }
 
-void herd_idmap_put(struct herd_idmap *m, uint64_t key, void *val)
+void herd_u64map_put(struct herd_u64map *m, uint64_t key, void *val)
 {
     assert(key != 0);
     if ((m->len + 1) * 4 > m->cap * 3)
@@ -68,7 +68,7 @@ void herd_idmap_put(struct herd_idmap *m, uint64_t key, void *val)
     insert_slot(m, key, val);
 }
 
-void *herd_idmap_del(struct herd_idmap *m, uint64_t key)
+void *herd_u64map_del(struct herd_u64map *m, uint64_t key)
 {
     if (m->cap == 0 || key == 0)
         return NULL;
@@ -95,7 +95,7 @@ void *herd_idmap_del(struct herd_idmap *m, uint64_t key)
     return val;
 }
 
-int herd_idmap_next(const struct herd_idmap *m, size_t *i, uint64_t *key, void **val)
+int herd_u64map_next(const struct herd_u64map *m, size_t *i, uint64_t *key, void **val)
 {
     for (; *i < m->cap; (*i)++) {
         if (m->slots[*i].key != 0) {
