@@ -283,6 +283,12 @@ def test_bad_input_is_answered(tmp_path):
     assert r.returncode != 0 and "nosuchalgo" in r.stderr
     r = herd("run", "bfs", good, ok=False)
     assert r.returncode != 0 and "--source" in r.stderr
+    r = herd("run", tmp_path / "missing.so", good, ok=False)
+    assert r.returncode == 1 and "missing.so" in r.stderr
+    notplugin = tmp_path / "x.so"
+    notplugin.write_text("not an ELF file\n")
+    r = herd("run", notplugin, good, ok=False)
+    assert r.returncode == 1 and "x.so" in r.stderr
 
 
 def test_workers_accepted_and_stats_written(tmp_path):
