@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh || exit 1
 jobs=$(nproc)
 total_pass=0; total_fail=0
-tally() { # $1 = stage name, $2 = log file
-    line=$(grep -E '^[a-z-]*:? *[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
-    p=$(echo "$line" | sed -n 's/.*\b\([0-9][0-9]*\) passed.*/\1/p')
-    f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
+tally() { # $1 = stage name, $2 = log file; reads the last "... N passed[, N failed]" line
+    line=$(grep -E '[0-9]+ passed' "$2" | tail -n 1)
+    p=$(echo "$line" | sed -n 's/.*[^0-9]\([0-9][0-9]*\) passed.*/\1/p; s/^\([0-9][0-9]*\) passed.*/\1/p' | head -n 1)
+    f=$(echo "$line" | sed -n 's/.*[^0-9]\([0-9][0-9]*\) failed.*/\1/p; s/^\([0-9][0-9]*\) failed.*/\1/p' | head -n 1)
+    e=$(echo "$line" | sed -n 's/.*[^0-9]\([0-9][0-9]*\) error.*/\1/p' | head -n 1)
     [ -z "$p" ] && p=0
-    [ -z "$f" ] && f=1
+    [ -z "$line" ] && f=1
+    [ -z "$f" ] && f=0
+    [ -n "$e" ] && f=$((f + e))
     echo "== $1: $p passed, $f failed"
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
@@ -20,8 +23,12 @@ log=$(mktemp -d)
 stage() { # $1 = name, rest = command
     name=$1; shift
     echo "== $name"
-    "$@" 2>&1 | tee "$log/$name.log"
+    { "$@"; echo "$?" > "$log/$name.rc"; } 2>&1 | tee "$log/$name.log"
     tally "$name" "$log/$name.log"
+    if [ "$(cat "$log/$name.rc")" != 0 ] && [ "$f" -eq 0 ]; then
+        echo "== $name: exited $(cat "$log/$name.rc") with no failure counted; counting one"
+        total_fail=$((total_fail + 1))
+    fi
 }
 make -j"$jobs" all || { echo "0 passed, 1 failed"; exit 1; }
 stage unit scripts/run-unit.sh build

@@ -207,4 +207,5 @@ uint64_t herd_core_next_deadline(struct herd_core *c)
 void herd_core_stats(struct herd_core *c, struct herd_core_stats *out)
 {
     *out = c->stats;
+    out->illegal_transitions = c->ast.illegal + c->tst.illegal + c->jst.illegal + c->reg.illegal;
 }

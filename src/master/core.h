@@ -137,6 +137,7 @@ struct herd_core_stats {
     uint64_t results_refused;
     uint64_t workers_lost;
     uint64_t attempts_retried;
+    uint64_t illegal_transitions;  /* refused state changes (a bug if non-zero) */
 };
 void herd_core_stats(struct herd_core *c, struct herd_core_stats *out);
 

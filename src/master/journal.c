@@ -88,12 +88,15 @@ fail:
 
 static int setup(struct herd_journal *j, struct herd_err *e)
 {
-    const char *sync = getenv("HERD_JOURNAL_SYNC");
-    int full = sync != NULL && strcmp(sync, "full") == 0;
+    const char *sync = getenv("HERD_JOURNAL_SYNC"), *pragma = "PRAGMA synchronous=NORMAL";
+    if (sync != NULL && strcmp(sync, "full") == 0)
+        pragma = "PRAGMA synchronous=FULL";
+    else if (sync != NULL && strcmp(sync, "off") == 0)
+        pragma = "PRAGMA synchronous=OFF"; /* simulation sweeps only */
     sqlite3_busy_timeout(j->db, 5000);
-    int rc = exec(j, "PRAGMA journal_mode=WAL", e);
+    int rc = exec(j, pragma, e); /* first: it also governs the switch to WAL */
     if (rc == HERD_OK)
-        rc = exec(j, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", e);
+        rc = exec(j, "PRAGMA journal_mode=WAL", e);
     if (rc == HERD_OK)
         rc = exec(j, schema, e);
     for (int i = 0; rc == HERD_OK && i < JS_COUNT; i++)

@@ -7,7 +7,9 @@
  * crash or power cut may lose the last commits but never corrupts the file.
  * FULL would add an fsync per commit (milliseconds) to every submit and
  * every result, against the ≤ 0.5 ms round-trip goal. Set
- * $HERD_JOURNAL_SYNC=full to choose FULL anyway.
+ * $HERD_JOURNAL_SYNC=full to choose FULL anyway ("off" exists for the
+ * simulation sweep, which restarts masters thousands of times and never
+ * loses the OS; do not use it in production).
  *
  * Writes open a transaction lazily; herd_journal_commit() ends it. The core
  * commits at the end of every call into it, and before it acknowledges a

@@ -39,6 +39,7 @@ struct server {
     struct slot *slots;
     size_t nslots, capslots;
     uint64_t bad_frames;
+    const char *listen_host; /* where the control port listens */
     int stopping;
 };
 
@@ -254,13 +255,17 @@ static int start_core(struct server *s, struct herd_err *e)
     return herd_core_create(&cc, &bound, &s->core, e);
 }
 
+static const char *listen_host(const struct herd_master_config *cfg);
+
+/* The API listens where the control port does (loopback without a secret),
+ * unless --http names another address. */
 static int start_http(struct server *s, uint16_t control, uint16_t *http_port, struct herd_err *e)
 {
     const struct herd_master_config *cfg = s->cfg;
     int port = cfg->http_port;
-    if (port < 0)
-        port = control == 0 || cfg->listen_port == 0 ? 0 : control + 1;
-    struct herd_http_config hc = {.host = cfg->http_host ? cfg->http_host : "127.0.0.1",
+    if (port < 0) /* the documented convention: HTTP on the control port + 1 */
+        port = control == UINT16_MAX ? 0 : control + 1;
+    struct herd_http_config hc = {.host = cfg->http_host ? cfg->http_host : s->listen_host,
                                   .port = (uint16_t)port,
                                   .secret = cfg->secret,
                                   .now = io_now,
@@ -294,7 +299,7 @@ static int start(struct server *s, struct herd_err *e)
     uint16_t control = 0, http = 0;
     int rc = start_core(s, e);
     if (rc == HERD_OK)
-        rc = bind_listener(s, listen_host(s->cfg), s->cfg->listen_port, &control, e);
+        rc = bind_listener(s, s->listen_host = listen_host(s->cfg), s->cfg->listen_port, &control, e);
     if (rc == HERD_OK)
         rc = start_http(s, control, &http, e);
     if (rc == HERD_OK && s->cfg->port_file)

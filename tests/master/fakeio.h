@@ -27,7 +27,7 @@ struct fakeio {
     size_t nclosed;
 };
 
-static void fk_send(void *ctx, uint64_t conn, const struct herd_msg *m)
+static inline void fk_send(void *ctx, uint64_t conn, const struct herd_msg *m)
 {
     struct fakeio *f = ctx;
     herd_xgrow((void **)&f->out, &f->cap, f->nout + 1, sizeof *f->out);
@@ -36,33 +36,33 @@ static void fk_send(void *ctx, uint64_t conn, const struct herd_msg *m)
     f->nout++;
 }
 
-static void fk_close(void *ctx, uint64_t conn)
+static inline void fk_close(void *ctx, uint64_t conn)
 {
     struct fakeio *f = ctx;
     if (f->nclosed < 64)
         f->closed[f->nclosed++] = conn;
 }
 
-static uint64_t fk_now(void *ctx)
+static inline uint64_t fk_now(void *ctx)
 {
     return ((struct fakeio *)ctx)->now;
 }
 
-static uint64_t fk_random(void *ctx)
+static inline uint64_t fk_random(void *ctx)
 {
     struct fakeio *f = ctx;
     f->rnd = f->rnd * 6364136223846793005ULL + 1442695040888963407ULL;
     return f->rnd >> 11;
 }
 
-static struct herd_core_io fk_io(struct fakeio *f)
+static inline struct herd_core_io fk_io(struct fakeio *f)
 {
     memset(f, 0, sizeof *f);
     f->now = 1000000;
     return (struct herd_core_io){f, fk_send, fk_close, fk_now, fk_random};
 }
 
-static void fk_clear(struct fakeio *f)
+static inline void fk_clear(struct fakeio *f)
 {
     for (size_t i = 0; i < f->nout; i++)
         herd_msg_free(&f->out[i].m);
@@ -70,14 +70,14 @@ static void fk_clear(struct fakeio *f)
     f->nclosed = 0;
 }
 
-static void fk_fini(struct fakeio *f)
+static inline void fk_fini(struct fakeio *f)
 {
     fk_clear(f);
     free(f->out);
 }
 
 /* The last message of `type` sent on conn (0 = any), or NULL. */
-static struct herd_msg *fk_last(struct fakeio *f, uint64_t conn, uint16_t type)
+static inline struct herd_msg *fk_last(struct fakeio *f, uint64_t conn, uint16_t type)
 {
     for (size_t i = f->nout; i-- > 0;)
         if ((conn == 0 || f->out[i].conn == conn) && f->out[i].m.type == type)
@@ -85,7 +85,7 @@ static struct herd_msg *fk_last(struct fakeio *f, uint64_t conn, uint16_t type)
     return NULL;
 }
 
-static size_t fk_count(struct fakeio *f, uint64_t conn, uint16_t type)
+static inline size_t fk_count(struct fakeio *f, uint64_t conn, uint16_t type)
 {
     size_t n = 0;
     for (size_t i = 0; i < f->nout; i++)
@@ -94,7 +94,7 @@ static size_t fk_count(struct fakeio *f, uint64_t conn, uint16_t type)
     return n;
 }
 
-static int fk_was_closed(struct fakeio *f, uint64_t conn)
+static inline int fk_was_closed(struct fakeio *f, uint64_t conn)
 {
     for (size_t i = 0; i < f->nclosed; i++)
         if (f->closed[i] == conn)
@@ -103,7 +103,7 @@ static int fk_was_closed(struct fakeio *f, uint64_t conn)
 }
 
 /* Sends HELLO for worker `id` on conn (after conn_open), listing running. */
-static void fk_hello(struct herd_core *c, uint64_t conn, const char *id, uint32_t cores,
+static inline void fk_hello(struct herd_core *c, uint64_t conn, const char *id, uint32_t cores,
                      const uint64_t *running, uint32_t nrunning)
 {
     struct herd_msg m = {.type = HERD_MSG_HELLO};
@@ -117,7 +117,7 @@ static void fk_hello(struct herd_core *c, uint64_t conn, const char *id, uint32_
     herd_core_conn_msg(c, conn, &m);
 }
 
-static void fk_heartbeat(struct herd_core *c, uint64_t conn, const uint64_t *running, uint32_t n)
+static inline void fk_heartbeat(struct herd_core *c, uint64_t conn, const uint64_t *running, uint32_t n)
 {
     struct herd_msg m = {.type = HERD_MSG_HEARTBEAT};
     m.u.heartbeat.running = (uint64_t *)running;
@@ -125,7 +125,7 @@ static void fk_heartbeat(struct herd_core *c, uint64_t conn, const uint64_t *run
     herd_core_conn_msg(c, conn, &m);
 }
 
-static void fk_result(struct herd_core *c, uint64_t conn, const struct herd_msg_assign *a,
+static inline void fk_result(struct herd_core *c, uint64_t conn, const struct herd_msg_assign *a,
                       uint8_t status, const char *out)
 {
     struct herd_msg m = {.type = HERD_MSG_RESULT};
@@ -141,7 +141,7 @@ static void fk_result(struct herd_core *c, uint64_t conn, const struct herd_msg_
 }
 
 /* A job spec of n command tasks "t<i>" with `cores` each and no deps. */
-static void fk_spec(struct herd_job_spec *s, uint32_t n, uint32_t cores, int32_t prio)
+static inline void fk_spec(struct herd_job_spec *s, uint32_t n, uint32_t cores, int32_t prio)
 {
     memset(s, 0, sizeof *s);
     s->priority = prio;
@@ -160,7 +160,7 @@ static void fk_spec(struct herd_job_spec *s, uint32_t n, uint32_t cores, int32_t
     }
 }
 
-static void fk_dep(struct herd_job_spec *s, uint32_t task, uint32_t dep)
+static inline void fk_dep(struct herd_job_spec *s, uint32_t task, uint32_t dep)
 {
     struct herd_task_spec *t = &s->tasks[task];
     t->deps = herd_xrealloc(t->deps, (t->ndeps + 1) * sizeof *t->deps);
