@@ -325,8 +325,7 @@ summary() {
     echo "### whole process (s): wall clock per process, loading included"
     table wall goals
     echo
-    echo "### CPU time (s): user+sys per process, loading included — the work done,"
-    echo "### robust to other load on the machine (ratios here ignore the thread count)"
+    echo "### CPU time (s): user+sys per process, loading included (the work done, all threads together; robust to other load on the machine)"
     table cpu
     echo
     echo "### load (s): herd's load time vs GAPBS Read Time"
