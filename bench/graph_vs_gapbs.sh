@@ -99,6 +99,7 @@ prepare_graphs() {
     timed_step "GAPBS converter (directed)" "$GAPBS_DIR/converter" -f "$D/gapbs.el" -b "$D/graph.sg"
     timed_step "GAPBS converter (symmetrised)" "$GAPBS_DIR/converter" -f "$D/gapbs.el" -s \
         -b "$D/graph_sym.sg"
+    rm -f "$D/gapbs.el"
     herd_graph_file
     echo "$want" >"$D/graph.params"
 }
@@ -367,6 +368,7 @@ main() {
     check_tools
     setup_dir
     prepare_graphs
+    rm -f "$D"/*.out "$D"/*.time "$D"/*.check
     : >"$D/results.tsv"
     cut -d' ' -f1-3 /proc/loadavg >"$D/load.before"
     local r
