@@ -59,17 +59,17 @@ check_tools() {
 # Scratch directory: $BENCH_DIR (kept) or a temp dir removed at exit.
 # Refuses a directory inside the repository.
 setup_dir() {
+    local top
+    top=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null || true)
     if [ -n "${BENCH_DIR:-}" ]; then
-        mkdir -p "$BENCH_DIR"
-        D=$(realpath "$BENCH_DIR")
+        D=$(realpath -m "$BENCH_DIR")
+        case "$D/" in "$(realpath "${top:-/nonexistent}")"/*)
+            die "BENCH_DIR $D is inside the repository" ;;
+        esac
+        mkdir -p "$D"
     else
         D=$(mktemp -d "${TMPDIR:-/tmp}/herd-bench.XXXXXX")
         trap 'rm -rf "$D"' EXIT
-    fi
-    local top
-    top=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null || true)
-    if [ -n "$top" ]; then
-        case "$D/" in "$(realpath "$top")"/*) die "BENCH_DIR $D is inside the repository" ;; esac
     fi
     note "scratch dir $D"
 }
