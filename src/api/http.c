@@ -115,7 +115,7 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, 
 
 /* Matches path against pattern segment by segment; {x} segments are copied
  * into caps (truncated to 79 bytes, which no valid id reaches). */
-static int match(const char *pat, const char *path, char caps[2][80])
+int herd_http_route_match(const char *pat, const char *path, char caps[2][80])
 {
     int ncap = 0;
     while (*pat == '/' && *path == '/') {
@@ -148,7 +148,7 @@ static enum MHD_Result dispatch(struct herd_http *h, struct MHD_Connection *conn
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
     for (size_t i = 0; i < herd_http_nroutes; i++) {
         const struct herd_http_route *rt = &herd_http_routes[i];
-        if (!match(rt->pattern, path, caps))
+        if (!herd_http_route_match(rt->pattern, path, caps))
             continue;
         if (strcmp(rt->method, m) != 0) {
             if (strstr(allow, rt->method) == NULL && strlen(allow) + strlen(rt->method) + 3 <
