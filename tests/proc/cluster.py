@@ -83,7 +83,7 @@ class Cluster:
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
 
-    def start_master(self, port=0):
+    def start_master(self, port=0, extra=()):
         self.starts += 1
         pf = self.path("ports")
         if os.path.exists(pf):
@@ -93,6 +93,7 @@ class Cluster:
                 "--heartbeat-ms", str(self.heartbeat_ms), "--lost-after", str(self.lost_after)]
         if self.secret_file:
             args += ["--secret-file", self.secret_file]
+        args += list(extra)
         self.master = Proc(args, self.path(f"master-{self.starts}.log"))
         ports = poll(lambda: self._read_ports(pf), 10, what="master port file")
         self.control_port, self.http_port = ports["control"], ports["http"]
