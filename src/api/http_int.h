@@ -16,6 +16,8 @@ struct herd_http {
     struct herd_secret *secret; /* NULL = no client authentication */
     struct herd_sign_replay *replay;
     size_t max_body;
+    unsigned max_conns;
+    int at_limit;               /* logged that max_conns is reached */
     uint64_t (*now)(void *ctx);
     void *now_ctx;
     uint16_t port;

@@ -21,6 +21,11 @@ struct herd_master_config {
     uint32_t heartbeat_ms;     /* 0 = default 1000 */
     uint32_t lost_after;       /* 0 = default 3 */
     const char *port_file;     /* if set, "control=P\nhttp=Q\n" is written here once listening */
+    uint32_t max_conns;        /* open control connections; 0 = 1024. Beyond it a new
+                                * connection is closed at once (logged, rate-limited) */
+    uint32_t max_http_conns;   /* open HTTP connections; 0 = 1024 */
+    uint32_t handshake_ms;     /* a control connection that sends nothing (no HELLO)
+                                * for this long is closed; 0 = 10000 */
 };
 
 int herd_master_run(const struct herd_master_config *cfg);
