@@ -61,16 +61,22 @@ static const struct option master_opts[] = {
     {"data-dir", required_argument, NULL, 'd'},    {"secret-file", required_argument, NULL, 's'},
     {"heartbeat-ms", required_argument, NULL, 'b'}, {"lost-after", required_argument, NULL, 'a'},
     {"port-file", required_argument, NULL, 'p'},   {"help", no_argument, NULL, 'h'},
+    {"max-conns", required_argument, NULL, 'C'},   {"max-http-conns", required_argument, NULL, 'X'},
+    {"handshake-ms", required_argument, NULL, 'S'},
     {NULL, 0, NULL, 0}};
 
 static void master_usage(FILE *f)
 {
     fprintf(f, "usage: herd master [--listen HOST[:PORT]] [--http HOST[:PORT]] [--data-dir DIR]\n"
                "                   [--secret-file F] [--heartbeat-ms N] [--lost-after N]\n"
-               "                   [--port-file F]\n"
+               "                   [--port-file F] [--max-conns N] [--max-http-conns N]\n"
+               "                   [--handshake-ms N]\n"
                "Workers dial PORT (default %d); the HTTP API listens on PORT+1 unless --http\n"
                "is given. Without a secret (--secret-file or $HERD_SECRET_FILE) the master\n"
-               "listens on loopback only.\n",
+               "listens on loopback only. Limits: --max-conns control connections and\n"
+               "--max-http-conns HTTP connections (default 1024 each; more are closed at\n"
+               "once and logged); a control connection silent for --handshake-ms (default\n"
+               "10000) before its HELLO is closed.\n",
             HERD_ADDR_DEFAULT_PORT);
 }
 
@@ -102,6 +108,9 @@ int herd_cmd_master(int argc, char **argv)
         case 'b': if (parse_u32(optarg, &cfg.heartbeat_ms)) goto bad; break;
         case 'a': if (parse_u32(optarg, &cfg.lost_after)) goto bad; break;
         case 'p': cfg.port_file = optarg; break;
+        case 'C': if (parse_u32(optarg, &cfg.max_conns)) goto bad; break;
+        case 'X': if (parse_u32(optarg, &cfg.max_http_conns)) goto bad; break;
+        case 'S': if (parse_u32(optarg, &cfg.handshake_ms)) goto bad; break;
         case 'h': master_usage(stdout); return 0;
         default: master_usage(stderr); return 2;
         }
