@@ -48,6 +48,7 @@ struct server {
     uint64_t refused;          /* connections closed for the limit */
     uint64_t refused_logged;   /* `refused` at the last log line */
     uint64_t refuse_log_ms;
+    const char *listen_host; /* where the control port listens */
     int stopping;
 };
 
@@ -339,13 +340,17 @@ static int start_core(struct server *s, struct herd_err *e)
     return herd_core_create(&cc, &bound, &s->core, e);
 }
 
+static const char *listen_host(const struct herd_master_config *cfg);
+
+/* The API listens where the control port does (loopback without a secret),
+ * unless --http names another address. */
 static int start_http(struct server *s, uint16_t control, uint16_t *http_port, struct herd_err *e)
 {
     const struct herd_master_config *cfg = s->cfg;
     int port = cfg->http_port;
-    if (port < 0)
-        port = control == 0 || cfg->listen_port == 0 ? 0 : control + 1;
-    struct herd_http_config hc = {.host = cfg->http_host ? cfg->http_host : "127.0.0.1",
+    if (port < 0) /* the documented convention: HTTP on the control port + 1 */
+        port = control == UINT16_MAX ? 0 : control + 1;
+    struct herd_http_config hc = {.host = cfg->http_host ? cfg->http_host : s->listen_host,
                                   .port = (uint16_t)port,
                                   .secret = cfg->secret,
                                   .max_conns = cfg->max_http_conns,
@@ -380,7 +385,7 @@ static int start(struct server *s, struct herd_err *e)
     uint16_t control = 0, http = 0;
     int rc = start_core(s, e);
     if (rc == HERD_OK)
-        rc = bind_listener(s, listen_host(s->cfg), s->cfg->listen_port, &control, e);
+        rc = bind_listener(s, s->listen_host = listen_host(s->cfg), s->cfg->listen_port, &control, e);
     if (rc == HERD_OK)
         rc = start_http(s, control, &http, e);
     if (rc == HERD_OK && s->cfg->port_file)

@@ -13,10 +13,10 @@
 
 /* Whether some 'p' line declares more than 2^20 vertices: a valid graph of
  * that many isolated vertices needs more memory than the fuzzer allows. */
-static int huge_p_line(const uint8_t *d, size_t n)
+static int huge_p_line(const uint8_t *d, size_t n) /* d[0] is the options byte */
 {
     for (size_t i = 0; i < n; i++) {
-        if (d[i] != 'p' || (i > 0 && d[i - 1] != '\n' && d[i - 1] != ' ' && d[i - 1] != '\t'))
+        if (d[i] != 'p' || (i > 1 && d[i - 1] != '\n' && d[i - 1] != ' ' && d[i - 1] != '\t'))
             continue;
         char line[128];
         size_t k = 0;

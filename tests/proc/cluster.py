@@ -88,7 +88,8 @@ class Cluster:
         pf = self.path("ports")
         if os.path.exists(pf):
             os.unlink(pf)
-        args = ["master", "--listen", f"127.0.0.1:{port}", "--http", "127.0.0.1:0",
+        # No --http: the API is on control port + 1, the convention clients use.
+        args = ["master", "--listen", f"127.0.0.1:{port}",
                 "--data-dir", self.path("data"), "--port-file", pf,
                 "--heartbeat-ms", str(self.heartbeat_ms), "--lost-after", str(self.lost_after)]
         if self.secret_file:
