@@ -8,6 +8,7 @@
 #include "worker/runner.h"
 
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +221,25 @@ static void default_id(char *buf, size_t n, uint64_t r)
     snprintf(buf, n, "%s-%06" PRIx64, host, r & 0xffffff);
 }
 
+/* Resolves cfg->run_as (a name, else a numeric uid) and hands it to the runner. */
+static int setup_run_as(struct daemon *d, const char *user, struct herd_err *e)
+{
+    struct passwd *pw = getpwnam(user);
+    char *end;
+    unsigned long n = strtoul(user, &end, 10);
+    if (pw == NULL && *user != '\0' && *end == '\0')
+        pw = getpwuid((uid_t)n);
+    if (pw == NULL)
+        return herd_err_set(e, HERD_EINVAL, "--run-as %s: no such user", user);
+    if (pw->pw_uid == 0)
+        return herd_err_set(e, HERD_EINVAL, "--run-as %s: refusing to run tasks as root", user);
+    int rc = herd_runner_set_user(d->runner, pw->pw_uid, pw->pw_gid, e);
+    if (rc == HERD_OK)
+        herd_info("worker", "tasks run as user %s (uid %u, gid %u)", pw->pw_name,
+                  (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+    return rc;
+}
+
 static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *idbuf, size_t idn,
                  char *dirbuf, size_t dirn, struct herd_err *e)
 {
@@ -236,6 +256,8 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
         dir = dirbuf;
     }
     int rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
+    if (rc == HERD_OK && cfg->run_as != NULL)
+        rc = setup_run_as(d, cfg->run_as, e);
     if (rc != HERD_OK)
         return rc;
     static const struct herd_agent_io io = {NULL,     io_connect, io_send, io_close, io_start,

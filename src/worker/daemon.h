@@ -20,6 +20,8 @@ struct herd_worker_config {
     uint32_t nlabels;
     char *const *labels;
     const struct herd_secret *secret;
+    const char *run_as;        /* user name (or numeric uid) tasks run as; NULL = this
+                                * process's user. Needs root. */
 };
 
 /* Runs the worker until it drains (exit code 0) or is refused for good (1). */
