@@ -130,14 +130,16 @@ static const struct option worker_opts[] = {
     {"memory", required_argument, NULL, 'M'},     {"label", required_argument, NULL, 'L'},
     {"id", required_argument, NULL, 'i'},         {"work-dir", required_argument, NULL, 'w'},
     {"secret-file", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+    {"run-as", required_argument, NULL, 'u'},
     {NULL, 0, NULL, 0}};
 
 static void worker_usage(FILE *f)
 {
     fprintf(f, "usage: herd worker [MASTER] [--cores N] [--memory SIZE] [--label K=V]...\n"
-               "                   [--id ID] [--work-dir DIR] [--secret-file F]\n"
+               "                   [--id ID] [--work-dir DIR] [--secret-file F] [--run-as USER]\n"
                "MASTER is host[:port] (default port %d), a DNS name whose addresses are tried\n"
-               "in turn, or $HERD_MASTER; default 127.0.0.1:%d. SIGTERM drains the worker.\n",
+               "in turn, or $HERD_MASTER; default 127.0.0.1:%d. SIGTERM drains the worker.\n"
+               "--run-as USER (worker started as root): tasks run as USER, not as root.\n",
             HERD_ADDR_DEFAULT_PORT, HERD_ADDR_DEFAULT_PORT);
 }
 
@@ -163,6 +165,7 @@ int herd_cmd_worker(int argc, char **argv)
         case 'i': cfg.worker_id = optarg; break;
         case 'w': cfg.work_dir = optarg; break;
         case 's': secret_file = optarg; break;
+        case 'u': cfg.run_as = optarg; break;
         case 'h': worker_usage(stdout); return 0;
         default: worker_usage(stderr); return 2;
         }
