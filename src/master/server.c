@@ -9,6 +9,7 @@
 #include "base/rand.h"
 #include "master/core.h"
 #include "net/conn.h"
+#include "net/tls.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,6 +37,7 @@ struct server {
     const struct herd_master_config *cfg;
     struct herd_core *core;
     struct herd_http *http;
+    struct herd_tls *tls;      /* NULL = plain TCP control connections */
     uv_tcp_t listener;
     uv_poll_t http_poll;
     uv_timer_t tick;
@@ -230,6 +232,8 @@ static void on_connection(uv_stream_t *server, int status)
         free(ref);
         return;
     }
+    if (s->tls != NULL)
+        herd_conn_start_tls(c, s->tls, NULL);
     ref->id = slot_add(s, c);
     herd_debug("master", "connection from %s", herd_conn_peer(c));
     herd_core_conn_open(s->core, ref->id);
@@ -380,10 +384,25 @@ static const char *listen_host(const struct herd_master_config *cfg)
     return host;
 }
 
+static int start_tls(struct server *s, struct herd_err *e)
+{
+    const struct herd_master_config *cfg = s->cfg;
+    if (cfg->tls_cert == NULL && cfg->tls_key == NULL && cfg->tls_ca == NULL)
+        return HERD_OK;
+    struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
+    int rc = herd_tls_create(HERD_TLS_SERVER, &tc, &s->tls, e);
+    if (rc == HERD_OK)
+        herd_info("master", "control connections use TLS%s",
+                  cfg->tls_ca ? "; workers must present a certificate from the CA" : "");
+    return rc;
+}
+
 static int start(struct server *s, struct herd_err *e)
 {
     uint16_t control = 0, http = 0;
-    int rc = start_core(s, e);
+    int rc = start_tls(s, e);
+    if (rc == HERD_OK)
+        rc = start_core(s, e);
     if (rc == HERD_OK)
         rc = bind_listener(s, s->listen_host = listen_host(s->cfg), s->cfg->listen_port, &control, e);
     if (rc == HERD_OK)
@@ -429,6 +448,7 @@ int herd_master_run(const struct herd_master_config *cfg)
         herd_core_destroy(s.core);
     herd_event_open(NULL);
     free(s.slots);
+    herd_tls_destroy(s.tls);
     uv_loop_close(s.loop);
     herd_info("master", "stopped");
     return rc == HERD_OK ? 0 : 1;

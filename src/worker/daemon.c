@@ -4,6 +4,7 @@
 #include "base/mem.h"
 #include "base/rand.h"
 #include "net/conn.h"
+#include "net/tls.h"
 #include "worker/agent.h"
 #include "worker/runner.h"
 
@@ -23,6 +24,7 @@ struct daemon {
     struct herd_agent *agent;
     struct herd_runner *runner;
     struct herd_conn *conn;
+    struct herd_tls *tls;      /* NULL = plain TCP */
     struct herd_rand rng;
     uv_timer_t tick;
     uv_signal_t sigterm, sigint;
@@ -78,8 +80,11 @@ static void try_next_address(struct daemon *d)
         struct addrinfo *ai = d->next_addr;
         d->next_addr = ai->ai_next;
         if (herd_conn_connect(d->loop, ai->ai_addr, &conn_handler, d, 0, &d->conn, &e) ==
-            HERD_OK)
+            HERD_OK) {
+            if (d->tls != NULL)
+                herd_conn_start_tls(d->conn, d->tls, d->cfg->master_host);
             return;
+        }
         herd_debug("worker", "%s", e.msg);
     }
     herd_warn("worker", "could not reach the master at %s:%u", d->cfg->master_host,
@@ -255,7 +260,14 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                  id);
         dir = dirbuf;
     }
-    int rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
+    int rc = HERD_OK;
+    if (cfg->tls_cert || cfg->tls_key || cfg->tls_ca) {
+        struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
+        rc = herd_tls_create(HERD_TLS_CLIENT, &tc, &d->tls, e);
+        if (rc != HERD_OK)
+            return rc;
+    }
+    rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
     if (rc == HERD_OK && cfg->run_as != NULL)
         rc = setup_run_as(d, cfg->run_as, e);
     if (rc != HERD_OK)
@@ -288,6 +300,7 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     if (setup(&d, cfg, idbuf, sizeof idbuf, dirbuf, sizeof dirbuf, &e) != HERD_OK) {
         herd_error("worker", "%s", e.msg);
+        herd_tls_destroy(d.tls);
         return 1;
     }
     uv_timer_init(d.loop, &d.tick);
@@ -307,6 +320,7 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     herd_agent_destroy(d.agent);
     if (d.addrs)
         uv_freeaddrinfo(d.addrs);
+    herd_tls_destroy(d.tls);
     uv_loop_close(d.loop);
     return d.exit_code;
 }
