@@ -14,7 +14,7 @@
 
 /* Parses a decimal id of at most `max`; -1 on junk (leading zeros allowed
  * only for "0" itself, so each id has one spelling). */
-static int parse_id(const char *s, uint64_t max, uint64_t *out)
+int herd_http_parse_id(const char *s, uint64_t max, uint64_t *out)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
@@ -37,7 +37,7 @@ static int parse_id(const char *s, uint64_t max, uint64_t *out)
 static int known_job(struct herd_http_call *c, struct herd_http_reply *r, uint64_t *id,
                      struct herd_job_info *job)
 {
-    if (parse_id(c->caps[0], UINT64_MAX, id) != 0) {
+    if (herd_http_parse_id(c->caps[0], UINT64_MAX, id) != 0) {
         herd_http_reply_error(r, 400, "bad job id '%.40s'", c->caps[0]);
         return 0;
     }
@@ -245,7 +245,7 @@ static void task_output(struct herd_http_call *c, struct herd_http_reply *r, int
     const char *stream = want_stderr ? "stderr" : "stdout";
     if (!known_job(c, r, &id, &j))
         return;
-    if (parse_id(c->caps[1], UINT32_MAX, &index) != 0) {
+    if (herd_http_parse_id(c->caps[1], UINT32_MAX, &index) != 0) {
         herd_http_reply_error(r, 400, "bad task index '%.40s'", c->caps[1]);
         return;
     }
@@ -292,7 +292,7 @@ int herd_http_known_task(struct herd_http_call *c, struct herd_http_reply *r, ui
     struct herd_job_info j;
     if (!known_job(c, r, job, &j))
         return 0;
-    if (parse_id(c->caps[1], UINT32_MAX, &ix) != 0) {
+    if (herd_http_parse_id(c->caps[1], UINT32_MAX, &ix) != 0) {
         herd_http_reply_error(r, 400, "bad task index '%.40s'", c->caps[1]);
         return 0;
     }

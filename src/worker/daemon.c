@@ -4,12 +4,14 @@
 #include "base/mem.h"
 #include "base/rand.h"
 #include "net/conn.h"
+#include "net/tls.h"
 #include "worker/agent.h"
 #include "worker/funcs.h"
 #include "worker/runner.h"
 #include "worker/stage.h"
 
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@ struct daemon {
     struct herd_stage *stage;
     struct herd_funcs *funcs;
     struct herd_conn *conn;
+    struct herd_tls *tls;      /* NULL = plain TCP */
     struct herd_rand rng;
     uv_timer_t tick;
     uv_signal_t sigterm, sigint;
@@ -82,8 +85,11 @@ static void try_next_address(struct daemon *d)
         struct addrinfo *ai = d->next_addr;
         d->next_addr = ai->ai_next;
         if (herd_conn_connect(d->loop, ai->ai_addr, &conn_handler, d, 0, &d->conn, &e) ==
-            HERD_OK)
+            HERD_OK) {
+            if (d->tls != NULL)
+                herd_conn_start_tls(d->conn, d->tls, d->cfg->master_host);
             return;
+        }
         herd_debug("worker", "%s", e.msg);
     }
     herd_warn("worker", "could not reach the master at %s:%u", d->cfg->master_host,
@@ -292,6 +298,25 @@ static void default_id(char *buf, size_t n, uint64_t r)
     snprintf(buf, n, "%s-%06" PRIx64, host, r & 0xffffff);
 }
 
+/* Resolves cfg->run_as (a name, else a numeric uid) and hands it to the runner. */
+static int setup_run_as(struct daemon *d, const char *user, struct herd_err *e)
+{
+    struct passwd *pw = getpwnam(user);
+    char *end;
+    unsigned long n = strtoul(user, &end, 10);
+    if (pw == NULL && *user != '\0' && *end == '\0')
+        pw = getpwuid((uid_t)n);
+    if (pw == NULL)
+        return herd_err_set(e, HERD_EINVAL, "--run-as %s: no such user", user);
+    if (pw->pw_uid == 0)
+        return herd_err_set(e, HERD_EINVAL, "--run-as %s: refusing to run tasks as root", user);
+    int rc = herd_runner_set_user(d->runner, pw->pw_uid, pw->pw_gid, e);
+    if (rc == HERD_OK)
+        herd_info("worker", "tasks run as user %s (uid %u, gid %u)", pw->pw_name,
+                  (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+    return rc;
+}
+
 static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *idbuf, size_t idn,
                  char *dirbuf, size_t dirn, struct herd_err *e)
 {
@@ -307,7 +332,16 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                  id);
         dir = dirbuf;
     }
-    int rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
+    int rc = HERD_OK;
+    if (cfg->tls_cert || cfg->tls_key || cfg->tls_ca) {
+        struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
+        rc = herd_tls_create(HERD_TLS_CLIENT, &tc, &d->tls, e);
+        if (rc != HERD_OK)
+            return rc;
+    }
+    rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
+    if (rc == HERD_OK && cfg->run_as != NULL)
+        rc = setup_run_as(d, cfg->run_as, e);
     if (rc != HERD_OK)
         return rc;
     const struct herd_stage_io sio = {d, stage_send, stage_ready, stage_failed};
@@ -345,6 +379,7 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     if (setup(&d, cfg, idbuf, sizeof idbuf, dirbuf, sizeof dirbuf, &e) != HERD_OK) {
         herd_error("worker", "%s", e.msg);
+        herd_tls_destroy(d.tls);
         return 1;
     }
     uv_timer_init(d.loop, &d.tick);
@@ -366,6 +401,7 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     herd_stage_destroy(d.stage);
     if (d.addrs)
         uv_freeaddrinfo(d.addrs);
+    herd_tls_destroy(d.tls);
     uv_loop_close(d.loop);
     return d.exit_code;
 }
