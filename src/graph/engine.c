@@ -204,14 +204,18 @@ static void make_bounds(struct herd_engine *en)
     en->bounds[en->nparts] = g->n;
 }
 
-/* Out-degrees as an array: from the out-CSR's offsets, or counted over the
- * in-arcs when there is none. */
+/* Out-degrees as an array: the loader's, from the out-CSR's offsets, or
+ * counted over the in-arcs. */
 static int count_outdeg(struct herd_engine *en, struct herd_err *e)
 {
     const struct herd_vgraph *g = &en->view;
     en->outdeg = calloc(g->n ? g->n : 1, sizeof *en->outdeg);
     if (en->outdeg == NULL)
         return herd_err_set(e, HERD_ENOMEM, "out-degrees for %u vertices", g->n);
+    if (en->g->out_deg) {
+        memcpy(en->outdeg, en->g->out_deg, (size_t)g->n * sizeof *en->outdeg);
+        return HERD_OK;
+    }
     if (g->out_off) {
         for (uint32_t v = 0; v < g->n; v++)
             en->outdeg[v] = (uint32_t)(g->out_off[v + 1] - g->out_off[v]);
