@@ -214,6 +214,50 @@ HERD_TEST(aggregates_visible_next_superstep_and_master_stops)
     herd_graph_destroy(g);
 }
 
+/* --- integer aggregates at the edges of int64 ------------------------- */
+
+static const struct herd_agg_def wide_aggs[] = {{"sum", HERD_AGG_SUM, HERD_AGG_I64},
+                                                {"imax", HERD_AGG_MAX, HERD_AGG_I64},
+                                                {"imin", HERD_AGG_MIN, HERD_AGG_I64}};
+
+static void wide_compute(struct herd_vctx *c, uint32_t v, void *value, const void *msgs,
+                         uint32_t nmsgs)
+{
+    (void)v;
+    (void)value;
+    (void)msgs;
+    (void)nmsgs;
+    herd_v_agg_i64(c, 0, INT64_MAX);
+    herd_v_agg_f64(c, 1, 1e300); /* a double far outside int64 */
+    herd_v_agg_f64(c, 2, NAN);
+    herd_v_halt(c);
+}
+
+static const struct herd_vertex_program wide = {
+    .api = HERD_VERTEX_API,
+    .name = "wide",
+    .value_size = 8,
+    .value_type = HERD_VALUE_I64,
+    .aggs = wide_aggs,
+    .naggs = 3,
+    .compute = wide_compute,
+};
+
+HERD_TEST(i64_aggregates_wrap_and_saturate_without_undefined_behaviour)
+{
+    /* Four vertices add INT64_MAX each: the sum wraps modulo 2^64 like the
+     * SUM_I64 combiner does (4 * (2^63 - 1) = -4 mod 2^64). A double too
+     * large for int64 saturates; NaN counts as 0. */
+    static const uint64_t e[][2] = {{1, 2}, {3, 4}};
+    struct herd_graph *g = mk(e, 2, 1);
+    struct herd_engine *en = run(g, &wide, NULL, 2, 2, 0);
+    CHECK_EQ(herd_engine_agg_i64(en, 0), -4);
+    CHECK(herd_engine_agg_i64(en, 1) == INT64_MAX);
+    CHECK_EQ(herd_engine_agg_i64(en, 2), 0);
+    herd_engine_destroy(en);
+    herd_graph_destroy(g);
+}
+
 /* --- fan-in: combiners and plain delivery ------------------------------ */
 
 struct fan {
