@@ -546,6 +546,28 @@ HERD_TEST(program_errors_are_reported)
     herd_graph_destroy(g);
 }
 
+HERD_TEST(partition_count_is_bounded)
+{
+    /* Per-partition state grows with partitions squared (one lane per
+     * pair): a count from the command line beyond the limit is refused,
+     * and 2^32-1 (where partitions + 1 wraps) never reaches allocation. */
+    struct herd_graph *g = chain(5);
+    struct herd_vparams vp = {.seed = 1};
+    struct herd_engine *en = NULL;
+    struct herd_err e = {0};
+    uint32_t bad[] = {HERD_ENGINE_MAX_PARTITIONS + 1, UINT32_MAX};
+    for (size_t i = 0; i < 2; i++) {
+        struct herd_engine_opts o = {.threads = 1, .partitions = bad[i]};
+        CHECK_EQ(herd_engine_create(g, herd_algo_wcc(), &vp, &o, &en, &e), HERD_EINVAL);
+        CHECK(strstr(e.msg, "partitions") != NULL);
+    }
+    struct herd_engine_opts o = {.threads = 1, .partitions = 64};
+    CHECK_EQ(herd_engine_create(g, herd_algo_wcc(), &vp, &o, &en, &e), HERD_OK);
+    CHECK_EQ(herd_engine_run(en, &e), HERD_OK);
+    herd_engine_destroy(en);
+    herd_graph_destroy(g);
+}
+
 /* --- msgbuf on its own ------------------------------------------------- */
 
 struct sink {
