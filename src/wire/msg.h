@@ -25,6 +25,7 @@
 #define HERD_MSG_MAX_ARGS 4096         /* argv/env/labels entries */
 #define HERD_MSG_MAX_BLOB (8u << 20)   /* stdout/stderr/payload blobs */
 #define HERD_MSG_MAX_IDS 1000000       /* running-attempt lists */
+#define HERD_MSG_MAX_GRAPH (15u << 20) /* GRAPH bodies (a plugin .so rides in SETUP) */
 
 /* X(NAME, value, direction): the one table of message types. */
 #define HERD_MSG_TYPES(X)                                                                          \
@@ -36,7 +37,8 @@
     X(ASSIGN, 6, "master->worker")                                                                 \
     X(RESULT, 7, "worker->master")                                                                 \
     X(KILL, 8, "master->worker")                                                                   \
-    X(DRAIN, 9, "worker->master")
+    X(DRAIN, 9, "worker->master")                                                                  \
+    X(GRAPH, 20, "both")
 
 enum herd_msg_type {
 #define HERD_X_MT(name, val, dir) HERD_MSG_##name = val,
@@ -135,6 +137,16 @@ struct herd_msg_kill {
     uint64_t attempt_id;
 };
 
+/* Either direction: one message of a distributed graph job; `op` and `body`
+ * are the graph protocol's (wire/gmsg.h, docs/protocol.md section 10). */
+struct herd_msg_graph {
+    uint64_t job_id;
+    uint32_t epoch;                  /* the job's run generation (bumped by recovery) */
+    uint8_t op;                      /* enum herd_gop */
+    uint32_t body_len;
+    uint8_t *body;
+};
+
 struct herd_msg {
     uint16_t type;                   /* enum herd_msg_type */
     union {
@@ -146,6 +158,7 @@ struct herd_msg {
         struct herd_msg_assign assign;
         struct herd_msg_result result;
         struct herd_msg_kill kill;
+        struct herd_msg_graph graph;
     } u;                             /* DRAIN has no body */
 };
 

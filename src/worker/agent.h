@@ -42,6 +42,8 @@ struct herd_agent_io {
     void (*exit)(void *ctx, int code);
     uint64_t (*now)(void *ctx);
     uint64_t (*random)(void *ctx);
+    /* Optional: a GRAPH message arrived while registered (worker/gpart.h). */
+    void (*graph)(void *ctx, const struct herd_msg_graph *m);
 };
 
 struct herd_agent_config {

@@ -4,7 +4,9 @@
 #include "base/mem.h"
 #include "base/rand.h"
 #include "net/conn.h"
+#include "net/dataplane.h"
 #include "worker/agent.h"
+#include "worker/gpart.h"
 #include "worker/runner.h"
 
 #include <inttypes.h>
@@ -22,6 +24,8 @@ struct daemon {
     struct herd_agent *agent;
     struct herd_runner *runner;
     struct herd_conn *conn;
+    struct herd_dp *dp;        /* data-plane listener (graph jobs) */
+    struct herd_gpart *gpart;  /* graph jobs' side of this worker */
     struct herd_rand rng;
     uv_timer_t tick;
     uv_signal_t sigterm, sigint;
@@ -200,6 +204,31 @@ static void on_task_done(void *arg, const struct herd_msg_result *r)
     herd_agent_task_done(d->agent, r);
 }
 
+static void io_graph(void *ctx, const struct herd_msg_graph *m)
+{
+    struct daemon *d = ctx;
+    if (d->gpart)
+        herd_gpart_msg(d->gpart, m);
+}
+
+static void gpart_send(void *ctx, const struct herd_msg *m)
+{
+    struct daemon *d = ctx;
+    if (d->conn && d->connected)
+        herd_conn_send(d->conn, m);
+}
+
+/* The data-plane listener ($HERD_DATA_HOST, default loopback: the data plane
+ * is not authenticated yet) and the graph side. */
+static int setup_graph(struct daemon *d, const char *dir, uint32_t cores, struct herd_err *e)
+{
+    const char *host = getenv("HERD_DATA_HOST");
+    int rc = herd_dp_listen(host && *host ? host : "127.0.0.1", 0, &d->dp, e);
+    if (rc == HERD_OK)
+        rc = herd_gpart_create(d->loop, d->dp, cores, dir, gpart_send, d, &d->gpart, e);
+    return rc;
+}
+
 static void on_tick(uv_timer_t *t)
 {
     struct daemon *d = t->data;
@@ -238,8 +267,8 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
     int rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
     if (rc != HERD_OK)
         return rc;
-    static const struct herd_agent_io io = {NULL,     io_connect, io_send, io_close, io_start,
-                                            io_kill,  io_exit,    io_now,  io_random};
+    static const struct herd_agent_io io = {NULL,    io_connect, io_send,  io_close, io_start,
+                                            io_kill, io_exit,    io_now,   io_random, io_graph};
     struct herd_agent_io bound = io;
     bound.ctx = d;
     char host[256] = "";
@@ -251,6 +280,10 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                                    .nlabels = cfg->nlabels,
                                    .labels = cfg->labels,
                                    .secret = cfg->secret};
+    rc = setup_graph(d, dir, cfg->cores, e);
+    if (rc != HERD_OK)
+        return rc;
+    ac.data_port = herd_dp_port(d->dp);
     herd_log_set_process(id);
     herd_info("worker", "worker %s: %u cores, work dir %s, master %s:%u", id, ac.cores, dir,
               cfg->master_host, cfg->master_port);
@@ -279,10 +312,12 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     herd_agent_start(d.agent);
     uv_run(d.loop, UV_RUN_DEFAULT);
     d.stopping = 1;
+    herd_gpart_destroy(d.gpart);
     herd_runner_destroy(d.runner);
     uv_walk(d.loop, close_walk, NULL);
     uv_run(d.loop, UV_RUN_DEFAULT);
     herd_agent_destroy(d.agent);
+    herd_dp_destroy(d.dp);
     if (d.addrs)
         uv_freeaddrinfo(d.addrs);
     uv_loop_close(d.loop);
