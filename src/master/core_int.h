@@ -10,6 +10,7 @@
 
 #include "master/attempt.h"
 #include "master/core.h"
+#include "master/gjob.h"
 #include "base/u64map.h"
 #include "master/job.h"
 #include "master/journal.h"
@@ -55,6 +56,7 @@ struct herd_core {
     struct herd_attempt_stats ast;
     struct herd_task_stats tst;
     struct herd_job_stats jst;
+    struct herd_gjobs *gjobs;          /* graph jobs (master/gjob.h) */
 };
 
 uint64_t herd_core__now(struct herd_core *c);
