@@ -81,6 +81,7 @@ static int parse_spec(json_t *o, struct herd_gjob_spec *s, uint8_t **plugin, str
     rc = rc ? rc : get_str(o, "graph", &s->graph, e);
     rc = rc ? rc : get_str(o, "output_dir", &s->output_dir, e);
     rc = rc ? rc : get_str(o, "checkpoint_dir", &s->ckpt_dir, e);
+    rc = rc ? rc : get_str(o, "arg", &s->arg, e);
     rc = rc ? rc : get_u32(o, "directed", &directed, e);
     rc = rc ? rc : get_u32(o, "simplify", &simplify, e);
     rc = rc ? rc : get_u32(o, "iterations", &s->iterations, e);

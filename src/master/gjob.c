@@ -104,6 +104,7 @@ static void free_spec(struct herd_gjob_spec *s)
     free((void *)s->graph);
     free((void *)s->ckpt_dir);
     free((void *)s->output_dir);
+    free((void *)s->arg);
 }
 
 static void free_job(struct gjob *j)
@@ -149,6 +150,7 @@ static void copy_spec(struct herd_gjob_spec *d, const struct herd_gjob_spec *s)
     d->graph = dup_or_empty(s->graph);
     d->ckpt_dir = dup_or_empty(s->ckpt_dir);
     d->output_dir = dup_or_empty(s->output_dir);
+    d->arg = dup_or_empty(s->arg);
     d->plugin = NULL;
     if (s->plugin_len) {
         uint8_t *p = herd_xmalloc(s->plugin_len);

@@ -56,6 +56,7 @@ struct herd_gjob_spec {
     uint32_t checkpoint_every; /* 0 = no checkpoints */
     const char *ckpt_dir;      /* where workers save (shared path); needed with checkpoints */
     const char *output_dir;    /* where workers write part-NNNNN files */
+    const char *arg;           /* --arg for the program, may be NULL */
     uint32_t barrier_timeout_ms; /* 0 = 30000 */
     uint32_t max_recoveries;   /* 0 = 8 */
 };

@@ -97,7 +97,7 @@ static void send_setup(struct herd_core *c, struct gjob *j, uint32_t wi)
     s->iterations = sp->iterations;
     s->damping = sp->damping;
     s->seed = sp->seed;
-    s->arg = "";
+    s->arg = (char *)sp->arg;
     s->threads = sp->threads;
     s->nworkers = j->nw;
     s->me = wi;

@@ -92,6 +92,7 @@ static void run_free(struct herd_gpart *g, struct gjobrun *r)
     free(r->plugin_path);
     free(r->owner);
     free(r->ckpt_dir);
+    free(r->arg);
     free(r->exch_prev);
     free(r->stats);
     free(r);
@@ -170,7 +171,7 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     const struct herd_graph *gr = g->cache.g;
     r->params = (struct herd_vparams){.has_source = s->has_source, .source_id = s->source,
                                       .iterations = s->iterations, .damping = s->damping,
-                                      .seed = s->seed, .arg = NULL};
+                                      .seed = s->seed, .arg = r->arg[0] ? r->arg : NULL};
     if (s->has_source && herd_graph_lookup(gr, s->source, &r->params.source) != HERD_OK)
         return herd_err_set(e, HERD_EINVAL, "--source %" PRIu64 " is not a vertex of %s",
                             s->source, s->graph);
@@ -204,6 +205,7 @@ static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_
     r->owner = herd_xmalloc((size_t)s->nparts * sizeof *r->owner);
     memcpy(r->owner, s->owner, (size_t)s->nparts * sizeof *r->owner);
     r->ckpt_dir = herd_xstrdup(s->ckpt_dir);
+    r->arg = herd_xstrdup(s->arg);
     r->exch_prev = herd_xcalloc(s->nparts, sizeof *r->exch_prev);
     r->stats = herd_xcalloc(s->nparts, sizeof *r->stats);
     int rc = find_program(g, r, s, e);

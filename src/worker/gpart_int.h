@@ -26,6 +26,7 @@ struct gjobrun {
     uint32_t nparts, me, nworkers;
     uint32_t *owner;
     char *ckpt_dir;
+    char *arg;                /* the program's --arg (params.arg points here) */
     void *dl;                 /* plugin handle, or NULL */
     char *plugin_path;
     const struct herd_vertex_program *prog;
