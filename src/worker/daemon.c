@@ -271,7 +271,7 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                                             io_kill, io_exit,    io_now,   io_random, io_graph};
     struct herd_agent_io bound = io;
     bound.ctx = d;
-    char host[256] = "";
+    static char host[256] = ""; /* the agent keeps the pointer (found by ASan) */
     gethostname(host, sizeof host - 1);
     struct herd_agent_config ac = {.worker_id = id,
                                    .host = host,
