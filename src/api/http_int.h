@@ -16,6 +16,8 @@ struct herd_http {
     struct herd_secret *secret; /* NULL = no client authentication */
     struct herd_sign_replay *replay;
     size_t max_body;
+    unsigned max_conns;
+    int at_limit;               /* logged that max_conns is reached */
     uint64_t (*now)(void *ctx);
     void *now_ctx;
     uint16_t port;
@@ -29,7 +31,7 @@ struct herd_http_call {
     const char *body;           /* NUL-terminated; len excludes the NUL */
     size_t len;
     int want_raw;               /* client asked for raw bytes (Accept) */
-    const char *caps[2];        /* the {...} segments of the pattern, in order */
+    const char *caps[3];        /* the {...} segments of the pattern, in order */
 };
 
 /* What a handler answers. Exactly one of json / raw is set. */
@@ -40,6 +42,7 @@ struct herd_http_reply {
     size_t rawlen;
     const char *ctype;          /* for raw */
     char location[64];          /* Location header if non-empty */
+    unsigned retry_after;       /* Retry-After header (seconds) if non-zero */
 };
 
 typedef void (*herd_http_handler)(struct herd_http_call *c, struct herd_http_reply *r);
@@ -51,8 +54,28 @@ struct herd_http_route {
     const char *help;
 };
 
+/* http_files.c: blobs, task output files, attempts. */
+void herd_http_put_blob(struct herd_http_call *c, struct herd_http_reply *r);
+void herd_http_get_blob(struct herd_http_call *c, struct herd_http_reply *r);
+void herd_http_get_files(struct herd_http_call *c, struct herd_http_reply *r);
+void herd_http_get_file(struct herd_http_call *c, struct herd_http_reply *r);
+void herd_http_get_attempts(struct herd_http_call *c, struct herd_http_reply *r);
+/* The {id} and {index} captures as a known job's task: 1, or answers 400/404
+ * and returns 0 (http_routes.c). */
+int herd_http_known_task(struct herd_http_call *c, struct herd_http_reply *r, uint64_t *job,
+                         uint32_t *index);
+
 extern const struct herd_http_route herd_http_routes[];
 extern const size_t herd_http_nroutes;
+
+/* Matches a request path against a route pattern segment by segment; each
+ * {x} segment is copied into caps (in order, truncated to 79 bytes). 1 on a
+ * match, else 0. Pure; exported for the fuzz target. */
+int herd_http_route_match(const char *pat, const char *path, char caps[3][80]);
+
+/* Parses a decimal id of at most `max` (one spelling: no sign, no leading
+ * zeros except "0"). 0 and *out, or -1 on anything else. Pure. */
+int herd_http_parse_id(const char *s, uint64_t max, uint64_t *out);
 
 /* Sets r to {"error": text} with the status (takes no reference). */
 void herd_http_reply_error(struct herd_http_reply *r, unsigned status, const char *fmt, ...)

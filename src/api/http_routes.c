@@ -15,7 +15,7 @@
 
 /* Parses a decimal id of at most `max`; -1 on junk (leading zeros allowed
  * only for "0" itself, so each id has one spelling). */
-static int parse_id(const char *s, uint64_t max, uint64_t *out)
+int herd_http_parse_id(const char *s, uint64_t max, uint64_t *out)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
@@ -38,7 +38,7 @@ static int parse_id(const char *s, uint64_t max, uint64_t *out)
 static int known_job(struct herd_http_call *c, struct herd_http_reply *r, uint64_t *id,
                      struct herd_job_info *job)
 {
-    if (parse_id(c->caps[0], UINT64_MAX, id) != 0) {
+    if (herd_http_parse_id(c->caps[0], UINT64_MAX, id) != 0) {
         herd_http_reply_error(r, 400, "bad job id '%.40s'", c->caps[0]);
         return 0;
     }
@@ -176,8 +176,15 @@ static void post_jobs(struct herd_http_call *c, struct herd_http_reply *r)
     herd_err_clear(&e);
     int rc = herd_spec_json_parse(c->body, c->len, &spec, &e);
     if (rc == HERD_OK) {
-        rc = herd_core_submit(c->h->core, &spec, &id, &e);
+        rc = herd_core_resolve_files(c->h->core, &spec, &e);
+        if (rc == HERD_OK)
+            rc = herd_core_submit(c->h->core, &spec, &id, &e);
         herd_job_spec_free(&spec);
+    }
+    if (rc == HERD_EFULL) {
+        herd_http_reply_error(r, 429, "%s", e.msg);
+        r->retry_after = 1;
+        return;
     }
     if (rc == HERD_EINVAL || rc == HERD_EPARSE) {
         herd_http_reply_error(r, 400, "%s", e.msg);
@@ -196,7 +203,8 @@ static void get_job(struct herd_http_call *c, struct herd_http_reply *r)
 {
     uint64_t id;
     struct herd_job_info j;
-    json_t *g = parse_id(c->caps[0], UINT64_MAX, &id) == 0 ? herd_http_graph_json(c->h, id) : NULL;
+    json_t *g = herd_http_parse_id(c->caps[0], UINT64_MAX, &id) == 0 ? herd_http_graph_json(c->h, id)
+                                                                   : NULL;
     if (g != NULL) /* graph jobs share the id space (ids above 1000000) */
         herd_http_reply_json(r, 200, g);
     else if (known_job(c, r, &id, &j))
@@ -242,7 +250,7 @@ static void task_output(struct herd_http_call *c, struct herd_http_reply *r, int
     const char *stream = want_stderr ? "stderr" : "stdout";
     if (!known_job(c, r, &id, &j))
         return;
-    if (parse_id(c->caps[1], UINT32_MAX, &index) != 0) {
+    if (herd_http_parse_id(c->caps[1], UINT32_MAX, &index) != 0) {
         herd_http_reply_error(r, 400, "bad task index '%.40s'", c->caps[1]);
         return;
     }
@@ -282,6 +290,25 @@ static void task_output(struct herd_http_call *c, struct herd_http_reply *r, int
                               : NULL);
 }
 
+int herd_http_known_task(struct herd_http_call *c, struct herd_http_reply *r, uint64_t *job,
+                         uint32_t *index)
+{
+    uint64_t ix;
+    struct herd_job_info j;
+    if (!known_job(c, r, job, &j))
+        return 0;
+    if (herd_http_parse_id(c->caps[1], UINT32_MAX, &ix) != 0) {
+        herd_http_reply_error(r, 400, "bad task index '%.40s'", c->caps[1]);
+        return 0;
+    }
+    if (ix >= j.total) {
+        herd_http_reply_error(r, 404, "job %" PRIu64 " has no task %" PRIu64, *job, ix);
+        return 0;
+    }
+    *index = (uint32_t)ix;
+    return 1;
+}
+
 static void get_stdout(struct herd_http_call *c, struct herd_http_reply *r)
 {
     task_output(c, r, 0);
@@ -309,5 +336,14 @@ const struct herd_http_route herd_http_routes[] = {
     {"GET", "/v1/graph-jobs/{id}", herd_http_graph_get,
      "one graph job: state, superstep, per-superstep statistics"},
     {"POST", "/v1/graph-jobs/{id}/cancel", herd_http_graph_cancel, "fail a running graph job"},
+    {"GET", "/v1/jobs/{id}/tasks/{index}/files", herd_http_get_files,
+     "output files of a task: name, sha256, size"},
+    {"GET", "/v1/jobs/{id}/tasks/{index}/files/{name}", herd_http_get_file,
+     "the bytes of one output file of a task"},
+    {"GET", "/v1/jobs/{id}/tasks/{index}/attempts", herd_http_get_attempts,
+     "every attempt of a task, with the stderr of failed ones"},
+    {"PUT", "/v1/blobs/{sha256}", herd_http_put_blob,
+     "store the body as a blob (input or plugin); the path names its SHA-256"},
+    {"GET", "/v1/blobs/{sha256}", herd_http_get_blob, "the bytes of a stored blob"},
 };
 const size_t herd_http_nroutes = sizeof herd_http_routes / sizeof herd_http_routes[0];

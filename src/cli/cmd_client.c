@@ -35,9 +35,14 @@ struct common {
     const char *secret_file;
 };
 
+/* Set by -h/--help: usage() then prints to stdout and exits 0. */
+static int help_wanted;
+
 /* Handles the options every client command takes; 1 if consumed. */
 static int common_opt(int ch, struct common *o)
 {
+    if (ch == 'h')
+        help_wanted = 1;
     if (ch == O_MASTER)
         o->master = optarg;
     else if (ch == O_SECRET)
@@ -49,8 +54,9 @@ static int common_opt(int ch, struct common *o)
 
 static int usage(const char *cmd, const char *args)
 {
-    fprintf(stderr, "usage: herd %s %s [--master HOST[:PORT]] [--secret-file F]\n", cmd, args);
-    return 2;
+    fprintf(help_wanted ? stdout : stderr,
+            "usage: herd %s %s [--master HOST[:PORT]] [--secret-file F]\n", cmd, args);
+    return help_wanted ? 0 : 2;
 }
 
 static struct herd_client *connect_master(const char *cmd, const struct common *o)
@@ -471,7 +477,8 @@ static int build_spec(struct submit_opts *s, char **pos, int npos, char **cmd, i
     }
     if (npos == 1 && ncmd == 0)
         return spec_from_file(pos[0], spec);
-    return usage("submit", SUBMIT_ARGS) ? -2 : -2;
+    usage("submit", SUBMIT_ARGS);
+    return -2;
 }
 
 static int submit_spec(struct submit_opts *s, struct herd_job_spec *spec)

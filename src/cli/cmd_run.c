@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 struct run_args {
-    const char *algo, *graph, *output, *stats, *arg;
+    const char *algo, *graph, *output, *stats, *arg, *events;
     const char *master, *output_dir, *ckpt_dir, *format_name;
     int directed, simplify, no_fast, in_process;
     uint32_t checkpoint_every, barrier_timeout_ms;
@@ -42,7 +42,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: herd run ALGO|./prog.so GRAPH [--output FILE] [--directed|--undirected]\n"
                "         [--source ID] [--iterations N] [--damping D] [--seed N]\n"
                "         [--format snap|graphalytics|dimacs|bin] [--threads N] [--partitions N]\n"
-               "         [--simplify] [--no-fast-path] [--stats FILE] [--arg STRING]\n"
+               "         [--simplify] [--no-fast-path] [--stats FILE] [--events FILE]\n"
+               "         [--arg STRING]\n"
                "         [--workers N | --master ADDR | --in-process] [--output-dir DIR]\n"
                "         [--checkpoint-every K] [--checkpoint-dir DIR] [--barrier-timeout-ms MS]\n\n"
                "algorithms:\n");
@@ -110,6 +111,8 @@ static int option_value(struct run_args *a, const char *opt, const char *val)
         return (a->stats = val) ? 0 : -1;
     if (strcmp(opt, "--arg") == 0)
         return (a->arg = val) ? 0 : -1;
+    if (strcmp(opt, "--events") == 0)
+        return (a->events = val) ? 0 : -1;
     if (strcmp(opt, "--source") == 0)
         return a->has_source = 1, num_u64(val, &a->source);
     if (strcmp(opt, "--seed") == 0)
@@ -326,7 +329,7 @@ static int run_distributed(const struct run_args *a)
     }
     struct herd_run_req r = {
         .algo = a->algo, .graph = a->graph, .output = a->output, .output_dir = a->output_dir,
-        .stats = a->stats, .arg = a->arg, .format = a->format_name, .master = a->master,
+        .stats = a->stats, .events = a->events, .arg = a->arg, .format = a->format_name, .master = a->master,
         .ckpt_dir = a->ckpt_dir, .directed = a->directed, .simplify = a->simplify,
         .has_source = a->has_source, .source = a->source, .seed = a->seed,
         .iterations = a->iterations, .threads = threads, .partitions = a->partitions,
@@ -343,6 +346,10 @@ int herd_cmd_run(int argc, char **argv)
         return rc == 1 ? 0 : 2;
     if (!a.in_process && a.workers != 0)
         return run_distributed(&a);
+    if (a.events && herd_event_open(a.events) != HERD_OK) {
+        fprintf(stderr, "herd run: cannot open event log %s\n", a.events);
+        return 1;
+    }
     void *dl;
     const struct herd_vertex_program *p = find_program(a.algo, &dl);
     if (p == NULL)
@@ -352,5 +359,6 @@ int herd_cmd_run(int argc, char **argv)
     rc = execute(&a, p, &eo);
     if (dl)
         dlclose(dl);
+    herd_event_open(NULL);
     return rc;
 }

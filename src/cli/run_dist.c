@@ -4,8 +4,10 @@
 #include "api/b64.h"
 #include "api/client.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "cli/cluster_local.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -47,8 +49,26 @@ static char *read_all(const char *path, size_t *len)
     return b;
 }
 
+/* Opens the plugin here first, so a bad one is reported by its own name
+ * before anything is shipped. */
+static int check_plugin(const char *path)
+{
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (dl == NULL) {
+        fprintf(stderr, "herd run: %s\n", dlerror());
+        return -1;
+    }
+    int ok = dlsym(dl, "herd_plugin_program") != NULL;
+    if (!ok)
+        fprintf(stderr, "herd run: %s: no herd_plugin_program()\n", path);
+    dlclose(dl);
+    return ok ? 0 : -1;
+}
+
 static int add_plugin(json_t *o, const char *path)
 {
+    if (check_plugin(path) != 0)
+        return -1;
     size_t n;
     char *bytes = read_all(path, &n);
     if (bytes == NULL) {
@@ -188,6 +208,30 @@ static int write_stats(const char *path, json_t *job)
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* One "superstep" event per step, like the one-process engine's. */
+static int write_events(const char *path, json_t *job)
+{
+    if (herd_event_open(path) != HERD_OK) {
+        fprintf(stderr, "herd run: cannot open event log %s\n", path);
+        return -1;
+    }
+    char id[32], info[200];
+    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(job, "id")));
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(job, "steps"), i, s)
+    {
+#define I(k) (long long)json_integer_value(json_object_get(s, k))
+        snprintf(info, sizeof info,
+                 "step=%lld computed=%lld active=%lld sent=%lld exchanged=%lld ms=%.3f", I("step"),
+                 I("computed"), I("active"), I("sent"), I("exchanged"),
+                 json_number_value(json_object_get(s, "ms")));
+#undef I
+        herd_event("superstep", id, NULL, NULL, info);
+    }
+    return 0;
+}
+
 static void summary(const struct herd_run_req *r, json_t *job, double t_run, double t_merge)
 {
     (void)r;
@@ -215,6 +259,8 @@ static int finish(const struct herd_run_req *r, json_t *job, const char *outdir,
     if (r->output_dir == NULL && merge_parts(outdir, nparts, r->output) != 0)
         return 1;
     if (r->stats && write_stats(r->stats, job) != 0)
+        return 1;
+    if (r->events && write_events(r->events, job) != 0)
         return 1;
     summary(r, job, t_run, secs() - t0);
     return 0;

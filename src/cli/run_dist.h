@@ -9,6 +9,7 @@
 
 struct herd_run_req {
     const char *algo, *graph, *output, *output_dir, *stats, *arg, *format;
+    const char *events;          /* superstep events (JSON lines), as the one-process run */
     const char *master;          /* NULL: local cluster */
     const char *ckpt_dir;        /* NULL: a private one */
     int directed, simplify, has_source;

@@ -47,7 +47,7 @@ static uint64_t fill_ranks(const uint64_t *bits, uint32_t *rank, uint64_t words)
     for (uint64_t w = 0; w < words; w++) {
         if (rank)
             rank[w] = (uint32_t)total;
-        total += (uint64_t)__builtin_popcountll(bits[w]);
+        total += herd_idmap_popcount(bits[w]);
     }
     return total;
 }

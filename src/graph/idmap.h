@@ -22,6 +22,16 @@ struct herd_idmap {
     uint64_t *ids;  /* n ascending ids, or NULL for the offset shape */
 };
 
+/* Set bits of x (SWAR: the build targets baseline x86-64, where the
+ * builtin becomes a library call). */
+static inline uint32_t herd_idmap_popcount(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
 /* An empty map (n = 0, offset shape). */
 void herd_idmap_init(struct herd_idmap *m);
 void herd_idmap_fini(struct herd_idmap *m);
@@ -69,7 +79,7 @@ static inline int herd_idmap_find(const struct herd_idmap *m, uint64_t id, uint3
         uint64_t word = m->bits[k >> 6], below = word & ((1ULL << (k & 63)) - 1);
         if (!(word >> (k & 63) & 1))
             return 0;
-        *v = m->rank[k >> 6] + (uint32_t)__builtin_popcountll(below);
+        *v = m->rank[k >> 6] + herd_idmap_popcount(below);
         return 1;
     }
     uint64_t lo = 0, hi = m->n;

@@ -411,7 +411,8 @@ static int piece_give_vertices(struct piece *pc, struct drive *dv, struct herd_e
         dv->v = v;
         dv->vcap = cap;
     }
-    memcpy(dv->v + dv->nv, pc->v, pc->nv * sizeof *pc->v);
+    if (pc->nv > 0)
+        memcpy(dv->v + dv->nv, pc->v, pc->nv * sizeof *pc->v);
     dv->nv += pc->nv;
     free(pc->v);
     pc->v = NULL;

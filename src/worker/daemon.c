@@ -7,9 +7,14 @@
 #include "net/dataplane.h"
 #include "worker/agent.h"
 #include "worker/gpart.h"
+#include "net/tls.h"
+#include "worker/agent.h"
+#include "worker/funcs.h"
 #include "worker/runner.h"
+#include "worker/stage.h"
 
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +28,12 @@ struct daemon {
     const struct herd_worker_config *cfg;
     struct herd_agent *agent;
     struct herd_runner *runner;
+    struct herd_stage *stage;
+    struct herd_funcs *funcs;
     struct herd_conn *conn;
     struct herd_dp *dp;        /* data-plane listener (graph jobs) */
     struct herd_gpart *gpart;  /* graph jobs' side of this worker */
+    struct herd_tls *tls;      /* NULL = plain TCP */
     struct herd_rand rng;
     uv_timer_t tick;
     uv_signal_t sigterm, sigint;
@@ -69,6 +77,7 @@ static void conn_on_close(struct herd_conn *c, const char *why)
         return;
     }
     herd_info("worker", "master connection closed: %s", why);
+    herd_stage_disconnected(d->stage);
     herd_agent_disconnected(d->agent);
 }
 
@@ -81,8 +90,11 @@ static void try_next_address(struct daemon *d)
         struct addrinfo *ai = d->next_addr;
         d->next_addr = ai->ai_next;
         if (herd_conn_connect(d->loop, ai->ai_addr, &conn_handler, d, 0, &d->conn, &e) ==
-            HERD_OK)
+            HERD_OK) {
+            if (d->tls != NULL)
+                herd_conn_start_tls(d->conn, d->tls, d->cfg->master_host);
             return;
+        }
         herd_debug("worker", "%s", e.msg);
     }
     herd_warn("worker", "could not reach the master at %s:%u", d->cfg->master_host,
@@ -138,7 +150,33 @@ static void io_close(void *ctx)
         d->conn = NULL;
         d->connected = 0;
         herd_conn_close(c, "closed by the worker");
+        herd_stage_disconnected(d->stage);
     }
+}
+
+/* Ends an attempt that never ran (staging failed, killed while staging). */
+static void report_end(struct daemon *d, const struct herd_msg_assign *a, uint8_t status,
+                       const char *why)
+{
+    struct herd_msg_result r = {.attempt_id = a->attempt_id,
+                                .job_id = a->job_id,
+                                .task_id = a->task_id,
+                                .status = status,
+                                .exit_code = -1,
+                                .error = (char *)why};
+    herd_agent_task_done(d->agent, &r);
+}
+
+/* Every blob the attempt needs is cached: run it. */
+static int start_now(struct daemon *d, const struct herd_msg_assign *a, struct herd_err *e)
+{
+    int rc = a->kind == HERD_TASK_FUNCTION ? herd_funcs_start(d->funcs, a, e)
+                                           : herd_runner_start(d->runner, a, e);
+    if (rc == HERD_OK)
+        herd_debug("worker", "attempt %" PRIu64 " started (%s)", a->attempt_id, a->argv[0]);
+    else
+        herd_warn("worker", "attempt %" PRIu64 ": %s", a->attempt_id, e->msg);
+    return rc;
 }
 
 static int io_start(void *ctx, const struct herd_msg_assign *a)
@@ -146,19 +184,59 @@ static int io_start(void *ctx, const struct herd_msg_assign *a)
     struct daemon *d = ctx;
     struct herd_err e;
     herd_err_clear(&e);
-    if (herd_runner_start(d->runner, a, &e) != HERD_OK) {
+    int staged = herd_stage_start(d->stage, a, &e);
+    if (staged < 0) {
         herd_warn("worker", "attempt %" PRIu64 ": %s", a->attempt_id, e.msg);
         return -1;
     }
-    herd_debug("worker", "attempt %" PRIu64 " started (%s)", a->attempt_id, a->argv[0]);
-    return 0;
+    if (staged == 0)
+        return 0; /* stage_ready() starts it once its blobs are here */
+    return start_now(d, a, &e) == HERD_OK ? 0 : -1;
+}
+
+static void stage_ready(void *ctx, const struct herd_msg_assign *a)
+{
+    struct daemon *d = ctx;
+    struct herd_err e;
+    herd_err_clear(&e);
+    if (start_now(d, a, &e) != HERD_OK)
+        report_end(d, a, HERD_RESULT_ERROR, e.msg);
+}
+
+static void stage_failed(void *ctx, const struct herd_msg_assign *a, const char *why)
+{
+    report_end(ctx, a, HERD_RESULT_ERROR, why);
+}
+
+static int stage_send(void *ctx, const struct herd_msg *m)
+{
+    struct daemon *d = ctx;
+    if (d->conn == NULL || !d->connected)
+        return 0;
+    herd_conn_send(d->conn, m);
+    return 1;
+}
+
+static void io_other(void *ctx, const struct herd_msg *m)
+{
+    struct daemon *d = ctx;
+    if (m->type == HERD_MSG_BLOB)
+        herd_stage_blob(d->stage, &m->u.blob);
+    else if (m->type == HERD_MSG_GRAPH && d->gpart)
+        herd_gpart_msg(d->gpart, &m->u.graph);
 }
 
 static void io_kill(void *ctx, uint64_t attempt_id)
 {
     struct daemon *d = ctx;
     herd_info("worker", "killing attempt %" PRIu64 " on the master's request", attempt_id);
+    struct herd_msg_assign a = {.attempt_id = attempt_id};
+    if (herd_stage_kill(d->stage, attempt_id)) {
+        report_end(d, &a, HERD_RESULT_KILLED, "killed while staging inputs");
+        return;
+    }
     herd_runner_kill(d->runner, attempt_id);
+    herd_funcs_kill(d->funcs, attempt_id);
 }
 
 static void close_walk(uv_handle_t *h, void *arg)
@@ -201,14 +279,10 @@ static void on_task_done(void *arg, const struct herd_msg_result *r)
     struct daemon *d = arg;
     herd_debug("worker", "attempt %" PRIu64 " ended: status %u exit %d", r->attempt_id,
                r->status, r->exit_code);
+    if (r->noutputs > 0 && herd_stage_upload(d->stage, r) != 0)
+        herd_warn("worker", "attempt %" PRIu64 ": outputs not sent (no connection)",
+                  r->attempt_id);
     herd_agent_task_done(d->agent, r);
-}
-
-static void io_graph(void *ctx, const struct herd_msg_graph *m)
-{
-    struct daemon *d = ctx;
-    if (d->gpart)
-        herd_gpart_msg(d->gpart, m);
 }
 
 static void gpart_send(void *ctx, const struct herd_msg *m)
@@ -249,6 +323,25 @@ static void default_id(char *buf, size_t n, uint64_t r)
     snprintf(buf, n, "%s-%06" PRIx64, host, r & 0xffffff);
 }
 
+/* Resolves cfg->run_as (a name, else a numeric uid) and hands it to the runner. */
+static int setup_run_as(struct daemon *d, const char *user, struct herd_err *e)
+{
+    struct passwd *pw = getpwnam(user);
+    char *end;
+    unsigned long n = strtoul(user, &end, 10);
+    if (pw == NULL && *user != '\0' && *end == '\0')
+        pw = getpwuid((uid_t)n);
+    if (pw == NULL)
+        return herd_err_set(e, HERD_EINVAL, "--run-as %s: no such user", user);
+    if (pw->pw_uid == 0)
+        return herd_err_set(e, HERD_EINVAL, "--run-as %s: refusing to run tasks as root", user);
+    int rc = herd_runner_set_user(d->runner, pw->pw_uid, pw->pw_gid, e);
+    if (rc == HERD_OK)
+        herd_info("worker", "tasks run as user %s (uid %u, gid %u)", pw->pw_name,
+                  (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+    return rc;
+}
+
 static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *idbuf, size_t idn,
                  char *dirbuf, size_t dirn, struct herd_err *e)
 {
@@ -264,11 +357,27 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                  id);
         dir = dirbuf;
     }
-    int rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
+    int rc = HERD_OK;
+    if (cfg->tls_cert || cfg->tls_key || cfg->tls_ca) {
+        struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
+        rc = herd_tls_create(HERD_TLS_CLIENT, &tc, &d->tls, e);
+        if (rc != HERD_OK)
+            return rc;
+    }
+    rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
+    if (rc == HERD_OK && cfg->run_as != NULL)
+        rc = setup_run_as(d, cfg->run_as, e);
     if (rc != HERD_OK)
         return rc;
-    static const struct herd_agent_io io = {NULL,    io_connect, io_send,  io_close, io_start,
-                                            io_kill, io_exit,    io_now,   io_random, io_graph};
+    const struct herd_stage_io sio = {d, stage_send, stage_ready, stage_failed};
+    if ((rc = herd_stage_create(dir, &sio, &d->stage, e)) != HERD_OK)
+        return rc;
+    rc = herd_funcs_create(d->loop, herd_stage_cache_dir(d->stage), 0, on_task_done, d,
+                           &d->funcs, e);
+    if (rc != HERD_OK)
+        return rc;
+    static const struct herd_agent_io io = {NULL,     io_connect, io_send, io_close, io_start,
+                                            io_kill,  io_exit,    io_now,  io_random, io_other};
     struct herd_agent_io bound = io;
     bound.ctx = d;
     static char host[256] = ""; /* the agent keeps the pointer (found by ASan) */
@@ -299,6 +408,7 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     if (setup(&d, cfg, idbuf, sizeof idbuf, dirbuf, sizeof dirbuf, &e) != HERD_OK) {
         herd_error("worker", "%s", e.msg);
+        herd_tls_destroy(d.tls);
         return 1;
     }
     uv_timer_init(d.loop, &d.tick);
@@ -314,12 +424,15 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     d.stopping = 1;
     herd_gpart_destroy(d.gpart);
     herd_runner_destroy(d.runner);
+    herd_funcs_destroy(d.funcs);
     uv_walk(d.loop, close_walk, NULL);
     uv_run(d.loop, UV_RUN_DEFAULT);
     herd_agent_destroy(d.agent);
     herd_dp_destroy(d.dp);
+    herd_stage_destroy(d.stage);
     if (d.addrs)
         uv_freeaddrinfo(d.addrs);
+    herd_tls_destroy(d.tls);
     uv_loop_close(d.loop);
     return d.exit_code;
 }

@@ -32,7 +32,10 @@ for bin in $targets; do
     [ -d "$seeds" ] || seeds=""
     log="$work/$name/log"
     # The first corpus dir receives new inputs; the committed one is only read.
-    "$bin" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+    # A fixed seed and run count make the smoke run reproducible: CI fails only
+    # on inputs a developer can replay; the long fuzzing sessions explore.
+    "$bin" -seed="${HERD_FUZZ_SEED:-1}" -runs="${HERD_FUZZ_RUNS:-60000}" \
+        -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 \
         -artifact_prefix="$work/$name/artifacts/" \
         "$work/$name/new" $seeds >"$log" 2>&1

@@ -1,4 +1,5 @@
 """Cluster-core acceptance tests with real processes on loopback."""
+import json
 import os
 import signal
 import socket
@@ -216,3 +217,10 @@ def test_sigterm_master_leaves_a_consistent_journal(cluster):
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
     assert len(journal_results(cluster)) == 2
+    kinds = set()
+    with open(cluster.path("data", "events.jsonl")) as f:
+        for line in f:
+            ev = json.loads(line)
+            assert {"ts", "kind", "id", "from", "to"} <= ev.keys()
+            kinds.add(ev["kind"])
+    assert {"worker", "job", "task", "attempt"} <= kinds

@@ -10,6 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+/* _exit() skips LeakSanitizer's exit hook: run the check explicitly. */
+#define LEAK_CHECK() __lsan_do_leak_check()
+#else
+#define LEAK_CHECK() ((void)0)
+#endif
+
 struct entry {
     const char *name;
     herd_test_fn fn;
@@ -58,6 +66,7 @@ static int run_one(const struct entry *t, int timeout)
         alarm((unsigned)timeout);
         t->fn();
         fflush(stdout);
+        LEAK_CHECK();
         _exit(0);
     }
     int status = 0;

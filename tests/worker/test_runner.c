@@ -113,6 +113,7 @@ HERD_TEST(runner_timeout_kills_the_whole_process_group)
     CHECK(gone);
     herd_runner_destroy(r);
     uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK_EQ(uv_loop_close(&loop), 0);
 }
 
 static void kill_soon(uv_timer_t *t)
@@ -141,6 +142,7 @@ HERD_TEST(runner_kill_reports_killed)
     CHECK_EQ(g.r.exit_code, -SIGKILL);
     herd_runner_destroy(r);
     uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK_EQ(uv_loop_close(&loop), 0);
 }
 
 HERD_TEST(runner_refuses_missing_program_and_empty_argv)
