@@ -3,10 +3,11 @@
  *  - lanes: one per (owned `to`, parity of step, `from`), as in the local
  *    exchange; deliveries for s+1 may arrive while s is being taken because
  *    a peer starts s+1 only after the master saw every report of s;
- *  - one end marker per (sender partition, receiving worker): the sender
- *    counts end_step() calls towards that worker's partitions and sends
- *    END once it has seen them all, so a superstep costs one small frame
- *    per (partition, peer) instead of one per pair of partitions;
+ *  - one end marker per (sending worker, receiving worker) per superstep:
+ *    the sender counts end_step() calls towards the receiver's partitions
+ *    from all its own partitions and sends END after the last one, so a
+ *    superstep costs one small frame per pair of workers. Finer markers
+ *    would not help: messages of step s are read in s+1, after the barrier;
  *  - the session lock guards lanes and counters; each outgoing connection
  *    has its own send lock, so pool threads write to different peers at
  *    once; receivers never block on anything but their socket. */
@@ -57,14 +58,14 @@ struct herd_dp_session {
     uint32_t epoch, me, nworkers, nparts, msg_size;
     uint32_t *owner;
     uint32_t *wparts;           /* partitions owned per worker */
-    uint32_t nremote;           /* partitions owned by other workers */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int aborted;
     struct lane *lanes;         /* [to][parity][from] (only owned `to` used) */
     uint64_t end_step[2];       /* step whose remote END markers are counted */
-    uint32_t ends[2];
-    uint32_t *endcnt;           /* [from][parity * nworkers + w]: end_step calls seen */
+    uint32_t ends[2];           /* remote workers whose END of end_step[] arrived */
+    uint32_t nremote_workers;   /* workers other than me that own partitions */
+    uint32_t *endcnt;           /* [parity * nworkers + w]: end_step calls towards w (atomic) */
     struct out_conn *out;       /* per worker */
     struct rx *rxs;
     uint32_t nrx;
@@ -152,13 +153,14 @@ static void append(struct lane *l, struct herd_msgbatch *b)
     l->tail = b;
 }
 
-/* Under the lock: a remote `from` ended towards all our partitions. */
-static void remote_end(struct herd_dp_session *s, uint32_t from, uint64_t step)
+/* Under the lock: every partition of worker w ended towards all of ours. */
+static void remote_end(struct herd_dp_session *s, uint32_t w, uint64_t step)
 {
     unsigned par = step & 1;
     for (uint32_t to = 0; to < s->nparts; to++)
-        if (s->owner[to] == s->me)
-            lane(s, to, step, from)->ended = step + 1;
+        for (uint32_t from = 0; s->owner[to] == s->me && from < s->nparts; from++)
+            if (s->owner[from] == w)
+                lane(s, to, step, from)->ended = step + 1;
     if (s->end_step[par] != step) {
         s->end_step[par] = step;
         s->ends[par] = 0;
@@ -197,14 +199,11 @@ static int rx_batch(struct herd_dp_session *s, const struct rx *r, const uint8_t
 
 static int rx_end(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n)
 {
-    if (n != 12)
+    if (n != 8)
         return -1;
-    uint32_t from = herd_get_u32(b);
-    uint64_t step = herd_get_u64(b + 4);
-    if (from >= s->nparts || s->owner[from] != r->from_worker)
-        return -1;
+    uint64_t step = herd_get_u64(b);
     pthread_mutex_lock(&s->mu);
-    remote_end(s, from, step);
+    remote_end(s, r->from_worker, step);
     pthread_mutex_unlock(&s->mu);
     return 0;
 }
@@ -302,14 +301,14 @@ static int x_end_step(void *impl, uint32_t from, uint32_t to, uint64_t step)
         pthread_mutex_unlock(&s->mu);
         return HERD_OK;
     }
-    /* only from's task touches its counters */
-    uint32_t *cnt = &s->endcnt[(size_t)from * 2 * s->nworkers + (step & 1) * s->nworkers + w];
-    if (++*cnt < s->wparts[w])
+    (void)from; /* every owned partition ends towards every partition of w */
+    uint32_t *cnt = &s->endcnt[(step & 1) * s->nworkers + w];
+    uint32_t want = s->wparts[s->me] * s->wparts[w];
+    if (__atomic_add_fetch(cnt, 1, __ATOMIC_ACQ_REL) < want)
         return HERD_OK;
-    *cnt = 0;
-    uint8_t body[12];
-    herd_put_u32(body, from);
-    herd_put_u64(body + 4, step);
+    __atomic_store_n(cnt, 0, __ATOMIC_RELEASE); /* nobody touches it again before s+2 */
+    uint8_t body[8];
+    herd_put_u64(body, step);
     return send_frame(s, w, HERD_DP_END, body, sizeof body, NULL, 0);
 }
 
@@ -359,12 +358,12 @@ struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job,
     s->owner = herd_xmalloc((size_t)nparts * sizeof *owner);
     memcpy(s->owner, owner, (size_t)nparts * sizeof *owner);
     s->wparts = herd_xcalloc(nworkers, sizeof *s->wparts);
-    for (uint32_t p = 0; p < nparts; p++) {
+    for (uint32_t p = 0; p < nparts; p++)
         s->wparts[owner[p]]++;
-        s->nremote += owner[p] != me;
-    }
+    for (uint32_t w = 0; w < nworkers; w++)
+        s->nremote_workers += w != me && s->wparts[w] > 0;
     s->lanes = herd_xcalloc((size_t)nparts * nparts * 2, sizeof *s->lanes);
-    s->endcnt = herd_xcalloc((size_t)nparts * 2 * nworkers, sizeof *s->endcnt);
+    s->endcnt = herd_xcalloc((size_t)2 * nworkers, sizeof *s->endcnt);
     s->end_step[0] = s->end_step[1] = UINT64_MAX;
     s->out = herd_xcalloc(nworkers, sizeof *s->out);
     for (uint32_t w = 0; w < nworkers; w++) {
@@ -445,8 +444,8 @@ int herd_dp_wait_step(struct herd_dp_session *s, uint64_t step)
 {
     unsigned par = step & 1;
     pthread_mutex_lock(&s->mu);
-    while (!s->aborted && s->nremote > 0 &&
-           !(s->end_step[par] == step && s->ends[par] >= s->nremote))
+    while (!s->aborted && s->nremote_workers > 0 &&
+           !(s->end_step[par] == step && s->ends[par] >= s->nremote_workers))
         pthread_cond_wait(&s->cv, &s->mu);
     int rc = s->aborted ? HERD_ECLOSED : HERD_OK;
     pthread_mutex_unlock(&s->mu);

@@ -136,15 +136,30 @@ static int find_program(struct herd_gpart *g, struct gjobrun *r, const struct he
     return HERD_OK;
 }
 
+static void file_stamp(const char *path, int64_t *mtime_ns, int64_t *size)
+{
+    struct stat st;
+    *mtime_ns = *size = -1;
+    if (stat(path, &st) == 0) {
+        *mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        *size = (int64_t)st.st_size;
+    }
+}
+
+/* The cached graph serves when path, options and the file's stamp agree. */
 static int same_graph(const struct gcache *c, const char *path, const struct herd_graph_opts *o)
 {
-    return c->g && strcmp(c->path, path) == 0 && c->opts.format == o->format &&
+    int64_t mt, sz;
+    file_stamp(path, &mt, &sz);
+    return c->g && strcmp(c->path, path) == 0 && c->mtime_ns == mt && c->size == sz &&
+           c->opts.format == o->format &&
            c->opts.directed == o->directed && c->opts.simplify == o->simplify &&
            c->opts.weighted == o->weighted && c->opts.need_out == o->need_out &&
            c->opts.need_in == o->need_in;
 }
 
-/* The graph, loaded or from the cache of the previous epoch. */
+/* The graph, loaded or kept from the previous epoch or job (a recovery, or
+ * jobs on the same file, do not reload it). */
 static int get_graph(struct herd_gpart *g, const struct gjobrun *r, const struct herd_gsetup *s,
                      struct herd_err *e)
 {
@@ -162,6 +177,7 @@ static int get_graph(struct herd_gpart *g, const struct gjobrun *r, const struct
         return rc;
     g->cache.path = herd_xstrdup(s->graph);
     g->cache.opts = o;
+    file_stamp(s->graph, &g->cache.mtime_ns, &g->cache.size);
     return HERD_OK;
 }
 

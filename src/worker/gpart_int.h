@@ -16,6 +16,7 @@
 struct gcache {
     char *path;
     struct herd_graph_opts opts;
+    int64_t mtime_ns, size;   /* of the file when it was loaded */
     struct herd_graph *g;
 };
 
