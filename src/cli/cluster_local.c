@@ -1,6 +1,6 @@
 /* cluster_local — spawns and tears down the embedded local cluster
- * (cluster_local.h). The children are this same binary (/proc/self/exe)
- * started as `herd master` and `herd worker`. */
+ * (cluster_local.h). The children are this same binary (/proc/self/exe,
+ * resolved) started as `herd master` and `herd worker`. */
 #include "cli/cluster_local.h"
 
 #include "api/client.h"
@@ -39,7 +39,10 @@ static pid_t spawn(const struct herd_local *lc, char *const argv[], const char *
             dup2(fd, 2);
         }
     }
-    execv("/proc/self/exe", argv);
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    execv(n > 0 ? self : "/proc/self/exe", argv); /* the real path keeps the name "herd" */
     _exit(127);
 }
 

@@ -112,6 +112,11 @@ uint32_t herd_engine_dist_msg_size(const struct herd_engine *en)
     return en->prog->msg_size;
 }
 
+herd_combine_fn herd_engine_dist_combiner(const struct herd_engine *en)
+{
+    return en->comb;
+}
+
 uint32_t herd_engine_dist_naggs(const struct herd_engine *en)
 {
     return en->prog->naggs;

@@ -62,6 +62,8 @@ void herd_engine_dist_agg_kind(const struct herd_engine *en, uint32_t i, uint8_t
                                uint8_t *type);
 uint32_t herd_engine_dist_max_steps(const struct herd_engine *en);
 uint32_t herd_engine_dist_msg_size(const struct herd_engine *en);
+/* The program's combine function, or NULL when it has no combiner. */
+herd_combine_fn herd_engine_dist_combiner(const struct herd_engine *en);
 
 /* Values and halted flags of partition p (hi-lo entries each), for a
  * checkpoint. Pointers into the engine; valid until the next call. */

@@ -103,6 +103,13 @@ def test_references_p2p31_distributed(cluster, tmp_path):
     assert all(abs(float(got[k]) - float(want[k])) <= 1e-6 * float(want[k]) for k in want)
     got, want = run("lcc", "--undirected"), ref("p2p-31-LCC")
     assert all(abs(float(got[k]) - float(want[k])) <= 1e-6 * float(want[k]) for k in want)
+    # the jobs are in the master's list, and `herd status` shows their superstep
+    code, body = cluster.http("GET", "/v1/graph-jobs")
+    assert code == 200 and len(body["graph_jobs"]) == 5
+    last = body["graph_jobs"][-1]
+    assert last["state"] == "done" and last["workers"] == 3
+    r = herd("status", last["id"], "--master", client_addr(cluster))
+    assert f"graph job {last['id']}: lcc" in r.stdout and "done, superstep 0" in r.stdout  # LCC is one superstep
 
 
 def test_plugin_shipped_to_workers(cluster, tmp_path):
