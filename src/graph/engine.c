@@ -328,5 +328,6 @@ void herd_engine_destroy(struct herd_engine *en)
         free(en->emitted[k]);
     }
     free(en->stats);
+    free(en->owned);
     free(en);
 }
