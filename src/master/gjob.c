@@ -117,6 +117,7 @@ static void free_job(struct gjob *j)
     free(j->part_aggs);
     free(j->steps);
     free(j->error);
+    free(j->excluded);
     free(j);
 }
 
