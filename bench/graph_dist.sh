@@ -109,8 +109,10 @@ CP=$(sed -n 's/control=//p' ports); HP=$(sed -n 's/http=//p' ports)
 ADDR=127.0.0.1:$((HP - 1)) # clients derive HTTP as port+1
 WPIDS=()
 fresh_workers() { # stops the workers and starts two new ones (cold graph cache)
-    for p in "${WPIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    wait "${WPIDS[@]}" 2>/dev/null || true
+    if [ ${#WPIDS[@]} -gt 0 ]; then # (a bare `wait` would wait for the master too)
+        for p in "${WPIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+        wait "${WPIDS[@]}" 2>/dev/null || true
+    fi
     WPIDS=()
     for i in 0 1; do
         "$HERD_BIN" worker "127.0.0.1:$CP" --id "b$i-$RANDOM" --work-dir "$BENCH_DIR/w$i" \
@@ -147,7 +149,7 @@ for r in $(seq "$RUNS"); do
 done
 for p in "${WPIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 kill $MPID 2>/dev/null || true
-wait 2>/dev/null || true
+wait "${WPIDS[@]}" $MPID 2>/dev/null || true
 printf "no failure  wall s: %s\n" "$(stats <nofail.t)"
 printf "killed @10  wall s: %s\n" "$(stats <kill.t)"
 echo "recovery ratio (median): $(echo "$(med kill.t) / $(med nofail.t)" | bc -l | cut -c1-5)"
