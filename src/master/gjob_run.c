@@ -109,6 +109,7 @@ static void send_setup(struct herd_core *c, struct gjob *j, uint32_t wi)
     s->directed = sp->directed;
     s->simplify = sp->simplify;
     s->has_source = sp->has_source;
+    s->no_fast_path = sp->no_fast_path;
     s->source = sp->source;
     s->iterations = sp->iterations;
     s->damping = sp->damping;
@@ -210,6 +211,7 @@ static void on_ready(struct herd_core *c, struct gjob *j, uint32_t wi, const str
     memcpy(j->agg_op, r->agg_op, sizeof j->agg_op);
     memcpy(j->agg_type, r->agg_type, sizeof j->agg_type);
     j->max_steps = r->max_steps;
+    j->pull = r->pull;
     j->vertices = r->n;
     j->arcs = r->m;
     if (r->load_ms > j->load_ms)
