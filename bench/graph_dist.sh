@@ -3,10 +3,11 @@
 # (docs/benchmarks.md, section "Distributed graph jobs").
 #
 #   1. PageRank ITERS iterations on a Kronecker graph: 2 local workers
-#      (`herd run`, embedded local cluster) vs the one-process engine
-#      (`--in-process`, pull path, and `--in-process --no-fast-path`, the
-#      message path the workers run) vs GAPBS pr_spmv (1 and 2 threads) when
-#      GAPBS_DIR has it; alternating, RUNS rounds, min and median.
+#      (`herd run`, embedded local cluster; pull path, and --no-fast-path,
+#      the message path) vs the one-process engine (`--in-process`, the same
+#      two paths, 16 partitions like the workers) vs GAPBS pr_spmv (1 and 2
+#      threads) when GAPBS_DIR has it; alternating, RUNS rounds, min and
+#      median.
 #   2. Peak memory of all processes (sum of VmRSS of `herd` processes,
 #      sampled every 50 ms) per arc, for the distributed run.
 #   3. Empty-superstep round with 2 workers: PageRank on a 2-vertex graph,
@@ -56,7 +57,8 @@ rm -f ./*.t ./*.err
 for r in $(seq "$RUNS"); do
     timed dist2 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.dist
     timed ckpt5 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --checkpoint-every 5 -o pr.ck
-    timed pull "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process -o pr.pull
+    timed dist2msg "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --no-fast-path -o pr.dmsg
+    timed pull "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --partitions 16 -o pr.pull
     timed msgs "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --no-fast-path --partitions 16 -o pr.msg
     if [ -n "$GAPBS_DIR" ] && [ -x "$GAPBS_DIR/pr_spmv" ]; then
         if [ ! -s g.sg ] || [ "$(stat -c %s g.sg)" -lt 1000 ]; then
@@ -68,17 +70,21 @@ for r in $(seq "$RUNS"); do
         OMP_NUM_THREADS=2 timed gapbs2 "$GAPBS_DIR/pr_spmv" -f g.sg -i "$ITERS" -t 0 -n 1
     fi
 done
-cmp -s pr.dist pr.msg && echo "check: distributed result == one-process message path (bytes)"
+cmp -s pr.dist pr.pull && echo "check: distributed pull == one-process pull (bytes)"
+cmp -s pr.dmsg pr.msg && echo "check: distributed messages == one-process messages (bytes)"
 cmp -s pr.dist pr.ck && echo "check: checkpointed run == plain distributed run (bytes)"
-for k in dist2 ckpt5 pull msgs gapbs1 gapbs2; do
+for k in dist2 ckpt5 dist2msg pull msgs gapbs1 gapbs2; do
     [ -f $k.t ] && printf "%-7s wall s: %s\n" $k "$(stats <$k.t)"
 done
 med() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 mn() { sort -g "$1" | head -1; }
 echo "ratio dist2/pull (min): $(echo "$(mn dist2.t) / $(mn pull.t)" | bc -l | cut -c1-5)"
-echo "ratio dist2/msgs (min): $(echo "$(mn dist2.t) / $(mn msgs.t)" | bc -l | cut -c1-5)"
+echo "ratio dist2msg/msgs (min): $(echo "$(mn dist2msg.t) / $(mn msgs.t)" | bc -l | cut -c1-5)"
 echo "checkpoint every 5 overhead (min): $(echo "($(mn ckpt5.t) / $(mn dist2.t) - 1) * 100" | bc -l | cut -c1-5) %"
-[ -f gapbs1.t ] && echo "ratio dist2/gapbs1 (min): $(echo "$(mn dist2.t) / $(mn gapbs1.t)" | bc -l | cut -c1-5)"
+if [ -f gapbs1.t ]; then
+    echo "ratio dist2/gapbs1 (min): $(echo "$(mn dist2.t) / $(mn gapbs1.t)" | bc -l | cut -c1-5)"
+    echo "ratio dist2/gapbs2 (min): $(echo "$(mn dist2.t) / $(mn gapbs2.t)" | bc -l | cut -c1-5)"
+fi
 
 # --- 2: peak memory of all herd processes ---
 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.mem 2>/dev/null &
