@@ -49,8 +49,13 @@ timed() { # timed NAME CMD...: appends wall seconds to NAME.t
 
 G=kron-$SCALE-$DEGREE-$SEED.el
 [ -f "$G" ] || "$HERD_BIN" generate kronecker --scale "$SCALE" --degree "$DEGREE" --seed "$SEED" -o "$G" 2>/dev/null
-ARCS=$(wc -l <"$G")
+ARCS=$(grep -vc '^#' "$G")
+GT=$G
+# herd reads its binary format (like GAPBS its .sg), so loading is not text parsing
+[ -f "$G.hgr" ] || "$HERD_BIN" convert "$G" "$G.hgr" 2>/dev/null
+G=$G.hgr
 echo "graph: Kronecker scale $SCALE degree $DEGREE seed $SEED, $ARCS arcs; $(nproc) cores; runs $RUNS"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1 and 4: PageRank, distributed vs one process; checkpoint overhead ---
 rm -f ./*.t ./*.err
@@ -62,7 +67,7 @@ for r in $(seq "$RUNS"); do
     timed msgs "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --no-fast-path --partitions 16 -o pr.msg
     if [ -n "$GAPBS_DIR" ] && [ -x "$GAPBS_DIR/pr_spmv" ]; then
         if [ ! -s g.sg ] || [ "$(stat -c %s g.sg)" -lt 1000 ]; then
-            grep -v '^#' "$G" >g.el # GAPBS reads bare "src dst" lines
+            grep -v '^#' "$GT" >g.el # GAPBS reads bare "src dst" lines
             "$GAPBS_DIR/converter" -f g.el -b g.sg >/dev/null
             rm -f g.el
         fi
@@ -91,7 +96,7 @@ fi
 RUNPID=$!
 peak=0
 while kill -0 $RUNPID 2>/dev/null; do
-    s=$(ps -eo rss=,comm= | awk '$2=="herd"{s+=$1} END{print s+0}')
+    s=$( (ps -o rss= -p $RUNPID; ps -o rss= --ppid $RUNPID) | awk '{s+=$1} END{print s+0}')
     [ "$s" -gt "$peak" ] && peak=$s
     sleep 0.05
 done
@@ -107,6 +112,7 @@ done
 echo "empty superstep round, 2 workers: $(echo "($(mn e2.t) - $(mn e1.t)) / 2000 * 1000000" | bc -l | cut -c1-6) us (min over runs)"
 
 # --- 5: a worker killed at superstep 10 ---
+rm -f ports
 "$HERD_BIN" master --listen 127.0.0.1:0 --http 127.0.0.1:0 --port-file ports --data-dir md \
     --heartbeat-ms 250 >master.log 2>&1 &
 MPID=$!
@@ -159,3 +165,4 @@ wait "${WPIDS[@]}" $MPID 2>/dev/null || true
 printf "no failure  wall s: %s\n" "$(stats <nofail.t)"
 printf "killed @10  wall s: %s\n" "$(stats <kill.t)"
 echo "recovery ratio (median): $(echo "$(med kill.t) / $(med nofail.t)" | bc -l | cut -c1-5)"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
