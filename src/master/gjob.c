@@ -116,6 +116,7 @@ static void free_job(struct gjob *j)
     free(j->owner);
     free(j->part_aggs);
     free(j->steps);
+    free(j->excluded);
     free(j->error);
     free(j);
 }
