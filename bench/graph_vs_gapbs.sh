@@ -204,19 +204,19 @@ one_round() {
     local r=$1 hg
     hg=$(cat "$D/herd.path")
     # shellcheck disable=SC2086
-    measure herd_pr "$r" "$HERD_BIN" run pagerank "$hg" --iterations "$ITERS" \
+    measure herd_pr "$r" "$HERD_BIN" run pagerank "$hg" --in-process --iterations "$ITERS" \
         --threads "$THREADS" --output "$D/herd_pr.txt" $HERD_RUN_OPTS
     measure gapbs_pr1 "$r" env OMP_NUM_THREADS=1 "$GAPBS_DIR/pr_spmv" -f "$D/graph.sg" \
         -i "$ITERS" -t 0 -n 1
     measure gapbs_pr2 "$r" env OMP_NUM_THREADS=2 "$GAPBS_DIR/pr_spmv" -f "$D/graph.sg" \
         -i "$ITERS" -t 0 -n 1
     # shellcheck disable=SC2086
-    measure herd_wcc "$r" "$HERD_BIN" run wcc "$hg" --threads "$THREADS" \
+    measure herd_wcc "$r" "$HERD_BIN" run wcc "$hg" --in-process --threads "$THREADS" \
         --output "$D/herd_wcc.txt" $HERD_RUN_OPTS
     measure gapbs_cc2 "$r" env OMP_NUM_THREADS=2 "$GAPBS_DIR/cc_sv" -f "$D/graph_sym.sg" -n 1
     if [ "$WCC_SUPERSTEPS" = 1 ]; then
         # shellcheck disable=SC2086
-        measure herd_wccss "$r" "$HERD_BIN" run wcc "$hg" --threads "$THREADS" --no-fast-path \
+        measure herd_wccss "$r" "$HERD_BIN" run wcc "$hg" --in-process --threads "$THREADS" --no-fast-path \
             --output "$D/herd_wccss.txt" $HERD_RUN_OPTS
     fi
 }
