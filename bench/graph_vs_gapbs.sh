@@ -59,17 +59,17 @@ check_tools() {
 # Scratch directory: $BENCH_DIR (kept) or a temp dir removed at exit.
 # Refuses a directory inside the repository.
 setup_dir() {
+    local top
+    top=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null || true)
     if [ -n "${BENCH_DIR:-}" ]; then
-        mkdir -p "$BENCH_DIR"
-        D=$(realpath "$BENCH_DIR")
+        D=$(realpath -m "$BENCH_DIR")
+        case "$D/" in "$(realpath "${top:-/nonexistent}")"/*)
+            die "BENCH_DIR $D is inside the repository" ;;
+        esac
+        mkdir -p "$D"
     else
         D=$(mktemp -d "${TMPDIR:-/tmp}/herd-bench.XXXXXX")
         trap 'rm -rf "$D"' EXIT
-    fi
-    local top
-    top=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null || true)
-    if [ -n "$top" ]; then
-        case "$D/" in "$(realpath "$top")"/*) die "BENCH_DIR $D is inside the repository" ;; esac
     fi
     note "scratch dir $D"
 }
@@ -99,6 +99,7 @@ prepare_graphs() {
     timed_step "GAPBS converter (directed)" "$GAPBS_DIR/converter" -f "$D/gapbs.el" -b "$D/graph.sg"
     timed_step "GAPBS converter (symmetrised)" "$GAPBS_DIR/converter" -f "$D/gapbs.el" -s \
         -b "$D/graph_sym.sg"
+    rm -f "$D/gapbs.el"
     herd_graph_file
     echo "$want" >"$D/graph.params"
 }
@@ -206,7 +207,7 @@ one_round() {
     measure herd_pr "$r" "$HERD_BIN" run pagerank "$hg" --iterations "$ITERS" \
         --threads "$THREADS" --output "$D/herd_pr.txt" $HERD_RUN_OPTS
     measure gapbs_pr1 "$r" env OMP_NUM_THREADS=1 "$GAPBS_DIR/pr_spmv" -f "$D/graph.sg" \
-        -i "$ITERS" -t 0 -n 1 -a
+        -i "$ITERS" -t 0 -n 1
     measure gapbs_pr2 "$r" env OMP_NUM_THREADS=2 "$GAPBS_DIR/pr_spmv" -f "$D/graph.sg" \
         -i "$ITERS" -t 0 -n 1
     # shellcheck disable=SC2086
@@ -291,17 +292,42 @@ memory_lines() {
     awk -v r="$rss" -v a="$garcs" 'BEGIN { printf "GAPBS pr_spmv peak RSS: %.0f MiB = %.2f bytes/arc (its own arcs, .sg input)\n", r / 1024, r * 1024 / a }'
 }
 
-# Sanity check of the results: GAPBS's top-5 PageRank vertices (printed by
-# -a) should be among herd's top 10 (semantics differ slightly, see docs).
+# Sanity checks of the results, from one extra untimed GAPBS run of each
+# kernel with -a (analysis). PageRank: GAPBS's top-5 vertices should be
+# among herd's top 10 (semantics differ slightly, see docs). WCC: the same
+# largest component, and the same number of components once GAPBS's
+# isolated ids (vertices herd does not have) are discounted.
+result_checks() {
+    OMP_NUM_THREADS=2 "$GAPBS_DIR/pr_spmv" -f "$D/graph.sg" -i "$ITERS" -t 0 -n 1 -a \
+        >"$D/gapbs_pr.check" 2>&1 || die "pr_spmv -a failed"
+    OMP_NUM_THREADS=2 "$GAPBS_DIR/cc_sv" -f "$D/graph_sym.sg" -n 1 -a \
+        >"$D/gapbs_cc.check" 2>&1 || die "cc_sv -a failed"
+    top_check
+    wcc_check
+}
+
 top_check() {
     [ -s "$D/herd_pr.txt" ] || { echo "top-10 check: herd wrote no $D/herd_pr.txt"; return; }
     sort -k2,2gr "$D/herd_pr.txt" | awk 'NR <= 10 { print $1 }' >"$D/herd_top10"
-    grep -E '^[0-9]+:[0-9.e+-]+$' "$D/gapbs_pr1.1.out" | cut -d: -f1 >"$D/gapbs_top5"
+    grep -E '^[0-9]+:[0-9.e+-]+$' "$D/gapbs_pr.check" | cut -d: -f1 >"$D/gapbs_top5"
     local hit
     hit=$(grep -cxFf "$D/herd_top10" "$D/gapbs_top5" || true)
     echo "top-10 check: $hit of GAPBS's top $(wc -l <"$D/gapbs_top5") PageRank vertices are in herd's top 10"
     echo "  herd top 10:  $(tr '\n' ' ' <"$D/herd_top10")"
     echo "  GAPBS top 5:  $(tr '\n' ' ' <"$D/gapbs_top5")"
+}
+
+wcc_check() {
+    [ -s "$D/herd_wcc.txt" ] || { echo "wcc check: herd wrote no $D/herd_wcc.txt"; return; }
+    local hn hc hbig gn gc gbig
+    read -r hn hc hbig < <(awk '{ c[$2]++; n++ } END { for (l in c) { k++; if (c[l] > b) b = c[l] }
+                                                       print n, k, b }' "$D/herd_wcc.txt")
+    gn=$(awk '/^Graph has/ { print $3; exit }' "$D/gapbs_cc.check")
+    gc=$(awk '/^There are/ { print $3 }' "$D/gapbs_cc.check")
+    gbig=$(awk -F: '/biggest clusters/ { getline; print $2; exit }' "$D/gapbs_cc.check")
+    echo "wcc check: herd $hc components over $hn vertices, largest $hbig;" \
+        "GAPBS $gc over $gn ids, largest $gbig, i.e. $((gc - (gn - hn))) without the ids herd does not have" \
+        "-> $([ "$hbig" = "$gbig" ] && [ "$hc" = $((gc - (gn - hn))) ] && echo agree || echo DIFFER)"
 }
 
 summary() {
@@ -325,8 +351,7 @@ summary() {
     echo "### whole process (s): wall clock per process, loading included"
     table wall goals
     echo
-    echo "### CPU time (s): user+sys per process, loading included — the work done,"
-    echo "### robust to other load on the machine (ratios here ignore the thread count)"
+    echo "### CPU time (s): user+sys per process, loading included (the work done, all threads together; robust to other load on the machine)"
     table cpu
     echo
     echo "### load (s): herd's load time vs GAPBS Read Time"
@@ -336,13 +361,14 @@ summary() {
     echo "| wcc | $(stat herd_wcc load min) | $(stat herd_wcc load med) | $(stat gapbs_cc2 load min) | $(stat gapbs_cc2 load med) |"
     echo
     memory_lines
-    top_check
+    result_checks
 }
 
 main() {
     check_tools
     setup_dir
     prepare_graphs
+    rm -f "$D"/*.out "$D"/*.time "$D"/*.check
     : >"$D/results.tsv"
     cut -d' ' -f1-3 /proc/loadavg >"$D/load.before"
     local r

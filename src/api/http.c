@@ -99,6 +99,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct herd_http_
         MHD_add_response_header(resp, "WWW-Authenticate", HERD_SIGN_SCHEME);
     if (r->location[0] != '\0')
         MHD_add_response_header(resp, "Location", r->location);
+    if (r->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
     enum MHD_Result rc = MHD_queue_response(conn, r->status, resp);
     MHD_destroy_response(resp);
     return rc;
@@ -115,14 +120,14 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, 
 
 /* Matches path against pattern segment by segment; {x} segments are copied
  * into caps (truncated to 79 bytes, which no valid id reaches). */
-int herd_http_route_match(const char *pat, const char *path, char caps[2][80])
+int herd_http_route_match(const char *pat, const char *path, char caps[3][80])
 {
     int ncap = 0;
     while (*pat == '/' && *path == '/') {
         pat++;
         path++;
         size_t pl = strcspn(pat, "/"), sl = strcspn(path, "/");
-        if (pat[0] == '{' && ncap < 2 && sl > 0) {
+        if (pat[0] == '{' && ncap < 3 && sl > 0) {
             snprintf(caps[ncap++], 80, "%.*s", (int)(sl < 79 ? sl : 79), path);
         } else if (pl != sl || strncmp(pat, path, pl) != 0) {
             return 0;
@@ -143,7 +148,7 @@ static int want_raw(struct MHD_Connection *conn)
 static enum MHD_Result dispatch(struct herd_http *h, struct MHD_Connection *conn,
                                 const char *path, const char *method, struct req *rq)
 {
-    char caps[2][80];
+    char caps[3][80];
     char allow[64] = "";
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
     for (size_t i = 0; i < herd_http_nroutes; i++) {
@@ -158,7 +163,7 @@ static enum MHD_Result dispatch(struct herd_http *h, struct MHD_Connection *conn
             continue;
         }
         struct herd_http_call c = {h, method, path, rq->body ? rq->body : "", rq->len,
-                                   want_raw(conn), {caps[0], caps[1]}};
+                                   want_raw(conn), {caps[0], caps[1], caps[2]}};
         struct herd_http_reply r = {0};
         rt->fn(&c, &r);
         return send_reply(conn, &r, NULL);

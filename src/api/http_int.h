@@ -31,7 +31,7 @@ struct herd_http_call {
     const char *body;           /* NUL-terminated; len excludes the NUL */
     size_t len;
     int want_raw;               /* client asked for raw bytes (Accept) */
-    const char *caps[2];        /* the {...} segments of the pattern, in order */
+    const char *caps[3];        /* the {...} segments of the pattern, in order */
 };
 
 /* What a handler answers. Exactly one of json / raw is set. */
@@ -42,6 +42,7 @@ struct herd_http_reply {
     size_t rawlen;
     const char *ctype;          /* for raw */
     char location[64];          /* Location header if non-empty */
+    unsigned retry_after;       /* Retry-After header (seconds) if non-zero */
 };
 
 typedef void (*herd_http_handler)(struct herd_http_call *c, struct herd_http_reply *r);
@@ -53,13 +54,24 @@ struct herd_http_route {
     const char *help;
 };
 
+/* http_files.c: blobs, task output files, attempts. */
+void herd_http_put_blob(struct herd_http_call *c, struct herd_http_reply *r);
+void herd_http_get_blob(struct herd_http_call *c, struct herd_http_reply *r);
+void herd_http_get_files(struct herd_http_call *c, struct herd_http_reply *r);
+void herd_http_get_file(struct herd_http_call *c, struct herd_http_reply *r);
+void herd_http_get_attempts(struct herd_http_call *c, struct herd_http_reply *r);
+/* The {id} and {index} captures as a known job's task: 1, or answers 400/404
+ * and returns 0 (http_routes.c). */
+int herd_http_known_task(struct herd_http_call *c, struct herd_http_reply *r, uint64_t *job,
+                         uint32_t *index);
+
 extern const struct herd_http_route herd_http_routes[];
 extern const size_t herd_http_nroutes;
 
 /* Matches a request path against a route pattern segment by segment; each
  * {x} segment is copied into caps (in order, truncated to 79 bytes). 1 on a
  * match, else 0. Pure; exported for the fuzz target. */
-int herd_http_route_match(const char *pat, const char *path, char caps[2][80]);
+int herd_http_route_match(const char *pat, const char *path, char caps[3][80]);
 
 /* Parses a decimal id of at most `max` (one spelling: no sign, no leading
  * zeros except "0"). 0 and *out, or -1 on anything else. Pure. */

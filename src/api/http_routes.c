@@ -175,8 +175,15 @@ static void post_jobs(struct herd_http_call *c, struct herd_http_reply *r)
     herd_err_clear(&e);
     int rc = herd_spec_json_parse(c->body, c->len, &spec, &e);
     if (rc == HERD_OK) {
-        rc = herd_core_submit(c->h->core, &spec, &id, &e);
+        rc = herd_core_resolve_files(c->h->core, &spec, &e);
+        if (rc == HERD_OK)
+            rc = herd_core_submit(c->h->core, &spec, &id, &e);
         herd_job_spec_free(&spec);
+    }
+    if (rc == HERD_EFULL) {
+        herd_http_reply_error(r, 429, "%s", e.msg);
+        r->retry_after = 1;
+        return;
     }
     if (rc == HERD_EINVAL || rc == HERD_EPARSE) {
         herd_http_reply_error(r, 400, "%s", e.msg);
@@ -278,6 +285,25 @@ static void task_output(struct herd_http_call *c, struct herd_http_reply *r, int
                               : NULL);
 }
 
+int herd_http_known_task(struct herd_http_call *c, struct herd_http_reply *r, uint64_t *job,
+                         uint32_t *index)
+{
+    uint64_t ix;
+    struct herd_job_info j;
+    if (!known_job(c, r, job, &j))
+        return 0;
+    if (herd_http_parse_id(c->caps[1], UINT32_MAX, &ix) != 0) {
+        herd_http_reply_error(r, 400, "bad task index '%.40s'", c->caps[1]);
+        return 0;
+    }
+    if (ix >= j.total) {
+        herd_http_reply_error(r, 404, "job %" PRIu64 " has no task %" PRIu64, *job, ix);
+        return 0;
+    }
+    *index = (uint32_t)ix;
+    return 1;
+}
+
 static void get_stdout(struct herd_http_call *c, struct herd_http_reply *r)
 {
     task_output(c, r, 0);
@@ -299,5 +325,14 @@ const struct herd_http_route herd_http_routes[] = {
     {"POST", "/v1/jobs/{id}/cancel", post_cancel, "cancel a job; answers the job"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/stdout", get_stdout, "recorded stdout of a task"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/stderr", get_stderr, "recorded stderr of a task"},
+    {"GET", "/v1/jobs/{id}/tasks/{index}/files", herd_http_get_files,
+     "output files of a task: name, sha256, size"},
+    {"GET", "/v1/jobs/{id}/tasks/{index}/files/{name}", herd_http_get_file,
+     "the bytes of one output file of a task"},
+    {"GET", "/v1/jobs/{id}/tasks/{index}/attempts", herd_http_get_attempts,
+     "every attempt of a task, with the stderr of failed ones"},
+    {"PUT", "/v1/blobs/{sha256}", herd_http_put_blob,
+     "store the body as a blob (input or plugin); the path names its SHA-256"},
+    {"GET", "/v1/blobs/{sha256}", herd_http_get_blob, "the bytes of a stored blob"},
 };
 const size_t herd_http_nroutes = sizeof herd_http_routes / sizeof herd_http_routes[0];

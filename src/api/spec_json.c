@@ -14,10 +14,11 @@
 #define PATH_MAX_LEN 160
 
 /* A field of an object in the spec: name and whether it is known. */
-static const char *const job_fields[] = {"name", "priority", "retries", "tasks", NULL};
-static const char *const task_fields[] = {"name", "argv", "cmd", "shell", "env", "cores",
-                                          "memory", "timeout", "deps", "function", "payload",
-                                          NULL};
+static const char *const job_fields[] = {"name", "priority", "retries", "retry_on", "tasks",
+                                         NULL};
+static const char *const task_fields[] = {"name",    "argv",    "cmd",     "shell",  "env",
+                                          "cores",   "memory",  "timeout", "deps",   "function",
+                                          "payload", "inputs",  "outputs", "plugin", NULL};
 
 static int bad(struct herd_err *e, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -349,7 +350,7 @@ static int parse_task(const json_t *task, struct herd_task_spec *t, const char *
         if ((rc = parse_timeout(v, t, p, e)) != HERD_OK)
             return rc;
     }
-    return HERD_OK;
+    return herd_spec_json_files(task, t, path, e);
 }
 
 /* The task must fit the ASSIGN message a worker will decode. */
@@ -368,6 +369,11 @@ static int fits_wire(const struct herd_task_spec *t, const char *path, struct he
     m.u.assign.env = t->env;
     m.u.assign.payload_len = t->payload_len;
     m.u.assign.payload = t->payload;
+    m.u.assign.ninputs = t->ninputs;
+    m.u.assign.inputs = t->inputs;
+    m.u.assign.noutputs = t->noutputs;
+    m.u.assign.outputs = t->outputs;
+    m.u.assign.plugin = t->plugin;
     struct herd_err we;
     herd_err_clear(&we);
     if (herd_msg_validate(&m, &we) == HERD_OK)
@@ -514,6 +520,9 @@ static int parse_job(const json_t *root, struct herd_job_spec *s, struct herd_er
             return rc;
         s->max_retries = (uint32_t)x;
     }
+    if ((v = json_object_get(root, "retry_on")) != NULL &&
+        (rc = herd_spec_json_retry_on(v, s, e)) != HERD_OK)
+        return rc;
     v = json_object_get(root, "tasks");
     if (v == NULL)
         return bad(e, "tasks", "missing");
@@ -585,6 +594,7 @@ static json_t *encode_task(const struct herd_task_spec *t)
         ok = json_object_set_new(o, "memory", json_integer((json_int_t)t->memory)) == 0;
     if (ok && t->timeout_ms)
         ok = json_object_set_new(o, "timeout", json_real(t->timeout_ms / 1000.0)) == 0;
+    ok = ok && herd_spec_json_encode_files(t, o) == 0;
     json_decref(env);
     json_decref(deps);
     json_decref(argv);
@@ -603,6 +613,8 @@ json_t *herd_spec_json_encode(const struct herd_job_spec *s)
     int ok = tasks && o;
     if (ok && s->name)
         ok = json_object_set_new(o, "name", json_string(s->name)) == 0;
+    if (ok && s->retry_on && s->retry_on != HERD_RETRY_ALL)
+        ok = json_object_set_new(o, "retry_on", herd_spec_json_encode_retry_on(s->retry_on)) == 0;
     for (uint32_t i = 0; ok && i < s->ntasks; i++) {
         json_t *t = encode_task(&s->tasks[i]);
         ok = t && json_array_append_new(tasks, t) == 0;

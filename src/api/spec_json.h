@@ -39,6 +39,15 @@ int herd_spec_json_from(const json_t *root, struct herd_job_spec *out, struct he
  * spec. Returns a new reference, or NULL on out-of-memory. */
 json_t *herd_spec_json_encode(const struct herd_job_spec *s);
 
+/* spec_files.c: the file fields of one task ("inputs", "outputs",
+ * "plugin"; after its program is parsed) and the job's "retry_on". */
+int herd_spec_json_files(const json_t *task, struct herd_task_spec *t, const char *path,
+                         struct herd_err *e);
+int herd_spec_json_retry_on(const json_t *v, struct herd_job_spec *s, struct herd_err *e);
+/* Adds the file fields of t to the task object o; -1 on out-of-memory. */
+int herd_spec_json_encode_files(const struct herd_task_spec *t, json_t *o);
+json_t *herd_spec_json_encode_retry_on(uint32_t bits);
+
 /* Parses a byte size: a non-negative integer, optionally followed by K, M, G
  * or T (powers of 1024; case-insensitive; an optional trailing "B" or "iB").
  * HERD_OK and *out, or HERD_EINVAL on junk or overflow. */

@@ -61,6 +61,7 @@ static const struct option master_opts[] = {
     {"data-dir", required_argument, NULL, 'd'},    {"secret-file", required_argument, NULL, 's'},
     {"heartbeat-ms", required_argument, NULL, 'b'}, {"lost-after", required_argument, NULL, 'a'},
     {"port-file", required_argument, NULL, 'p'},   {"help", no_argument, NULL, 'h'},
+    {"max-queued", required_argument, NULL, 'Q'},
     {"max-conns", required_argument, NULL, 'C'},   {"max-http-conns", required_argument, NULL, 'X'},
     {"handshake-ms", required_argument, NULL, 'S'},
     {"tls-cert", required_argument, NULL, 'T'},    {"tls-key", required_argument, NULL, 'K'},
@@ -71,14 +72,15 @@ static void master_usage(FILE *f)
 {
     fprintf(f, "usage: herd master [--listen HOST[:PORT]] [--http HOST[:PORT]] [--data-dir DIR]\n"
                "                   [--secret-file F] [--heartbeat-ms N] [--lost-after N]\n"
-               "                   [--port-file F] [--max-conns N] [--max-http-conns N]\n"
+               "                   [--port-file F] [--max-queued N] [--max-conns N] [--max-http-conns N]\n"
                "                   [--handshake-ms N] [--tls-cert PEM --tls-key PEM [--tls-ca PEM]]\n"
                "Workers dial PORT (default %d); the HTTP API listens on PORT+1 unless --http\n"
                "is given. Without a secret (--secret-file or $HERD_SECRET_FILE) the master\n"
-               "listens on loopback only. Limits: --max-conns control connections and\n"
-               "--max-http-conns HTTP connections (default 1024 each; more are closed at\n"
-               "once and logged); a control connection silent for --handshake-ms (default\n"
-               "10000) before its HELLO is closed. --tls-cert/--tls-key: workers connect\n"
+               "listens on loopback only. Over --max-queued unfinished tasks (default\n"
+               "4000000) a submit is answered 429 with Retry-After. Limits: --max-conns control\n"
+               "connections and --max-http-conns HTTP connections (default 1024 each; more are\n"
+               "closed at once and logged); a control connection silent for --handshake-ms\n"
+               "(default 10000) before its HELLO is closed. --tls-cert/--tls-key: workers connect\n"
                "with TLS; --tls-ca: each must present a certificate signed by that CA.\n",
             HERD_ADDR_DEFAULT_PORT);
 }
@@ -111,6 +113,13 @@ int herd_cmd_master(int argc, char **argv)
         case 'b': if (parse_u32(optarg, &cfg.heartbeat_ms)) goto bad; break;
         case 'a': if (parse_u32(optarg, &cfg.lost_after)) goto bad; break;
         case 'p': cfg.port_file = optarg; break;
+        case 'Q': {
+            uint32_t q;
+            if (parse_u32(optarg, &q))
+                goto bad;
+            cfg.max_queued = q;
+            break;
+        }
         case 'C': if (parse_u32(optarg, &cfg.max_conns)) goto bad; break;
         case 'X': if (parse_u32(optarg, &cfg.max_http_conns)) goto bad; break;
         case 'S': if (parse_u32(optarg, &cfg.handshake_ms)) goto bad; break;

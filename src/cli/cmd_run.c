@@ -16,7 +16,7 @@
 #include <time.h>
 
 struct run_args {
-    const char *algo, *graph, *output, *stats, *arg;
+    const char *algo, *graph, *output, *stats, *arg, *events;
     int directed, simplify, no_fast;
     int has_source;
     uint64_t source, seed;
@@ -38,7 +38,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: herd run ALGO|./prog.so GRAPH [--output FILE] [--directed|--undirected]\n"
                "         [--source ID] [--iterations N] [--damping D] [--seed N]\n"
                "         [--format snap|graphalytics|dimacs|bin] [--threads N] [--partitions N]\n"
-               "         [--simplify] [--no-fast-path] [--stats FILE] [--arg STRING] [--workers N]\n\n"
+               "         [--simplify] [--no-fast-path] [--stats FILE] [--events FILE]\n"
+               "         [--arg STRING] [--workers N]\n\n"
                "algorithms:\n");
     for (size_t i = 0; i < n; i++)
         fprintf(f, "  %-9s %s%s%s%s\n", a[i].name, a[i].help, a[i].defaults[0] ? " [" : "",
@@ -96,6 +97,8 @@ static int option_value(struct run_args *a, const char *opt, const char *val)
         return (a->stats = val) ? 0 : -1;
     if (strcmp(opt, "--arg") == 0)
         return (a->arg = val) ? 0 : -1;
+    if (strcmp(opt, "--events") == 0)
+        return (a->events = val) ? 0 : -1;
     if (strcmp(opt, "--source") == 0)
         return a->has_source = 1, num_u64(val, &a->source);
     if (strcmp(opt, "--seed") == 0)
@@ -294,6 +297,10 @@ int herd_cmd_run(int argc, char **argv)
         fprintf(stderr, "herd run: note: --workers %u ignored; this build runs the job in one "
                         "process on %s threads\n",
                 a.workers, a.threads ? "--threads" : "all");
+    if (a.events && herd_event_open(a.events) != HERD_OK) {
+        fprintf(stderr, "herd run: cannot open event log %s\n", a.events);
+        return 1;
+    }
     void *dl;
     const struct herd_vertex_program *p = find_program(a.algo, &dl);
     if (p == NULL)
@@ -303,5 +310,6 @@ int herd_cmd_run(int argc, char **argv)
     rc = execute(&a, p, &eo);
     if (dl)
         dlclose(dl);
+    herd_event_open(NULL);
     return rc;
 }

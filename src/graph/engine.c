@@ -233,7 +233,10 @@ static int alloc_state(struct herd_engine *en, struct herd_err *e)
 static int make_parts(struct herd_engine *en, struct herd_err *e)
 {
     en->bounds = herd_xcalloc(en->nparts + 1, sizeof *en->bounds);
-    en->parts = herd_xcalloc(en->nparts, sizeof *en->parts);
+    en->parts = aligned_alloc(64, en->nparts * sizeof *en->parts);
+    if (en->parts == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "%u partitions", en->nparts);
+    memset(en->parts, 0, en->nparts * sizeof *en->parts);
     make_bounds(en);
     int inbox = en->path == HERD_PATH_MESSAGES && en->prog->msg_size > 0;
     for (uint32_t i = 0; i < en->nparts; i++) {

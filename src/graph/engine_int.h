@@ -47,7 +47,7 @@ struct herd_part {
     struct herd_inbox inbox;
     struct herd_msgbatch **lists; /* take() results, one per sender */
     struct herd_vctx ctx;
-};
+} __attribute__((aligned(64))); /* no cache line shared between partitions */
 
 struct herd_engine {
     const struct herd_graph *g;

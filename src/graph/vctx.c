@@ -1,6 +1,8 @@
 /* vctx — the calls a vertex program makes (include/herd/vertex.h), bound to
  * the engine's per-partition context. Each context is used by one thread at
- * a time; nothing here locks. */
+ * a time; nothing here locks. Keep every herd_v_* function in this file: the
+ * engine needs this object from libherd.a, so all of them end up in the herd
+ * binary, which exports them (-rdynamic) to plugins that only the run loads. */
 #include "graph/engine_int.h"
 
 #include "base/mem.h"

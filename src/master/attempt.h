@@ -40,6 +40,9 @@ struct herd_attempt {
     uint64_t memory;
     uint32_t conn_gen;            /* worker connection generation at assignment */
     int missing;                  /* not in the worker's last HELLO; fail on next heartbeat */
+    int recorded;                 /* its OK result is in the journal's open transaction: it
+                                     succeeds at the next commit, whatever happens meanwhile */
+    int32_t recorded_exit;
     uint64_t started_ms;          /* core clock */
     struct herd_link wlink;       /* in worker->attempts while live */
 };

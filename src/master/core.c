@@ -13,6 +13,7 @@
 #define DEFAULT_HEARTBEAT_MS 1000
 #define DEFAULT_LOST_AFTER 3
 #define DEFAULT_BACKOFF_MS 100
+#define DEFAULT_MAX_QUEUED 4000000u
 
 uint64_t herd_core__now(struct herd_core *c)
 {
@@ -41,6 +42,28 @@ void herd_core__flush(struct herd_core *c)
 {
     struct herd_err e;
     herd_core__journal_err(c, herd_journal_commit(c->journal, &e), &e);
+    if (c->nrecorded == 0)
+        return;
+    herd_core__complete_recorded(c);
+    herd_core__dispatch(c);
+    herd_core__journal_err(c, herd_journal_commit(c->journal, &e), &e);
+}
+
+void herd_core_flush(struct herd_core *c)
+{
+    herd_core__flush(c);
+}
+
+uint64_t herd_core_queued(struct herd_core *c)
+{
+    uint64_t done = c->tst.into[HERD_TASK_SUCCEEDED] + c->tst.into[HERD_TASK_FAILED] +
+                    c->tst.into[HERD_TASK_CANCELED] + c->tst.into[HERD_TASK_DEP_FAILED];
+    return c->tasks_added > done ? c->tasks_added - done : 0;
+}
+
+struct herd_blobs *herd_core_blobs(struct herd_core *c)
+{
+    return c->blobs;
 }
 
 void herd_core__add_job(struct herd_core *c, struct herd_job *j)
@@ -80,6 +103,8 @@ static void apply_defaults(struct herd_core_config *cfg)
         cfg->lost_after = DEFAULT_LOST_AFTER;
     if (cfg->retry_backoff_ms == 0)
         cfg->retry_backoff_ms = DEFAULT_BACKOFF_MS;
+    if (cfg->max_queued == 0)
+        cfg->max_queued = DEFAULT_MAX_QUEUED;
 }
 
 int herd_core_create(const struct herd_core_config *cfg, const struct herd_core_io *io,
@@ -92,6 +117,7 @@ int herd_core_create(const struct herd_core_config *cfg, const struct herd_core_
         c->secret = *cfg->secret;
     c->cfg.secret = NULL;
     c->cfg.journal_path = NULL; /* not kept: the caller owns the string */
+    c->cfg.blob_dir = NULL;
     c->io = *io;
     herd_registry_init(&c->reg);
     herd_sched_init(&c->sched);
@@ -99,6 +125,8 @@ int herd_core_create(const struct herd_core_config *cfg, const struct herd_core_
     herd_u64map_init(&c->jobs);
     herd_u64map_init(&c->attempts);
     int rc = herd_journal_open(cfg->journal_path ? cfg->journal_path : ":memory:", &c->journal, e);
+    if (rc == HERD_OK && cfg->blob_dir != NULL)
+        rc = herd_blobs_open(cfg->blob_dir, &c->blobs, e);
     if (rc == HERD_OK)
         rc = herd_core__load(c, e);
     if (rc != HERD_OK)
@@ -144,6 +172,8 @@ void herd_core_destroy(struct herd_core *c)
     if (c->journal != NULL)
         herd_core__flush(c);
     herd_journal_close(c->journal);
+    herd_blobs_close(c->blobs);
+    free(c->recorded);
     herd_sched_fini(&c->sched);
     free_attempts(c);
     free_conns(c);

@@ -43,6 +43,13 @@ struct herd_core_config {
     uint32_t heartbeat_ms;         /* default 1000 */
     uint32_t lost_after;           /* missed heartbeats before loss; default 3 */
     uint32_t retry_backoff_ms;     /* base of exponential retry backoff; default 100 */
+    const char *blob_dir;          /* content-addressed blob store (inputs, outputs,
+                                      plugins); NULL = none: tasks with files are refused */
+    uint64_t max_queued;           /* unfinished tasks over which submit answers HERD_EFULL;
+                                      0 = default 4,000,000 */
+    int batch_commits;             /* 1: calls do not commit the journal at their end; the
+                                      binding calls herd_core_flush() once per loop
+                                      iteration (one transaction for many results) */
 };
 
 /* Opens the journal, resumes every unfinished job (their RUNNING attempts from
@@ -69,6 +76,23 @@ void herd_core_conn_closed(struct herd_core *c, uint64_t conn);
 /* Periodic work: heartbeats, loss detection, retry backoff expiry, dispatch.
  * Call at least every heartbeat_ms / 4. */
 void herd_core_tick(struct herd_core *c);
+/* Commits the journal, then completes what waited for the commit (tasks
+ * whose results were recorded succeed, their dependants become ready), then
+ * dispatches. With cfg.batch_commits the binding calls it once per loop
+ * iteration (libuv: a uv_check handle); otherwise every call ends with it. */
+void herd_core_flush(struct herd_core *c);
+/* Unfinished tasks of all jobs (for back-pressure and /v1/health). */
+uint64_t herd_core_queued(struct herd_core *c);
+/* The blob store, or NULL if the core has none (cfg.blob_dir). For the HTTP
+ * API on the core's thread. */
+struct herd_blobs *herd_core_blobs(struct herd_core *c);
+/* Checks and resolves the files of a spec before submit: "@path" inputs and
+ * plugins are copied from the master's file system into the blob store and
+ * replaced by their addresses; every address must name a stored blob; input
+ * and output names must be relative paths without "..". HERD_OK, or
+ * HERD_EINVAL / HERD_EIO with a reason naming the task. */
+int herd_core_resolve_files(struct herd_core *c, struct herd_job_spec *spec, struct herd_err *e);
+
 /* Milliseconds until the core next needs a tick (for a virtual clock). */
 uint64_t herd_core_next_deadline(struct herd_core *c);
 
@@ -129,6 +153,20 @@ void herd_core_each_task(struct herd_core *c, uint64_t job_id,
  * journal). Caller frees *out. HERD_ENOTFOUND if no result is recorded. */
 int herd_core_task_output(struct herd_core *c, uint64_t job_id, uint32_t index, int want_stderr,
                           uint8_t **out, size_t *len);
+
+/* The output file `name` of task `index`: its blob address (65 bytes) and
+ * size. HERD_ENOTFOUND. */
+int herd_core_task_file(struct herd_core *c, uint64_t job_id, uint32_t index, const char *name,
+                        char *sha, uint64_t *size);
+void herd_core_each_file(struct herd_core *c, uint64_t job_id, uint32_t index,
+                         void (*fn)(void *arg, const char *name, const char *sha, uint64_t size),
+                         void *arg);
+/* Every attempt of task `index`, oldest first, with the stderr kept for
+ * failed ones (see struct herd_journal_attempt_info in journal.h). */
+struct herd_journal_attempt_info;
+void herd_core_each_attempt(struct herd_core *c, uint64_t job_id, uint32_t index,
+                            void (*fn)(void *arg, const struct herd_journal_attempt_info *a),
+                            void *arg);
 
 /* Counters for tests and /health: results accepted, stale results refused,
  * workers lost,attempts retried. */

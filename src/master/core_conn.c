@@ -247,6 +247,12 @@ static void registered_msg(struct herd_core *c, struct herd_core_conn *k, const 
     case HERD_MSG_DRAIN:
         on_drain(c, w);
         break;
+    case HERD_MSG_FETCH:
+        herd_core__fetch(c, w, &m->u.fetch);
+        break;
+    case HERD_MSG_STORE:
+        herd_core__store(c, w, &m->u.store);
+        break;
     default:
         herd_warn("master", "worker %s: unexpected %s; closing", w->id,
                   herd_msg_type_name(m->type) ? herd_msg_type_name(m->type) : "message");
@@ -271,7 +277,8 @@ void herd_core_conn_msg(struct herd_core *c, uint64_t conn, const struct herd_ms
         registered_msg(c, k, m);
     }
     herd_core__dispatch(c);
-    herd_core__flush(c);
+    if (!c->cfg.batch_commits)
+        herd_core__flush(c);
 }
 
 void herd_core_conn_closed(struct herd_core *c, uint64_t conn)

@@ -9,6 +9,7 @@
 #define HERD_MASTER_CORE_INT_H
 
 #include "master/attempt.h"
+#include "master/blobs.h"
 #include "master/core.h"
 #include "base/u64map.h"
 #include "master/job.h"
@@ -55,6 +56,10 @@ struct herd_core {
     struct herd_attempt_stats ast;
     struct herd_task_stats tst;
     struct herd_job_stats jst;
+    struct herd_blobs *blobs;         /* NULL = none */
+    uint64_t tasks_added;             /* unfinished tasks ever added (submit, load) */
+    uint64_t *recorded;               /* attempts whose OK result awaits the commit */
+    size_t nrecorded, caprecorded;
 };
 
 uint64_t herd_core__now(struct herd_core *c);
@@ -83,6 +88,15 @@ void herd_core__job_check_done(struct herd_core *c, struct herd_job *j);
 /* Cancels a task that is not final (KILL for its running attempt). */
 void herd_core__task_cancel(struct herd_core *c, struct herd_task *t);
 void herd_core__send_kill(struct herd_core *c, struct herd_worker *w, uint64_t attempt_id);
+
+/* core_stage.c: FETCH and STORE from a worker; the output files of a RESULT
+ * (HERD_OK when every one is stored; recorded in the journal). */
+void herd_core__fetch(struct herd_core *c, struct herd_worker *w, const struct herd_msg_fetch *f);
+void herd_core__store(struct herd_core *c, struct herd_worker *w, const struct herd_msg_store *s);
+int herd_core__record_files(struct herd_core *c, struct herd_task *t,
+                            const struct herd_msg_result *r, struct herd_err *e);
+/* Completes the attempts whose results were committed. */
+void herd_core__complete_recorded(struct herd_core *c);
 
 /* core_conn.c */
 void herd_core__heartbeats(struct herd_core *c);

@@ -39,6 +39,7 @@ static int on_job(void *ctx, const struct herd_journal_job_row *r)
     j->state = (enum herd_job_state)st;
     j->submitted_ms = r->submitted_ms;
     j->finished_ms = r->finished_ms;
+    j->retry_on = r->retry_on ? r->retry_on : HERD_RETRY_ALL;
     herd_core__add_job(c, j);
     return HERD_OK;
 }
@@ -63,8 +64,15 @@ static void take_spec(struct herd_task *t, struct herd_task_spec *s)
     t->env = s->env;
     t->payload_len = s->payload_len;
     t->payload = s->payload;
+    t->ninputs = s->ninputs;
+    t->inputs = s->inputs;
+    t->noutputs = s->noutputs;
+    t->outputs = s->outputs;
+    t->plugin = s->plugin;
     t->ndeps = s->ndeps;
     t->deps = s->deps;
+    s->inputs = s->outputs = NULL;
+    s->plugin = NULL;
     s->argv = s->env = NULL;
     s->payload = NULL;
     s->deps = NULL;
@@ -91,6 +99,8 @@ static int on_task(void *ctx, struct herd_journal_task_row *r)
     t->last_worker = r->worker ? herd_xstrdup(r->worker) : NULL;
     if (st != HERD_TASK_PENDING)
         load_state(t, (enum herd_task_state)st);
+    if (!herd_task_state_final(t->state))
+        c->tasks_added++;
     return HERD_OK;
 }
 

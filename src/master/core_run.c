@@ -167,11 +167,33 @@ static int record_result(struct herd_core *c, struct herd_task *t, uint64_t atte
     return rc;
 }
 
+/* Which retry_on class a failure belongs to (r NULL: the worker was lost). */
+static uint32_t failure_class(const struct herd_msg_result *r)
+{
+    if (r == NULL)
+        return HERD_RETRY_LOST;
+    return r->status == HERD_RESULT_TIMEOUT ? HERD_RETRY_TIMEOUT : HERD_RETRY_FAILED;
+}
+
+static void keep_attempt_log(struct herd_core *c, uint64_t attempt_id,
+                             const struct herd_msg_result *r)
+{
+    struct herd_err e;
+    herd_core__journal_err(c,
+                           herd_journal_attempt_log(c->journal, attempt_id, r->status,
+                                                    r->exit_code, r->stderr_data, r->stderr_len,
+                                                    r->error, &e),
+                           &e);
+}
+
 /* The attempt that owned t failed or was lost: retry or fail for good. */
 static void task_failed(struct herd_core *c, struct herd_task *t, uint64_t attempt_id,
                         const struct herd_msg_result *r, const char *why)
 {
-    if (t->attempts < 1 + t->job->max_retries && t->job->state == HERD_JOB_RUNNING) {
+    if (r != NULL)
+        keep_attempt_log(c, attempt_id, r);
+    if (t->attempts < 1 + t->job->max_retries && t->job->state == HERD_JOB_RUNNING &&
+        (t->job->retry_on & failure_class(r))) {
         t->ready_at = herd_core__now(c) + backoff_ms(c, t->attempts);
         herd_task_set_state(t, HERD_TASK_BACKOFF, why, &c->tst);
         heap_push(c, t->ready_at, t);
@@ -221,6 +243,13 @@ void herd_core__attempt_end(struct herd_core *c, struct herd_attempt *a,
     struct herd_task *t = a->task;
     int owned = t->current == a;
     uint64_t id = a->id;
+    struct herd_msg_result ok = {.status = HERD_RESULT_OK, .exit_code = a->recorded_exit};
+    if (a->recorded && owned && (to == HERD_ATTEMPT_FAILED || to == HERD_ATTEMPT_LOST)) {
+        /* its result is already in the journal's transaction: it stands */
+        to = HERD_ATTEMPT_SUCCEEDED;
+        r = &ok;
+        why = "result recorded";
+    }
     if (herd_attempt_set_state(a, to, why, &c->ast) != HERD_OK)
         return;
     struct herd_err e;
@@ -282,16 +311,45 @@ void herd_core__result(struct herd_core *c, struct herd_worker *w, const struct 
         herd_core__attempt_end(c, a, HERD_ATTEMPT_FAILED, r, "attempt failed");
         return;
     }
-    /* Durable before the task is marked succeeded. */
+    if (a->recorded)
+        return; /* a duplicate */
     struct herd_err e;
-    int rc = record_result(c, a->task, a->id, r);
-    if (rc == HERD_OK)
-        rc = herd_journal_commit(c->journal, &e);
-    if (rc != HERD_OK) {
+    herd_err_clear(&e);
+    if (herd_core__record_files(c, a->task, r, &e) != HERD_OK) {
+        herd_warn("master", "worker %s: attempt %" PRIx64 ": %s", w->id, a->id, e.msg);
+        struct herd_msg_result bad = *r;
+        bad.status = HERD_RESULT_FAILED;
+        bad.error = e.msg;
+        herd_core__attempt_end(c, a, HERD_ATTEMPT_FAILED, &bad, "outputs not stored");
+        return;
+    }
+    /* The task succeeds once this is committed (herd_core__flush), so a
+     * result is durable before the task counts as succeeded, and many
+     * results share one transaction. */
+    if (record_result(c, a->task, a->id, r) != HERD_OK) {
         herd_core__attempt_end(c, a, HERD_ATTEMPT_FAILED, NULL, "result not recorded");
         return;
     }
-    herd_core__attempt_end(c, a, HERD_ATTEMPT_SUCCEEDED, r, "result ok");
+    a->recorded = 1;
+    a->recorded_exit = r->exit_code;
+    herd_xgrow((void **)&c->recorded, &c->caprecorded, c->nrecorded + 1, sizeof *c->recorded);
+    c->recorded[c->nrecorded++] = a->id;
+}
+
+void herd_core__complete_recorded(struct herd_core *c)
+{
+    for (size_t i = 0; i < c->nrecorded; i++) {
+        struct herd_attempt *a = herd_u64map_get(&c->attempts, c->recorded[i]);
+        if (a == NULL || !a->recorded)
+            continue; /* ended meanwhile (as succeeded: see attempt_end) */
+        if (a->task->current != a) {
+            a->recorded = 0; /* canceled meanwhile: its KILL answer ends it */
+            continue;
+        }
+        struct herd_msg_result ok = {.status = HERD_RESULT_OK, .exit_code = a->recorded_exit};
+        herd_core__attempt_end(c, a, HERD_ATTEMPT_SUCCEEDED, &ok, "result ok");
+    }
+    c->nrecorded = 0;
 }
 
 /* --- dispatch --- */
@@ -341,6 +399,11 @@ static void send_assign(struct herd_core *c, struct herd_task *t, struct herd_at
     as->env = t->env;
     as->payload_len = t->payload_len;
     as->payload = t->payload;
+    as->ninputs = t->ninputs;
+    as->inputs = t->inputs;
+    as->noutputs = t->noutputs;
+    as->outputs = t->outputs;
+    as->plugin = t->plugin;
     herd_core__send(c, a->worker->conn, &m);
 }
 

@@ -117,6 +117,11 @@ static void fill_task(struct herd_task *t, uint64_t id, const struct herd_task_s
         t->payload = herd_xmalloc(s->payload_len);
         memcpy(t->payload, s->payload, s->payload_len);
     }
+    t->ninputs = s->ninputs;
+    t->inputs = copy_strv(s->inputs, s->ninputs);
+    t->noutputs = s->noutputs;
+    t->outputs = copy_strv(s->outputs, s->noutputs);
+    t->plugin = s->plugin ? herd_xstrdup(s->plugin) : NULL;
     t->ndeps = s->ndeps;
     if (s->ndeps > 0) {
         t->deps = herd_xcalloc(s->ndeps, sizeof *t->deps);
@@ -130,6 +135,10 @@ int herd_core_submit(struct herd_core *c, const struct herd_job_spec *spec, uint
     int rc = validate(spec, e);
     if (rc != HERD_OK)
         return rc;
+    uint64_t queued = herd_core_queued(c);
+    if (queued + spec->ntasks > c->cfg.max_queued)
+        return herd_err_set(e, HERD_EFULL, "queue full: %llu tasks unfinished, limit %llu",
+                            (unsigned long long)queued, (unsigned long long)c->cfg.max_queued);
     uint64_t *ids = malloc(spec->ntasks * sizeof *ids), id = 0;
     if (ids == NULL)
         return herd_err_set(e, HERD_ENOMEM, "job of %u tasks", spec->ntasks);
@@ -145,11 +154,13 @@ int herd_core_submit(struct herd_core *c, const struct herd_job_spec *spec, uint
     struct herd_job *j =
         herd_job_create(id, spec->name, spec->priority, spec->max_retries, spec->ntasks);
     j->submitted_ms = wall;
+    j->retry_on = spec->retry_on ? spec->retry_on : HERD_RETRY_ALL;
     for (uint32_t i = 0; i < spec->ntasks; i++)
         fill_task(&j->tasks[i], ids[i], &spec->tasks[i]);
     free(ids);
     herd_core__link_deps(j);
     herd_core__add_job(c, j);
+    c->tasks_added += j->ntasks;
     herd_info("master", "job %llu submitted: %u tasks, priority %d", (unsigned long long)id,
               j->ntasks, j->priority);
     for (uint32_t i = 0; i < j->ntasks; i++)

@@ -30,6 +30,7 @@ struct herd_job {
     char *name;                    /* never NULL ("" if unnamed) */
     int32_t priority;
     uint32_t max_retries;
+    uint32_t retry_on;             /* HERD_RETRY_* bits (master/spec.h) */
     enum herd_job_state state;
     uint64_t submitted_ms, finished_ms; /* wall clock */
     uint32_t ntasks;

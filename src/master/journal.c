@@ -15,7 +15,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS jobs("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, priority INTEGER NOT NULL,"
     " max_retries INTEGER NOT NULL, ntasks INTEGER NOT NULL, state TEXT NOT NULL,"
-    " submitted_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL DEFAULT 0);"
+    " submitted_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL DEFAULT 0,"
+    " retry_on INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS tasks("
     " id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL, idx INTEGER NOT NULL, name TEXT,"
     " kind INTEGER NOT NULL, cores INTEGER NOT NULL, memory INTEGER NOT NULL,"
@@ -33,8 +34,8 @@ static const char schema[] =
     " recorded_ms INTEGER NOT NULL);";
 
 static const char *const sql[JS_COUNT] = {
-    [JS_ADD_JOB] = "INSERT INTO jobs(name, priority, max_retries, ntasks, state, submitted_ms)"
-                   " VALUES(?, ?, ?, ?, 'running', ?)",
+    [JS_ADD_JOB] = "INSERT INTO jobs(name, priority, max_retries, ntasks, state, submitted_ms,"
+                   " retry_on) VALUES(?, ?, ?, ?, 'running', ?, ?)",
     [JS_ADD_TASK] = "INSERT INTO tasks(job_id, idx, name, kind, cores, memory, timeout_ms,"
                     " spec, deps) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [JS_JOB_STATE] = "UPDATE jobs SET state = ?, finished_ms = ? WHERE id = ?",
@@ -103,6 +104,8 @@ static int setup(struct herd_journal *j, struct herd_err *e)
         if (sqlite3_prepare_v2(j->db, sql[i], -1, &j->st[i], NULL) != SQLITE_OK)
             rc = herd_journal_fail(j, e, "prepare");
     if (rc == HERD_OK)
+        rc = herd_journal__files_init(j, e);
+    if (rc == HERD_OK)
         rc = bump_epoch(j, e);
     return rc;
 }
@@ -137,6 +140,7 @@ void herd_journal_close(struct herd_journal *j)
         herd_journal_commit(j, NULL);
     for (int i = 0; i < JS_COUNT; i++)
         sqlite3_finalize(j->st[i]);
+    herd_journal__files_fini(j);
     sqlite3_close(j->db);
     free(j);
 }
@@ -146,7 +150,7 @@ uint32_t herd_journal_epoch(const struct herd_journal *j)
     return j->epoch;
 }
 
-static int begin(struct herd_journal *j, struct herd_err *e)
+int herd_journal__begin(struct herd_journal *j, struct herd_err *e)
 {
     if (j->in_txn)
         return HERD_OK;
@@ -199,6 +203,9 @@ static void encode_run(struct herd_wbuf *w, const struct herd_task_spec *t)
     encode_strv(w, t->argv, t->nargv);
     encode_strv(w, t->env, t->nenv);
     herd_wbuf_blob(w, t->payload, t->payload_len);
+    encode_strv(w, t->inputs, t->ninputs);
+    encode_strv(w, t->outputs, t->noutputs);
+    herd_wbuf_str(w, t->plugin ? t->plugin : "");
 }
 
 static int add_task(struct herd_journal *j, uint64_t job_id, uint32_t idx,
@@ -234,7 +241,7 @@ int herd_journal_add_job(struct herd_journal *j, const struct herd_job_spec *spe
     sqlite3_stmt *q = j->st[JS_ADD_JOB];
     struct herd_wbuf w;
     herd_wbuf_init(&w);
-    int rc = begin(j, e);
+    int rc = herd_journal__begin(j, e);
     if (rc != HERD_OK)
         goto out;
     bind_text(q, 1, spec->name ? spec->name : "");
@@ -242,6 +249,7 @@ int herd_journal_add_job(struct herd_journal *j, const struct herd_job_spec *spe
     sqlite3_bind_int64(q, 3, spec->max_retries);
     sqlite3_bind_int64(q, 4, spec->ntasks);
     sqlite3_bind_int64(q, 5, (sqlite3_int64)submitted_ms);
+    sqlite3_bind_int64(q, 6, spec->retry_on);
     rc = step_done(j, q, "insert job", e);
     if (rc != HERD_OK)
         goto out;
@@ -259,7 +267,7 @@ int herd_journal_job_state(struct herd_journal *j, uint64_t job_id, const char *
                            uint64_t finished_ms, struct herd_err *e)
 {
     sqlite3_stmt *q = j->st[JS_JOB_STATE];
-    int rc = begin(j, e);
+    int rc = herd_journal__begin(j, e);
     if (rc != HERD_OK)
         return rc;
     bind_text(q, 1, state);
@@ -273,7 +281,7 @@ int herd_journal_task_final(struct herd_journal *j, uint64_t task_id, const char
                             struct herd_err *e)
 {
     sqlite3_stmt *q = j->st[JS_TASK_FINAL];
-    int rc = begin(j, e);
+    int rc = herd_journal__begin(j, e);
     if (rc != HERD_OK)
         return rc;
     bind_text(q, 1, state);
@@ -288,7 +296,7 @@ int herd_journal_attempt_add(struct herd_journal *j, uint64_t attempt_id, uint64
                              const char *worker, uint64_t started_ms, struct herd_err *e)
 {
     sqlite3_stmt *q = j->st[JS_ATTEMPT_ADD];
-    int rc = begin(j, e);
+    int rc = herd_journal__begin(j, e);
     if (rc != HERD_OK)
         return rc;
     sqlite3_bind_int64(q, 1, (sqlite3_int64)attempt_id);
@@ -303,7 +311,7 @@ int herd_journal_attempt_end(struct herd_journal *j, uint64_t attempt_id, const 
                              struct herd_err *e)
 {
     sqlite3_stmt *q = j->st[JS_ATTEMPT_END];
-    int rc = begin(j, e);
+    int rc = herd_journal__begin(j, e);
     if (rc != HERD_OK)
         return rc;
     bind_text(q, 1, state);
@@ -321,7 +329,7 @@ int herd_journal_result(struct herd_journal *j, const struct herd_journal_result
                         struct herd_err *e)
 {
     sqlite3_stmt *q = j->st[JS_RESULT];
-    int rc = begin(j, e);
+    int rc = herd_journal__begin(j, e);
     if (rc != HERD_OK)
         return rc;
     sqlite3_bind_int64(q, 1, (sqlite3_int64)r->task_id);

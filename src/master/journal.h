@@ -80,12 +80,46 @@ int herd_journal_result_attempt(struct herd_journal *j, uint64_t task_id, uint64
 int herd_journal_output(struct herd_journal *j, uint64_t job_id, uint32_t index, int want_stderr,
                         uint8_t **out, size_t *len, struct herd_err *e);
 
+/* --- output files and failed attempts' logs (journal_files.c) --- */
+
+/* Records that the task produced output `name` stored as blob sha. */
+int herd_journal_file_add(struct herd_journal *j, uint64_t task_id, const char *name,
+                          const char *sha, uint64_t size, struct herd_err *e);
+/* The blob of output `name` of task `index` of a job: HERD_OK with sha (65
+ * bytes) and *size, or HERD_ENOTFOUND. */
+int herd_journal_file_get(struct herd_journal *j, uint64_t job_id, uint32_t index,
+                          const char *name, char *sha, uint64_t *size, struct herd_err *e);
+/* Calls fn for each output file of task `index` of a job, by name. */
+int herd_journal_file_list(struct herd_journal *j, uint64_t job_id, uint32_t index,
+                           void (*fn)(void *arg, const char *name, const char *sha,
+                                      uint64_t size),
+                           void *arg, struct herd_err *e);
+/* Keeps what a failed attempt printed (its task may be retried). */
+int herd_journal_attempt_log(struct herd_journal *j, uint64_t attempt_id, int status,
+                             int32_t exit_code, const uint8_t *err, size_t err_len,
+                             const char *error, struct herd_err *e);
+struct herd_journal_attempt_info {
+    uint64_t id;
+    const char *worker, *state;
+    int status;                    /* -1 if none */
+    int32_t exit_code;
+    uint64_t started_ms, ended_ms;
+    const uint8_t *err;            /* kept stderr of a failed attempt, or NULL */
+    size_t err_len;
+    const char *error;
+};
+/* Calls fn for each attempt of task `index` of a job, oldest first. */
+int herd_journal_attempt_list(struct herd_journal *j, uint64_t job_id, uint32_t index,
+                              void (*fn)(void *arg, const struct herd_journal_attempt_info *a),
+                              void *arg, struct herd_err *e);
+
 /* --- loading, for herd_core_create --- */
 struct herd_journal_job_row {
     uint64_t id;
     const char *name;
     int32_t priority;
     uint32_t max_retries, ntasks;
+    uint32_t retry_on;
     const char *state;
     uint64_t submitted_ms, finished_ms;
 };

@@ -22,12 +22,22 @@ enum jstmt {
     JS_COUNT
 };
 
+/* Statements of journal_files.c (task output files, failed attempts' logs). */
+enum jfstmt { JF_FILE_ADD, JF_FILE_GET, JF_FILE_LIST, JF_LOG_ADD, JF_LOG_LIST, JF_COUNT };
+
 struct herd_journal {
     sqlite3 *db;
     uint32_t epoch;
     int in_txn;
     sqlite3_stmt *st[JS_COUNT];
+    sqlite3_stmt *fst[JF_COUNT];
 };
+
+/* Opens a transaction unless one is open. */
+int herd_journal__begin(struct herd_journal *j, struct herd_err *e);
+/* journal_files.c: creates its tables and prepares its statements / frees them. */
+int herd_journal__files_init(struct herd_journal *j, struct herd_err *e);
+void herd_journal__files_fini(struct herd_journal *j);
 
 /* Sets *e to HERD_EDB with "journal: what: sqlite message"; returns HERD_EDB. */
 int herd_journal_fail(struct herd_journal *j, struct herd_err *e, const char *what);

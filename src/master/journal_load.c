@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char q_jobs[] = "SELECT id, name, priority, max_retries, ntasks, state, submitted_ms,"
-                             " finished_ms FROM jobs ORDER BY id";
+                             " finished_ms, retry_on FROM jobs ORDER BY id";
 static const char q_tasks[] =
     "SELECT t.id, t.job_id, t.idx, t.name, t.kind, t.cores, t.memory, t.timeout_ms, t.spec,"
     " t.deps, t.state, t.attempts, t.exit_code, t.worker,"
@@ -39,6 +39,7 @@ static int load_jobs(struct herd_journal *j, const struct herd_journal_loader *l
             .state = col_text(q, 5),
             .submitted_ms = (uint64_t)sqlite3_column_int64(q, 6),
             .finished_ms = (uint64_t)sqlite3_column_int64(q, 7),
+            .retry_on = (uint32_t)sqlite3_column_int64(q, 8),
         };
         rc = l->job(l->ctx, &r);
     }
@@ -56,7 +57,7 @@ static void free_strv(char **v, uint32_t n)
 static char **decode_strv(struct herd_rbuf *r, uint32_t *n)
 {
     uint32_t k = herd_rbuf_u32(r);
-    if (r->bad || k > HERD_MSG_MAX_ARGS || (size_t)k * 4 > herd_rbuf_left(r)) {
+    if (r->bad || k > HERD_MSG_MAX_FILES || (size_t)k * 4 > herd_rbuf_left(r)) {
         r->bad = 1;
         return NULL;
     }
@@ -83,6 +84,13 @@ static int decode_spec(const void *run, size_t run_len, const void *deps, size_t
             memcpy(t->payload, p, n);
             t->payload_len = (uint32_t)n;
         }
+        t->inputs = decode_strv(&r, &t->ninputs);
+        t->outputs = decode_strv(&r, &t->noutputs);
+        char *plugin = herd_rbuf_str(&r, HERD_MSG_MAX_STR);
+        if (plugin != NULL && plugin[0] != '\0')
+            t->plugin = plugin;
+        else
+            free(plugin);
         if (r.bad || herd_rbuf_left(&r) != 0)
             return -1;
     }
@@ -102,6 +110,9 @@ static void free_spec(struct herd_task_spec *t)
     free_strv(t->argv, t->nargv);
     free_strv(t->env, t->nenv);
     free(t->payload);
+    free_strv(t->inputs, t->ninputs);
+    free_strv(t->outputs, t->noutputs);
+    free(t->plugin);
     free(t->deps);
     memset(t, 0, sizeof *t);
 }

@@ -41,6 +41,7 @@ struct server {
     uv_tcp_t listener;
     uv_poll_t http_poll;
     uv_timer_t tick;
+    uv_check_t commit;         /* one journal transaction per loop iteration */
     uv_signal_t sigterm, sigint;
     struct herd_rand rng;
     struct slot *slots;
@@ -250,6 +251,13 @@ static void on_tick(uv_timer_t *t)
         herd_http_run(s->http);
 }
 
+static void on_check(uv_check_t *h)
+{
+    struct server *s = h->data;
+    if (s->core != NULL)
+        herd_core_flush(s->core);
+}
+
 static void on_http_ready(uv_poll_t *p, int status, int events)
 {
     struct server *s = p->data;
@@ -327,7 +335,7 @@ static int write_port_file(const char *path, uint16_t control, uint16_t http, st
 static int start_core(struct server *s, struct herd_err *e)
 {
     const struct herd_master_config *cfg = s->cfg;
-    char path[4096];
+    char path[4096], blobs[4096];
     if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
         return herd_err_set(e, HERD_EIO, "data dir %s: %s", cfg->data_dir, strerror(errno));
     snprintf(path, sizeof path, "%s/events.jsonl", cfg->data_dir);
@@ -337,10 +345,14 @@ static int start_core(struct server *s, struct herd_err *e)
     static const struct herd_core_io io = {NULL, io_send, io_close, io_now, io_random};
     struct herd_core_io bound = io;
     bound.ctx = s;
+    snprintf(blobs, sizeof blobs, "%s/blobs", cfg->data_dir);
     struct herd_core_config cc = {.journal_path = path,
                                   .secret = cfg->secret,
                                   .heartbeat_ms = cfg->heartbeat_ms,
-                                  .lost_after = cfg->lost_after};
+                                  .lost_after = cfg->lost_after,
+                                  .blob_dir = blobs,
+                                  .max_queued = cfg->max_queued,
+                                  .batch_commits = 1};
     return herd_core_create(&cc, &bound, &s->core, e);
 }
 
@@ -420,6 +432,9 @@ static void start_loop_handles(struct server *s)
     uv_timer_init(s->loop, &s->tick);
     s->tick.data = s;
     uv_timer_start(&s->tick, on_tick, TICK_MS, TICK_MS);
+    uv_check_init(s->loop, &s->commit);
+    s->commit.data = s;
+    uv_check_start(&s->commit, on_check);
     uv_signal_init(s->loop, &s->sigterm);
     uv_signal_init(s->loop, &s->sigint);
     s->sigterm.data = s->sigint.data = s;

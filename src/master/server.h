@@ -20,6 +20,8 @@ struct herd_master_config {
     const struct herd_secret *secret;
     uint32_t heartbeat_ms;     /* 0 = default 1000 */
     uint32_t lost_after;       /* 0 = default 3 */
+    uint64_t max_queued;       /* back-pressure: unfinished tasks over which submit gets 429;
+                                  0 = the core's default */
     const char *port_file;     /* if set, "control=P\nhttp=Q\n" is written here once listening */
     uint32_t max_conns;        /* open control connections; 0 = 1024. Beyond it a new
                                 * connection is closed at once (logged, rate-limited) */

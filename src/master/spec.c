@@ -20,6 +20,9 @@ void herd_job_spec_free(struct herd_job_spec *s)
         free_strv(t->env, t->nenv);
         free(t->deps);
         free(t->payload);
+        free_strv(t->inputs, t->ninputs);
+        free_strv(t->outputs, t->noutputs);
+        free(t->plugin);
     }
     free(s->tasks);
     free(s->name);

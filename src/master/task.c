@@ -52,9 +52,13 @@ static void drop_run_description(struct herd_task *t)
     free_strv(t->argv, t->nargv);
     free_strv(t->env, t->nenv);
     free(t->payload);
-    t->argv = t->env = NULL;
+    free_strv(t->inputs, t->ninputs);
+    free_strv(t->outputs, t->noutputs);
+    free(t->plugin);
+    t->argv = t->env = t->inputs = t->outputs = NULL;
     t->payload = NULL;
-    t->nargv = t->nenv = t->payload_len = 0;
+    t->plugin = NULL;
+    t->nargv = t->nenv = t->payload_len = t->ninputs = t->noutputs = 0;
 }
 
 int herd_task_set_state(struct herd_task *t, enum herd_task_state to, const char *why,

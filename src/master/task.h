@@ -46,6 +46,10 @@ struct herd_task {
     uint32_t nargv, nenv, payload_len;
     char **argv, **env;
     uint8_t *payload;
+    uint32_t ninputs, noutputs;
+    char **inputs;                 /* "SHA256HEX NAME" */
+    char **outputs;                /* names to stage back */
+    char *plugin;                  /* function task: plugin address, or NULL */
     /* dependency graph, as indices into job->tasks */
     uint32_t ndeps;
     uint32_t *deps;                /* tasks this one waits for */

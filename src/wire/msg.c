@@ -104,6 +104,9 @@ static const struct field fields_ASSIGN[] = {
     STRS(assign, argv, nargv, HERD_MSG_MAX_ARGS, HERD_MSG_MAX_ARG),
     STRS(assign, env, nenv, HERD_MSG_MAX_ARGS, HERD_MSG_MAX_ARG),
     BLOB(assign, payload, payload_len, HERD_MSG_MAX_BLOB),
+    STRS(assign, inputs, ninputs, HERD_MSG_MAX_FILES, HERD_MSG_MAX_STR),
+    STRS(assign, outputs, noutputs, HERD_MSG_MAX_FILES, HERD_MSG_MAX_STR),
+    STR(assign, plugin, HERD_MSG_MAX_STR),
     END,
 };
 
@@ -116,6 +119,7 @@ static const struct field fields_RESULT[] = {
     BLOB(result, stdout_data, stdout_len, HERD_MSG_MAX_BLOB),
     BLOB(result, stderr_data, stderr_len, HERD_MSG_MAX_BLOB),
     STR(result, error, HERD_MSG_MAX_STR),
+    STRS(result, outputs, noutputs, HERD_MSG_MAX_FILES, HERD_MSG_MAX_STR),
     END,
 };
 
@@ -125,6 +129,29 @@ static const struct field fields_KILL[] = {
 };
 
 static const struct field fields_DRAIN[] = {
+    END,
+};
+
+static const struct field fields_FETCH[] = {
+    STR(fetch, sha256, HERD_MSG_MAX_STR),
+    SCALAR(F_U64, fetch, offset),
+    END,
+};
+
+static const struct field fields_BLOB[] = {
+    STR(blob, sha256, HERD_MSG_MAX_STR),
+    SCALAR(F_U64, blob, offset),
+    SCALAR(F_U64, blob, total),
+    BLOB(blob, data, data_len, HERD_MSG_MAX_CHUNK),
+    STR(blob, error, HERD_MSG_MAX_STR),
+    END,
+};
+
+static const struct field fields_STORE[] = {
+    STR(store, sha256, HERD_MSG_MAX_STR),
+    SCALAR(F_U64, store, offset),
+    SCALAR(F_U64, store, total),
+    BLOB(store, data, data_len, HERD_MSG_MAX_CHUNK),
     END,
 };
 

@@ -25,6 +25,9 @@
 #define HERD_MSG_MAX_ARGS 4096         /* argv/env/labels entries */
 #define HERD_MSG_MAX_BLOB (8u << 20)   /* stdout/stderr/payload blobs */
 #define HERD_MSG_MAX_IDS 1000000       /* running-attempt lists */
+#define HERD_MSG_MAX_CHUNK (1u << 20)  /* FETCH/BLOB/STORE data chunk */
+#define HERD_MSG_MAX_FILES 65536       /* inputs/outputs of one task */
+#define HERD_SHA256_HEX 64             /* content address: lower-case hex SHA-256 */
 
 /* X(NAME, value, direction): the one table of message types. */
 #define HERD_MSG_TYPES(X)                                                                          \
@@ -36,7 +39,10 @@
     X(ASSIGN, 6, "master->worker")                                                                 \
     X(RESULT, 7, "worker->master")                                                                 \
     X(KILL, 8, "master->worker")                                                                   \
-    X(DRAIN, 9, "worker->master")
+    X(DRAIN, 9, "worker->master")                                                                  \
+    X(FETCH, 20, "worker->master")                                                                 \
+    X(BLOB, 21, "master->worker")                                                                  \
+    X(STORE, 22, "worker->master")
 
 enum herd_msg_type {
 #define HERD_X_MT(name, val, dir) HERD_MSG_##name = val,
@@ -107,6 +113,11 @@ struct herd_msg_assign {
     char **env;                      /* "NAME=value" */
     uint32_t payload_len;
     uint8_t *payload;                /* function-task argument blob */
+    uint32_t ninputs;
+    char **inputs;                   /* "SHA256HEX NAME": stage blob as sandbox NAME */
+    uint32_t noutputs;
+    char **outputs;                  /* sandbox-relative names to stage back */
+    char *plugin;                    /* function task: SHA256HEX of the plugin .so, or "" */
 };
 
 enum herd_result_status {
@@ -129,6 +140,36 @@ struct herd_msg_result {
     uint32_t stderr_len;
     uint8_t *stderr_data;
     char *error;                     /* worker-side reason, may be "" */
+    uint32_t noutputs;
+    char **outputs;                  /* "SHA256HEX SIZE NAME", each STOREd before */
+};
+
+/* Worker -> master: send me bytes [offset, ...) of the blob `sha256`. */
+struct herd_msg_fetch {
+    char *sha256;
+    uint64_t offset;
+};
+
+/* Master -> worker: one chunk of a blob (answer to FETCH). `total` is the
+ * blob's size; `error` non-empty (and no data) if the master lacks it. */
+struct herd_msg_blob {
+    char *sha256;
+    uint64_t offset;
+    uint64_t total;
+    uint32_t data_len;
+    uint8_t *data;
+    char *error;
+};
+
+/* Worker -> master: one chunk of an output blob; chunks arrive in order
+ * from offset 0; the master keeps the blob once offset + len == total and
+ * the bytes hash to sha256. */
+struct herd_msg_store {
+    char *sha256;
+    uint64_t offset;
+    uint64_t total;
+    uint32_t data_len;
+    uint8_t *data;
 };
 
 struct herd_msg_kill {
@@ -146,6 +187,9 @@ struct herd_msg {
         struct herd_msg_assign assign;
         struct herd_msg_result result;
         struct herd_msg_kill kill;
+        struct herd_msg_fetch fetch;
+        struct herd_msg_blob blob;
+        struct herd_msg_store store;
     } u;                             /* DRAIN has no body */
 };
 

@@ -308,6 +308,8 @@ void herd_agent_msg(struct herd_agent *a, const struct herd_msg *m)
         on_assign(a, &m->u.assign);
     else if (m->type == HERD_MSG_KILL && is_running(a, m->u.kill.attempt_id))
         a->io.kill(a->io.ctx, m->u.kill.attempt_id);
+    else if (m->type == HERD_MSG_BLOB && a->io.other != NULL)
+        a->io.other(a->io.ctx, m);
 }
 
 static void copy_result(struct herd_msg_result *d, const struct herd_msg_result *s)

@@ -42,6 +42,9 @@ struct herd_agent_io {
     void (*exit)(void *ctx, int code);
     uint64_t (*now)(void *ctx);
     uint64_t (*random)(void *ctx);
+    /* Optional (NULL = dropped): a message for another part of the worker
+     * once registered (BLOB chunks for staging). */
+    void (*other)(void *ctx, const struct herd_msg *m);
 };
 
 struct herd_agent_config {

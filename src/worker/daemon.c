@@ -6,7 +6,9 @@
 #include "net/conn.h"
 #include "net/tls.h"
 #include "worker/agent.h"
+#include "worker/funcs.h"
 #include "worker/runner.h"
+#include "worker/stage.h"
 
 #include <inttypes.h>
 #include <pwd.h>
@@ -23,6 +25,8 @@ struct daemon {
     const struct herd_worker_config *cfg;
     struct herd_agent *agent;
     struct herd_runner *runner;
+    struct herd_stage *stage;
+    struct herd_funcs *funcs;
     struct herd_conn *conn;
     struct herd_tls *tls;      /* NULL = plain TCP */
     struct herd_rand rng;
@@ -68,6 +72,7 @@ static void conn_on_close(struct herd_conn *c, const char *why)
         return;
     }
     herd_info("worker", "master connection closed: %s", why);
+    herd_stage_disconnected(d->stage);
     herd_agent_disconnected(d->agent);
 }
 
@@ -140,7 +145,33 @@ static void io_close(void *ctx)
         d->conn = NULL;
         d->connected = 0;
         herd_conn_close(c, "closed by the worker");
+        herd_stage_disconnected(d->stage);
     }
+}
+
+/* Ends an attempt that never ran (staging failed, killed while staging). */
+static void report_end(struct daemon *d, const struct herd_msg_assign *a, uint8_t status,
+                       const char *why)
+{
+    struct herd_msg_result r = {.attempt_id = a->attempt_id,
+                                .job_id = a->job_id,
+                                .task_id = a->task_id,
+                                .status = status,
+                                .exit_code = -1,
+                                .error = (char *)why};
+    herd_agent_task_done(d->agent, &r);
+}
+
+/* Every blob the attempt needs is cached: run it. */
+static int start_now(struct daemon *d, const struct herd_msg_assign *a, struct herd_err *e)
+{
+    int rc = a->kind == HERD_TASK_FUNCTION ? herd_funcs_start(d->funcs, a, e)
+                                           : herd_runner_start(d->runner, a, e);
+    if (rc == HERD_OK)
+        herd_debug("worker", "attempt %" PRIu64 " started (%s)", a->attempt_id, a->argv[0]);
+    else
+        herd_warn("worker", "attempt %" PRIu64 ": %s", a->attempt_id, e->msg);
+    return rc;
 }
 
 static int io_start(void *ctx, const struct herd_msg_assign *a)
@@ -148,19 +179,57 @@ static int io_start(void *ctx, const struct herd_msg_assign *a)
     struct daemon *d = ctx;
     struct herd_err e;
     herd_err_clear(&e);
-    if (herd_runner_start(d->runner, a, &e) != HERD_OK) {
+    int staged = herd_stage_start(d->stage, a, &e);
+    if (staged < 0) {
         herd_warn("worker", "attempt %" PRIu64 ": %s", a->attempt_id, e.msg);
         return -1;
     }
-    herd_debug("worker", "attempt %" PRIu64 " started (%s)", a->attempt_id, a->argv[0]);
-    return 0;
+    if (staged == 0)
+        return 0; /* stage_ready() starts it once its blobs are here */
+    return start_now(d, a, &e) == HERD_OK ? 0 : -1;
+}
+
+static void stage_ready(void *ctx, const struct herd_msg_assign *a)
+{
+    struct daemon *d = ctx;
+    struct herd_err e;
+    herd_err_clear(&e);
+    if (start_now(d, a, &e) != HERD_OK)
+        report_end(d, a, HERD_RESULT_ERROR, e.msg);
+}
+
+static void stage_failed(void *ctx, const struct herd_msg_assign *a, const char *why)
+{
+    report_end(ctx, a, HERD_RESULT_ERROR, why);
+}
+
+static int stage_send(void *ctx, const struct herd_msg *m)
+{
+    struct daemon *d = ctx;
+    if (d->conn == NULL || !d->connected)
+        return 0;
+    herd_conn_send(d->conn, m);
+    return 1;
+}
+
+static void io_other(void *ctx, const struct herd_msg *m)
+{
+    struct daemon *d = ctx;
+    if (m->type == HERD_MSG_BLOB)
+        herd_stage_blob(d->stage, &m->u.blob);
 }
 
 static void io_kill(void *ctx, uint64_t attempt_id)
 {
     struct daemon *d = ctx;
     herd_info("worker", "killing attempt %" PRIu64 " on the master's request", attempt_id);
+    struct herd_msg_assign a = {.attempt_id = attempt_id};
+    if (herd_stage_kill(d->stage, attempt_id)) {
+        report_end(d, &a, HERD_RESULT_KILLED, "killed while staging inputs");
+        return;
+    }
     herd_runner_kill(d->runner, attempt_id);
+    herd_funcs_kill(d->funcs, attempt_id);
 }
 
 static void close_walk(uv_handle_t *h, void *arg)
@@ -203,6 +272,9 @@ static void on_task_done(void *arg, const struct herd_msg_result *r)
     struct daemon *d = arg;
     herd_debug("worker", "attempt %" PRIu64 " ended: status %u exit %d", r->attempt_id,
                r->status, r->exit_code);
+    if (r->noutputs > 0 && herd_stage_upload(d->stage, r) != 0)
+        herd_warn("worker", "attempt %" PRIu64 ": outputs not sent (no connection)",
+                  r->attempt_id);
     herd_agent_task_done(d->agent, r);
 }
 
@@ -272,8 +344,15 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
         rc = setup_run_as(d, cfg->run_as, e);
     if (rc != HERD_OK)
         return rc;
+    const struct herd_stage_io sio = {d, stage_send, stage_ready, stage_failed};
+    if ((rc = herd_stage_create(dir, &sio, &d->stage, e)) != HERD_OK)
+        return rc;
+    rc = herd_funcs_create(d->loop, herd_stage_cache_dir(d->stage), 0, on_task_done, d,
+                           &d->funcs, e);
+    if (rc != HERD_OK)
+        return rc;
     static const struct herd_agent_io io = {NULL,     io_connect, io_send, io_close, io_start,
-                                            io_kill,  io_exit,    io_now,  io_random};
+                                            io_kill,  io_exit,    io_now,  io_random, io_other};
     struct herd_agent_io bound = io;
     bound.ctx = d;
     char host[256] = "";
@@ -317,9 +396,11 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     uv_run(d.loop, UV_RUN_DEFAULT);
     d.stopping = 1;
     herd_runner_destroy(d.runner);
+    herd_funcs_destroy(d.funcs);
     uv_walk(d.loop, close_walk, NULL);
     uv_run(d.loop, UV_RUN_DEFAULT);
     herd_agent_destroy(d.agent);
+    herd_stage_destroy(d.stage);
     if (d.addrs)
         uv_freeaddrinfo(d.addrs);
     herd_tls_destroy(d.tls);

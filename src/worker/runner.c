@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "worker/stage.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +34,8 @@ struct proc {
     int64_t exit_status;
     int term_signal;
     int handles; /* open uv handles left to close */
+    uint32_t noutputs;
+    char **outputs; /* declared output names (copies) */
     char rbuf[16384];
 };
 
@@ -107,6 +110,9 @@ static void on_handle_closed(uv_handle_t *h)
     struct herd_runner *r = p->r;
     free(p->out.data);
     free(p->err.data);
+    for (uint32_t i = 0; i < p->noutputs; i++)
+        free(p->outputs[i]);
+    free(p->outputs);
     free(p);
     maybe_free_runner(r);
 }
@@ -115,6 +121,15 @@ static void close_handle(uv_handle_t *h)
 {
     if (!uv_is_closing(h))
         uv_close(h, on_handle_closed);
+}
+
+static int collect(struct proc *p, char ***entries, struct herd_err *e)
+{
+    char sandbox[4096], cache[4096];
+    snprintf(sandbox, sizeof sandbox, "%s/sandbox/%" PRIu64, p->r->work_dir, p->attempt_id);
+    snprintf(cache, sizeof cache, "%s/cache", p->r->work_dir);
+    herd_err_clear(e);
+    return herd_stage_collect_outputs(cache, sandbox, p->outputs, p->noutputs, entries, e);
 }
 
 static void finish(struct proc *p)
@@ -139,9 +154,20 @@ static void finish(struct proc *p)
                                                                   : HERD_RESULT_FAILED;
     }
     res.exit_code = p->term_signal ? -p->term_signal : (int32_t)p->exit_status;
+    char **entries = NULL;
+    struct herd_err e;
+    if (res.status == HERD_RESULT_OK && p->noutputs > 0 && collect(p, &entries, &e) != HERD_OK) {
+        res.status = HERD_RESULT_FAILED;
+        res.error = e.msg;
+    }
+    res.noutputs = entries ? p->noutputs : 0;
+    res.outputs = entries;
     unlink_proc(p);
     if (!p->r->destroying)
         p->r->done(p->r->arg, &res);
+    for (uint32_t i = 0; i < res.noutputs; i++)
+        free(entries[i]);
+    free(entries);
     close_handle((uv_handle_t *)&p->timer);
     close_handle((uv_handle_t *)&p->process);
     close_handle((uv_handle_t *)&p->out.pipe);
@@ -291,11 +317,23 @@ int herd_runner_start(struct herd_runner *r, const struct herd_msg_assign *a, st
     int rc = make_sandbox(r, a->attempt_id, cwd, sizeof cwd, e);
     if (rc != HERD_OK)
         return rc;
+    if (a->ninputs > 0) {
+        char cache[4096];
+        snprintf(cache, sizeof cache, "%s/cache", r->work_dir);
+        if ((rc = herd_stage_link_inputs(cache, a, cwd, e)) != HERD_OK)
+            return rc;
+    }
     struct proc *p = herd_xcalloc(1, sizeof *p);
     p->r = r;
     p->attempt_id = a->attempt_id;
     p->job_id = a->job_id;
     p->task_id = a->task_id;
+    if (a->noutputs > 0) {
+        p->noutputs = a->noutputs;
+        p->outputs = herd_xcalloc(a->noutputs, sizeof *p->outputs);
+        for (uint32_t i = 0; i < a->noutputs; i++)
+            p->outputs[i] = herd_xstrdup(a->outputs[i]);
+    }
     init_capture(r, p, &p->out);
     init_capture(r, p, &p->err);
     uv_timer_init(r->loop, &p->timer);

@@ -53,7 +53,7 @@ static void check_id(const char *cap, uint64_t max)
 static void check_routes(const char *path)
 {
     for (size_t i = 0; i < herd_http_nroutes; i++) {
-        char caps[2][80];
+        char caps[3][80];
         memset(caps, 0, sizeof caps);
         if (!herd_http_route_match(herd_http_routes[i].pattern, path, caps))
             continue;

@@ -421,8 +421,12 @@ HERD_TEST(pagerank_pull_equals_messages_and_sums_to_one)
 
 HERD_TEST(wcc_union_find_equals_label_propagation)
 {
-    for (int directed = 0; directed < 2; directed++) {
-        struct herd_graph *g = random_graph(5000, 3000, 99 + directed, directed);
+    /* sparse (many small components) and dense (a giant one, which the
+     * undirected fast path samples and skips), directed and not */
+    for (int k = 0; k < 4; k++) {
+        int directed = k & 1;
+        struct herd_graph *g = k < 2 ? random_graph(5000, 3000, 99 + k, directed)
+                                     : random_graph(3000, 7000, 99 + k, directed);
         struct herd_engine *a = run(g, herd_algo_wcc(), NULL, 2, 0, 0);
         struct herd_engine *b = run(g, herd_algo_wcc(), NULL, 2, 7, 1);
         CHECK(herd_engine_path(a) == HERD_PATH_SOLVE);

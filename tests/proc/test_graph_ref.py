@@ -5,6 +5,7 @@ shipped with the datasets, and igraph computed here on graphs of other shapes
 Run: HERD_BIN=$PWD/build/herd /usr/bin/python3 -m pytest -q tests/proc/test_graph_ref.py
 Datasets: ../shared/datasets relative to the repository root, or
 $HERD_DATASETS; the tests skip when they are absent."""
+import json
 import lzma
 import math
 import os
@@ -282,6 +283,12 @@ def test_bad_input_is_answered(tmp_path):
     assert r.returncode != 0 and "nosuchalgo" in r.stderr
     r = herd("run", "bfs", good, ok=False)
     assert r.returncode != 0 and "--source" in r.stderr
+    r = herd("run", tmp_path / "missing.so", good, ok=False)
+    assert r.returncode == 1 and "missing.so" in r.stderr
+    notplugin = tmp_path / "x.so"
+    notplugin.write_text("not an ELF file\n")
+    r = herd("run", notplugin, good, ok=False)
+    assert r.returncode == 1 and "x.so" in r.stderr
 
 
 def test_workers_accepted_and_stats_written(tmp_path):
@@ -289,9 +296,13 @@ def test_workers_accepted_and_stats_written(tmp_path):
     good.write_text("1 2\n2 3\n3 1\n")
     stats = tmp_path / "stats.tsv"
     out = tmp_path / "out"
+    events = tmp_path / "events.jsonl"
     r = herd("run", "bfs", good, "--source", 1, "--workers", 3, "--stats", stats,
-             "--output", out)
+             "--events", events, "--output", out)
     assert "--workers" in r.stderr
     assert out.read_text() == "1 0\n2 1\n3 2\n"
     rows = stats.read_text().splitlines()
     assert rows[0].startswith("superstep") and len(rows) == 1 + 4
+    ev = [json.loads(line) for line in events.read_text().splitlines()]
+    assert [e["kind"] for e in ev] == ["superstep"] * 4
+    assert "step=3 " in ev[3]["info"]

@@ -97,6 +97,11 @@ static struct herd_msg make_msg(uint16_t type)
         a->env = strv(2, "NAME");
         a->payload_len = 1000;
         a->payload = bytes_of(1000, 0);
+        a->ninputs = 1;
+        a->inputs = strv(1, "in");
+        a->noutputs = 2;
+        a->outputs = strv(2, "out");
+        a->plugin = herd_xstrdup("ab01");
         break;
     }
     case HERD_MSG_RESULT: {
@@ -110,8 +115,28 @@ static struct herd_msg make_msg(uint16_t type)
         r->stdout_data = bytes_of(300, 1);
         r->stderr_len = 0;
         r->error = herd_xstrdup("killed on request");
+        r->noutputs = 1;
+        r->outputs = strv(1, "o");
         break;
     }
+    case HERD_MSG_FETCH:
+        m.u.fetch.sha256 = herd_xstrdup("00ff");
+        m.u.fetch.offset = 1u << 20;
+        break;
+    case HERD_MSG_BLOB:
+        m.u.blob.sha256 = herd_xstrdup("00ff");
+        m.u.blob.offset = 5;
+        m.u.blob.total = 77;
+        m.u.blob.data_len = 72;
+        m.u.blob.data = bytes_of(72, 3);
+        m.u.blob.error = herd_xstrdup("");
+        break;
+    case HERD_MSG_STORE:
+        m.u.store.sha256 = herd_xstrdup("00ee");
+        m.u.store.total = 9;
+        m.u.store.data_len = 9;
+        m.u.store.data = bytes_of(9, 4);
+        break;
     case HERD_MSG_KILL:
         m.u.kill.attempt_id = 0x0102030405060708ULL;
         break;

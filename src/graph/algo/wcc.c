@@ -8,6 +8,7 @@
  * is its component's minimum and the labels equal the superstep path's. */
 #include "graph/algo/algo.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void init(struct herd_vctx *c, uint32_t v, void *value)
@@ -43,11 +44,6 @@ static void compute(struct herd_vctx *c, uint32_t v, void *value, const void *ms
 
 /* --- union-find fast path --------------------------------------------- */
 
-struct uf {
-    uint32_t *parent;
-    const struct herd_vgraph *g;
-};
-
 static uint32_t find(uint32_t *parent, uint32_t x)
 {
     for (;;) {
@@ -80,17 +76,36 @@ static void unite(uint32_t *parent, uint32_t a, uint32_t b)
     }
 }
 
+/* Afforest-style on undirected graphs: link every vertex's first SAMPLE
+ * arcs, find the component most vertices already share, then link the
+ * remaining arcs of vertices outside it only (an edge from inside to outside
+ * is seen from its outside end). Directed graphs link every out-arc. */
+#define SAMPLE 2
+
+struct uf {
+    uint32_t *parent;
+    const struct herd_vgraph *g;
+    int phase;        /* 0: first arcs (or all, directed), 1: the rest */
+    uint32_t giant;   /* root skipped in phase 1 */
+};
+
 static void link_task(void *arg, uint32_t t, uint32_t nt)
 {
     struct uf *u = arg;
     const struct herd_vgraph *g = u->g;
     uint32_t lo = (uint32_t)((uint64_t)g->n * t / nt), hi = (uint32_t)((uint64_t)g->n * (t + 1) / nt);
-    for (uint32_t v = lo; v < hi; v++)
-        for (uint64_t a = g->out_off[v]; a < g->out_off[v + 1]; a++) {
-            uint32_t w = g->out_dst[a];
-            if (g->directed || w < v) /* undirected: each edge once */
-                unite(u->parent, v, w);
+    for (uint32_t v = lo; v < hi; v++) {
+        uint64_t a = g->out_off[v], b = g->out_off[v + 1];
+        if (!g->directed && u->phase == 0 && b - a > SAMPLE)
+            b = a + SAMPLE;
+        else if (!g->directed && u->phase == 1) {
+            if (b - a <= SAMPLE || find(u->parent, v) == u->giant)
+                continue;
+            a += SAMPLE;
         }
+        for (; a < b; a++)
+            unite(u->parent, v, g->out_dst[a]);
+    }
 }
 
 static void label_task(void *arg, uint32_t t, uint32_t nt)
@@ -102,10 +117,43 @@ static void label_task(void *arg, uint32_t t, uint32_t nt)
         __atomic_store_n(&u->parent[v], find(u->parent, v), __ATOMIC_RELAXED);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The most frequent root among 1024 sampled vertices (after label_task). */
+static uint32_t most_frequent(const uint32_t *parent, uint32_t n)
+{
+    uint32_t s[1024], best = 0, best_n = 0;
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    for (int i = 0; i < 1024; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        s[i] = parent[x % n];
+    }
+    qsort(s, 1024, sizeof *s, cmp_u32);
+    for (uint32_t i = 0, j; i < 1024; i = j) {
+        for (j = i; j < 1024 && s[j] == s[i]; j++)
+            ;
+        if (j - i > best_n) {
+            best = s[i];
+            best_n = j - i;
+        }
+    }
+    return best;
+}
+
 static int solve(struct herd_vctx *c, void *values)
 {
-    struct uf u = {values, herd_v_graph(c)};
+    struct uf u = {values, herd_v_graph(c), 0, 0};
     herd_v_parallel(c, link_task, &u);
+    if (!u.g->directed && u.g->n > 0) {
+        herd_v_parallel(c, label_task, &u);
+        u.giant = most_frequent(u.parent, u.g->n);
+        u.phase = 1;
+        herd_v_parallel(c, link_task, &u);
+    }
     herd_v_parallel(c, label_task, &u);
     return 0;
 }

@@ -1,0 +1,158 @@
+"""Task-farm acceptance tests with real processes on loopback: staging of
+inputs and outputs, timeouts killing process groups, retries, dependants of
+failed tasks, worker loss, cancel."""
+import os
+import signal
+import sqlite3
+import urllib.request
+
+import pytest
+
+from cluster import Cluster, poll
+
+
+@pytest.fixture
+def cluster():
+    c = Cluster()
+    yield c
+    c.close()
+
+
+def sh(script, **kw):
+    t = {"argv": ["/bin/sh", "-c", script]}
+    t.update(kw)
+    return t
+
+
+def get_raw(c, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{c.http_port}{path}", timeout=10) as r:
+        return r.read()
+
+
+def group_gone(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return False
+    except ProcessLookupError:
+        return True
+
+
+def start(c, n, cores=2):
+    c.start_master()
+    for i in range(n):
+        c.start_worker(f"w{i}", cores=cores)
+    poll(lambda: len(c.ready_workers()) == n, 10, what=f"{n} workers")
+
+
+def test_1000_tasks_stage_inputs_and_outputs(cluster):
+    start(cluster, 3)
+    shared = cluster.path("shared.txt")
+    with open(shared, "w") as f:
+        f.write("shared-suffix\n")
+    tasks = []
+    for i in range(1000):
+        p = cluster.path(f"in-{i}.txt")
+        with open(p, "w") as f:
+            f.write(f"input number {i}\n")
+        tasks.append(sh("tr a-z A-Z < in.txt > out.txt; cat data/shared >> out.txt",
+                        inputs=[{"path": p, "name": "in.txt"},
+                                {"path": shared, "name": "data/shared"}],
+                        outputs=["out.txt"]))
+    jid = cluster.submit({"tasks": tasks})
+    j = cluster.wait_job(jid, timeout=120)
+    assert j["state"] == "succeeded", j
+    for i in range(1000):
+        got = get_raw(cluster, f"/v1/jobs/{jid}/tasks/{i}/files/out.txt")
+        assert got == f"INPUT NUMBER {i}\nshared-suffix\n".encode(), (i, got)
+    # the shared file crossed once per worker: one cache entry, many links
+    used = 0
+    for w in ("w0", "w1", "w2"):
+        cache = cluster.path(f"work-{w}/cache")
+        names = [n for n in os.listdir(cache) if not n.startswith("tmp.")]
+        used += any(os.stat(os.path.join(cache, n)).st_size == 14 for n in names)
+    assert used >= 2
+
+
+def test_timeout_kills_process_group_and_retries(cluster):
+    start(cluster, 1)
+    marks = cluster.path("pids")
+    os.mkdir(marks)
+    script = f"sleep 60 & echo $$ > {marks}/$HERD_ATTEMPT; wait"
+    jid = cluster.submit({"retries": 2, "tasks": [sh(script, timeout=0.3)]})
+    j = cluster.wait_job(jid, timeout=30)
+    assert j["state"] == "failed", j
+    t = cluster.tasks(jid)[0]
+    assert t["attempts"] == 3
+    pids = [int(open(os.path.join(marks, n)).read()) for n in os.listdir(marks)]
+    assert len(pids) == 3
+    for pgid in pids:
+        poll(lambda: group_gone(pgid), 5, what=f"process group {pgid} gone")
+    code, body = cluster.http("GET", f"/v1/jobs/{jid}/tasks/0/attempts")
+    assert code == 200 and len(body["attempts"]) == 3
+
+
+def test_retry_on_excludes_failures(cluster):
+    start(cluster, 1)
+    jid = cluster.submit({"retries": 3, "retry_on": ["lost"],
+                          "tasks": [sh("echo oops >&2; exit 4")]})
+    j = cluster.wait_job(jid, timeout=30)
+    assert j["state"] == "failed"
+    assert cluster.tasks(jid)[0]["attempts"] == 1
+    code, body = cluster.http("GET", f"/v1/jobs/{jid}/tasks/0/attempts")
+    assert body["attempts"][0]["stderr"] == "oops\n"
+
+
+def test_failed_task_dependants_never_run(cluster):
+    start(cluster, 1)
+    mark = cluster.path("ran")
+    jid = cluster.submit({"retries": 0, "tasks": [
+        sh("exit 1", name="a"),
+        sh(f"touch {mark}", deps=["a"], name="b"),
+        sh(f"touch {mark}", deps=["b"])]})
+    j = cluster.wait_job(jid, timeout=30)
+    assert j["state"] == "failed"
+    assert [t["state"] for t in cluster.tasks(jid)] == ["failed", "dep_failed", "dep_failed"]
+    assert not os.path.exists(mark)
+
+
+def test_worker_killed_mid_job_every_result_once(cluster):
+    start(cluster, 3)
+    jid = cluster.submit({"tasks": [sh("sleep 0.05; echo $HERD_ATTEMPT") for _ in range(300)]})
+    poll(lambda: cluster.job(jid)["succeeded"] >= 30, 30, what="some progress")
+    cluster.workers["w1"].signal(signal.SIGKILL)
+    j = cluster.wait_job(jid, timeout=90)
+    assert j["state"] == "succeeded", j
+    db = sqlite3.connect(cluster.path("data/journal.db"))
+    rows = db.execute("SELECT COUNT(*), COUNT(DISTINCT task_id) FROM results r JOIN tasks t"
+                      " ON r.task_id = t.id WHERE t.job_id = ?", (jid,)).fetchone()
+    assert rows == (300, 300)
+    assert cluster.stats()["results_accepted"] == 300
+
+
+def test_cancel_stops_running_tasks(cluster):
+    start(cluster, 2)
+    marks = cluster.path("pids")
+    os.mkdir(marks)
+    jid = cluster.submit({"tasks": [sh(f"echo $$ > {marks}/$HERD_ATTEMPT; exec sleep 60")
+                                    for _ in range(4)]})
+    poll(lambda: len(os.listdir(marks)) == 4, 20, what="4 tasks running")
+    pids = [int(open(os.path.join(marks, n)).read()) for n in os.listdir(marks)]
+    code, body = cluster.http("POST", f"/v1/jobs/{jid}/cancel")
+    assert code == 200 and body["state"] == "canceled"
+    for pid in pids:
+        poll(lambda: group_gone(pid), 10, what=f"task {pid} gone")
+
+
+def test_function_tasks_with_shipped_plugin(cluster):
+    start(cluster, 2)
+    so = os.path.join(os.path.dirname(__file__), "../../build/examples/task-plugin/tasks.so")
+    if not os.path.exists(so):
+        pytest.skip("example plugin not built")
+    so = os.path.abspath(so)
+    tasks = [{"function": "sum", "plugin": so, "payload": "AQID"} for _ in range(500)]
+    tasks.append({"function": "nope", "plugin": so})
+    jid = cluster.submit({"retries": 0, "tasks": tasks})
+    j = cluster.wait_job(jid, timeout=30)
+    assert j["succeeded"] == 500 and j["failed"] == 1
+    code, body = cluster.http("GET", f"/v1/jobs/{jid}/tasks/7/stdout")
+    assert code == 200 and body["data"] == "6\n"
