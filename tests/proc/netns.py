@@ -126,6 +126,17 @@ class Net:
     def addr(self, name):
         return self.nodes[name]["addr"]
 
+    def mac(self, name):
+        r = _in_ns(self.ns(name), "ip", "-j", "link", "show", "eth0")
+        return json.loads(r.stdout)[0]["address"]
+
+    def pin_neighbor(self, name, addr, mac):
+        """A permanent ARP entry on node `name`: during a cut its SYNs then go
+        out and vanish (as across a router) instead of failing at once for
+        want of ARP."""
+        _in_ns(self.ns(name), "ip", "neigh", "replace", addr, "lladdr", mac, "dev", "eth0",
+               "nud", "permanent")
+
     # --- link faults ---
     def cut(self, name):
         _in_ns(self.bridge_ns, "ip", "link", "set", self.nodes[name]["port"], "down")

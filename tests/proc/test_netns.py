@@ -129,6 +129,26 @@ def test_master_cut_off_from_every_worker_loses_nothing(net, cluster):
     assert outs == sorted(f"task-{i}" for i in range(n))
 
 
+def test_worker_reconnects_promptly_after_a_long_cut_that_swallows_syns(net, cluster):
+    """Without a connect timeout a SYN sent into a partition waits for the
+    kernel's retries (1, 3, 7, 15, 31 s ...), so a worker could stay away long
+    after the link heals; herd gives up on a connect after 3 s and retries
+    with backoff (at most 5 s)."""
+    start(cluster, ["a"])
+    net.pin_neighbor("a", net.addr("master"), net.mac("master"))
+    net.cut("a")
+    cut_at = time.monotonic()
+    poll(lambda: cluster.workers_info()["a"]["state"] == "lost", 6, what="cut worker lost")
+    poll(lambda: time.monotonic() - cut_at >= 20, 21, what="20 s of partition")
+    assert "could not reach the master" in cluster.workers["a"].text()
+    net.heal("a")
+    healed = time.monotonic()
+    poll(lambda: cluster.workers_info()["a"]["state"] == "ready", 12,
+         what="the worker back soon after healing")
+    took = time.monotonic() - healed
+    assert took <= 10, took
+
+
 def test_latency_100ms_and_1pct_loss_on_every_link_jobs_complete(net, cluster):
     why = net.has_netem()
     if why:
