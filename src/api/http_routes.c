@@ -3,6 +3,7 @@
 #include "api/http_int.h"
 
 #include "api/b64.h"
+#include "api/http_graph.h"
 #include "api/spec_json.h"
 #include "base/log.h"
 #include "base/version.h"
@@ -202,7 +203,11 @@ static void get_job(struct herd_http_call *c, struct herd_http_reply *r)
 {
     uint64_t id;
     struct herd_job_info j;
-    if (known_job(c, r, &id, &j))
+    json_t *g = herd_http_parse_id(c->caps[0], UINT64_MAX, &id) == 0 ? herd_http_graph_json(c->h, id)
+                                                                   : NULL;
+    if (g != NULL) /* graph jobs share the id space (ids above 1000000) */
+        herd_http_reply_json(r, 200, g);
+    else if (known_job(c, r, &id, &j))
         herd_http_reply_json(r, 200, job_json(&j));
 }
 
@@ -325,6 +330,12 @@ const struct herd_http_route herd_http_routes[] = {
     {"POST", "/v1/jobs/{id}/cancel", post_cancel, "cancel a job; answers the job"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/stdout", get_stdout, "recorded stdout of a task"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/stderr", get_stderr, "recorded stderr of a task"},
+    {"POST", "/v1/graph-jobs", herd_http_graph_post,
+     "submit a distributed graph job (docs/api.md); 201 {\"id\": N}"},
+    {"GET", "/v1/graph-jobs", herd_http_graph_list, "all graph jobs"},
+    {"GET", "/v1/graph-jobs/{id}", herd_http_graph_get,
+     "one graph job: state, superstep, per-superstep statistics"},
+    {"POST", "/v1/graph-jobs/{id}/cancel", herd_http_graph_cancel, "fail a running graph job"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/files", herd_http_get_files,
      "output files of a task: name, sha256, size"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/files/{name}", herd_http_get_file,

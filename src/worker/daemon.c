@@ -4,6 +4,9 @@
 #include "base/mem.h"
 #include "base/rand.h"
 #include "net/conn.h"
+#include "net/dataplane.h"
+#include "worker/agent.h"
+#include "worker/gpart.h"
 #include "net/tls.h"
 #include "worker/agent.h"
 #include "worker/funcs.h"
@@ -28,6 +31,8 @@ struct daemon {
     struct herd_stage *stage;
     struct herd_funcs *funcs;
     struct herd_conn *conn;
+    struct herd_dp *dp;        /* data-plane listener (graph jobs) */
+    struct herd_gpart *gpart;  /* graph jobs' side of this worker */
     struct herd_tls *tls;      /* NULL = plain TCP */
     struct herd_rand rng;
     uv_timer_t tick;
@@ -217,6 +222,8 @@ static void io_other(void *ctx, const struct herd_msg *m)
     struct daemon *d = ctx;
     if (m->type == HERD_MSG_BLOB)
         herd_stage_blob(d->stage, &m->u.blob);
+    else if (m->type == HERD_MSG_GRAPH && d->gpart)
+        herd_gpart_msg(d->gpart, &m->u.graph);
 }
 
 static void io_kill(void *ctx, uint64_t attempt_id)
@@ -276,6 +283,24 @@ static void on_task_done(void *arg, const struct herd_msg_result *r)
         herd_warn("worker", "attempt %" PRIu64 ": outputs not sent (no connection)",
                   r->attempt_id);
     herd_agent_task_done(d->agent, r);
+}
+
+static void gpart_send(void *ctx, const struct herd_msg *m)
+{
+    struct daemon *d = ctx;
+    if (d->conn && d->connected)
+        herd_conn_send(d->conn, m);
+}
+
+/* The data-plane listener ($HERD_DATA_HOST, default loopback: the data plane
+ * is not authenticated yet) and the graph side. */
+static int setup_graph(struct daemon *d, const char *dir, uint32_t cores, struct herd_err *e)
+{
+    const char *host = getenv("HERD_DATA_HOST");
+    int rc = herd_dp_listen(host && *host ? host : "127.0.0.1", 0, &d->dp, e);
+    if (rc == HERD_OK)
+        rc = herd_gpart_create(d->loop, d->dp, cores, dir, gpart_send, d, &d->gpart, e);
+    return rc;
 }
 
 static void on_tick(uv_timer_t *t)
@@ -355,7 +380,7 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                                             io_kill,  io_exit,    io_now,  io_random, io_other};
     struct herd_agent_io bound = io;
     bound.ctx = d;
-    char host[256] = "";
+    static char host[256] = ""; /* the agent keeps the pointer (found by ASan) */
     gethostname(host, sizeof host - 1);
     struct herd_agent_config ac = {.worker_id = id,
                                    .host = host,
@@ -364,6 +389,10 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                                    .nlabels = cfg->nlabels,
                                    .labels = cfg->labels,
                                    .secret = cfg->secret};
+    rc = setup_graph(d, dir, cfg->cores, e);
+    if (rc != HERD_OK)
+        return rc;
+    ac.data_port = herd_dp_port(d->dp);
     herd_log_set_process(id);
     herd_info("worker", "worker %s: %u cores, work dir %s, master %s:%u", id, ac.cores, dir,
               cfg->master_host, cfg->master_port);
@@ -395,11 +424,13 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     herd_agent_start(d.agent);
     uv_run(d.loop, UV_RUN_DEFAULT);
     d.stopping = 1;
+    herd_gpart_destroy(d.gpart);
     herd_runner_destroy(d.runner);
     herd_funcs_destroy(d.funcs);
     uv_walk(d.loop, close_walk, NULL);
     uv_run(d.loop, UV_RUN_DEFAULT);
     herd_agent_destroy(d.agent);
+    herd_dp_destroy(d.dp);
     herd_stage_destroy(d.stage);
     if (d.addrs)
         uv_freeaddrinfo(d.addrs);
