@@ -216,7 +216,9 @@ class NsCluster(Cluster):
         args = ["worker", f"{self.net.addr(self.master_name)}:{self.control_port}",
                 "--id", wid, "--cores", str(cores), "--work-dir", self.path("work-" + wid),
                 "--secret-file", secret_file or self.secret_file] + list(extra)
-        w = NsProc(self.net.ns(wid), args, self.path(f"worker-{wid}.log"))
+        # the data plane (graph jobs) listens on the node's own address
+        w = NsProc(self.net.ns(wid), args, self.path(f"worker-{wid}.log"),
+                   env={"HERD_DATA_HOST": self.net.addr(wid)})
         self.workers[wid] = w
         return w
 

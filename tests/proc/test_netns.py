@@ -2,12 +2,14 @@
 (tests/proc/netns.py), links cut, healed and shaped under running jobs.
 Skipped with a reason when not root or when namespaces cannot be made."""
 import os
+import random
 import sqlite3
+import subprocess
 import time
 
 import pytest
 
-from cluster import poll
+from cluster import HERD, poll
 import netns
 
 _why_not = netns.usable()
@@ -176,3 +178,61 @@ def test_stopped_then_restarted_worker_node_rejoins(net, cluster):
     poll(lambda: cluster.workers_info()["a"]["state"] == "ready", 10, what="restarted node back")
     jid = cluster.submit({"tasks": [sh("echo hi") for _ in range(4)]})
     assert cluster.wait_job(jid, 20)["state"] == "succeeded"
+
+
+def chain_graph(path, n, seed):
+    """A weighted chain with random shortcuts: SSSP from 0 takes ~n supersteps."""
+    rnd = random.Random(seed)
+    with open(path, "w") as f:
+        for v in range(n - 1):
+            f.write(f"{v} {v + 1} 1\n")
+        for _ in range(3 * n):
+            a = rnd.randrange(n - 1)
+            b = min(n - 1, a + rnd.randrange(2, 50))
+            f.write(f"{a} {b} {(b - a) * 1.5}\n")
+
+
+def graph_job(c, jid):
+    code, body = c.http("GET", f"/v1/graph-jobs/{jid}")
+    assert code == 200, body
+    return body
+
+
+def test_worker_cut_off_10s_during_graph_job_recovers_from_checkpoint(net, cluster, tmp_path):
+    parts = 16
+    g = tmp_path / "chain.txt"
+    chain_graph(g, 1500, 5)
+    one = tmp_path / "one"
+    subprocess.run([HERD, "run", "sssp", str(g), "--in-process", "--no-fast-path",
+                    "--partitions", str(parts), "--source", "0", "--output", str(one)],
+                   check=True, capture_output=True, timeout=120)
+    start(cluster, ["a", "b", "c"])
+    spec = {"algo": "sssp", "graph": str(g), "format": "snap", "workers": 3, "source": 0,
+            "partitions": parts, "threads": 1, "output_dir": str(tmp_path / "out"),
+            "checkpoint_every": 20, "checkpoint_dir": str(tmp_path / "ckpt")}
+    code, body = cluster.http("POST", "/v1/graph-jobs", spec)
+    assert code == 201, body
+    jid = body["id"]
+
+    def reached():
+        j = graph_job(cluster, jid)
+        assert j["state"] not in ("done", "failed"), "the job ended before the fault"
+        return j["state"] == "running" and j["superstep"] >= 60
+    poll(reached, 60, interval=0.005, what="superstep 60")
+    net.cut("b")
+    cut_at = time.monotonic()
+    poll(lambda: cluster.workers_info()["b"]["state"] == "lost", 3.5, what="b lost after the cut")
+    j = poll(lambda: (lambda j: j if j["state"] in ("done", "failed") else None)(
+        graph_job(cluster, jid)), 90, interval=0.05, what="the graph job to end")
+    assert j["state"] == "done", j.get("error")
+    assert j["recoveries"] >= 1 and j["workers"] == 2
+    got = "".join((tmp_path / "out" / f"part-{p:05d}").read_text() for p in range(parts))
+    assert got == one.read_text(), "the recovered result differs from a failure-free run"
+    # After the link heals, b rejoins; whatever it still sends for the old
+    # epoch is dropped by epoch number and changes nothing.
+    poll(lambda: time.monotonic() - cut_at >= 10, 11, what="10 s of partition")
+    net.heal("b")
+    poll(lambda: cluster.workers_info()["b"]["state"] == "ready", 20, what="b back after healing")
+    assert graph_job(cluster, jid)["state"] == "done"
+    assert "".join((tmp_path / "out" / f"part-{p:05d}").read_text()
+                   for p in range(parts)) == one.read_text()
