@@ -144,6 +144,13 @@ class Net:
     def heal(self, name):
         _in_ns(self.bridge_ns, "ip", "link", "set", self.nodes[name]["port"], "up")
 
+    def isolate(self, names, on=True):
+        """Bridge port isolation: isolated nodes cannot reach one another but
+        still reach every other node (a partition between workers only)."""
+        for name in names:
+            _in_ns(self.bridge_ns, "bridge", "link", "set", "dev", self.nodes[name]["port"],
+                   "isolated", "on" if on else "off")
+
     def has_netem(self):
         """None if tc netem works here, else why not (for pytest.skip)."""
         if shutil.which("tc") is None:
