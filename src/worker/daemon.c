@@ -408,6 +408,8 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     if (setup(&d, cfg, idbuf, sizeof idbuf, dirbuf, sizeof dirbuf, &e) != HERD_OK) {
         herd_error("worker", "%s", e.msg);
+        if (d.runner)
+            herd_runner_destroy(d.runner);
         herd_tls_destroy(d.tls);
         return 1;
     }
