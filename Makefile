@@ -5,7 +5,7 @@
 CC      ?= cc
 SAN     ?= 0
 DEBUG   ?= 0
-PKGS    := libuv sqlite3 libmicrohttpd jansson libcrypto libcurl zlib liblzma
+PKGS    := libuv sqlite3 libmicrohttpd jansson libssl libcrypto libcurl zlib liblzma
 
 ifeq ($(SAN),1)
 BUILD   ?= build-san

@@ -178,7 +178,10 @@ void herd_v_send_in(struct herd_vctx *c, uint32_t v, const void *msg);
 /* The vertex being computed votes to halt. */
 void herd_v_halt(struct herd_vctx *c);
 
-/* Contributes to aggregator i in this superstep. */
+/* Contributes to aggregator i in this superstep. The value is converted to
+ * the aggregator's type: a double given to an I64 aggregator is truncated
+ * and saturates at the int64 range (NaN counts as 0). An I64 SUM wraps
+ * modulo 2^64, like HERD_COMBINE_SUM_I64. An index >= naggs fails the job. */
 void herd_v_agg_i64(struct herd_vctx *c, uint32_t i, int64_t x);
 void herd_v_agg_f64(struct herd_vctx *c, uint32_t i, double x);
 /* Global value of aggregator i from the previous superstep (in the master

@@ -120,7 +120,7 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, 
 
 /* Matches path against pattern segment by segment; {x} segments are copied
  * into caps (truncated to 79 bytes, which no valid id reaches). */
-static int match(const char *pat, const char *path, char caps[3][80])
+int herd_http_route_match(const char *pat, const char *path, char caps[3][80])
 {
     int ncap = 0;
     while (*pat == '/' && *path == '/') {
@@ -153,7 +153,7 @@ static enum MHD_Result dispatch(struct herd_http *h, struct MHD_Connection *conn
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
     for (size_t i = 0; i < herd_http_nroutes; i++) {
         const struct herd_http_route *rt = &herd_http_routes[i];
-        if (!match(rt->pattern, path, caps))
+        if (!herd_http_route_match(rt->pattern, path, caps))
             continue;
         if (strcmp(rt->method, m) != 0) {
             if (strstr(allow, rt->method) == NULL && strlen(allow) + strlen(rt->method) + 3 <
@@ -335,7 +335,7 @@ static struct MHD_Daemon *start(struct herd_http *h, struct sockaddr_storage *ss
     return MHD_start_daemon(flags, h->port, NULL, NULL, on_request, h,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+                            MHD_OPTION_CONNECTION_LIMIT, h->max_conns,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_END);
 }
@@ -357,6 +357,7 @@ int herd_http_create(const struct herd_http_config *cfg, struct herd_core *core,
     struct herd_http *h = herd_xcalloc(1, sizeof *h);
     h->core = core;
     h->max_body = cfg->max_body ? cfg->max_body : HERD_HTTP_MAX_BODY_DEFAULT;
+    h->max_conns = cfg->max_conns ? cfg->max_conns : CONN_LIMIT;
     h->now = cfg->now;
     h->now_ctx = cfg->now_ctx;
     h->port = cfg->port;
@@ -400,9 +401,29 @@ int herd_http_fd(struct herd_http *h)
     return info ? info->epoll_fd : -1;
 }
 
+/* libmicrohttpd stops accepting at the limit (new connections wait in the
+ * backlog) and says nothing: say it, once per episode. */
+static void watch_limit(struct herd_http *h)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    if (info == NULL)
+        return;
+    int full = info->num_connections >= h->max_conns;
+    if (full && !h->at_limit)
+        herd_warn("http", "HTTP connection limit reached: %u open (--max-http-conns %u); "
+                          "new connections wait until one closes",
+                  info->num_connections, h->max_conns);
+    else if (!full && h->at_limit)
+        herd_info("http", "HTTP connections below the limit again (%u open)",
+                  info->num_connections);
+    h->at_limit = full;
+}
+
 void herd_http_run(struct herd_http *h)
 {
     MHD_run(h->d);
+    watch_limit(h);
 }
 
 uint64_t herd_http_timeout_ms(struct herd_http *h)

@@ -33,6 +33,8 @@ struct herd_http_config {
     const char *host;                 /* bind address (IP literal or name); NULL = 127.0.0.1 */
     uint16_t port;                    /* 0 = any free port (see herd_http_port) */
     size_t max_body;                  /* request body limit; 0 = 64 MiB */
+    unsigned max_conns;               /* open connections; 0 = 1024. Beyond it a
+                                       * connection is closed at once and logged */
     const struct herd_secret *secret; /* NULL or len 0: no client auth, loopback bind only */
     /* The core's clock (io->now), to turn heartbeat times into ages; NULL =
      * herd_mono_ms. */

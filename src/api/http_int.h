@@ -16,6 +16,8 @@ struct herd_http {
     struct herd_secret *secret; /* NULL = no client authentication */
     struct herd_sign_replay *replay;
     size_t max_body;
+    unsigned max_conns;
+    int at_limit;               /* logged that max_conns is reached */
     uint64_t (*now)(void *ctx);
     void *now_ctx;
     uint16_t port;
@@ -65,6 +67,15 @@ int herd_http_known_task(struct herd_http_call *c, struct herd_http_reply *r, ui
 
 extern const struct herd_http_route herd_http_routes[];
 extern const size_t herd_http_nroutes;
+
+/* Matches a request path against a route pattern segment by segment; each
+ * {x} segment is copied into caps (in order, truncated to 79 bytes). 1 on a
+ * match, else 0. Pure; exported for the fuzz target. */
+int herd_http_route_match(const char *pat, const char *path, char caps[3][80]);
+
+/* Parses a decimal id of at most `max` (one spelling: no sign, no leading
+ * zeros except "0"). 0 and *out, or -1 on anything else. Pure. */
+int herd_http_parse_id(const char *s, uint64_t max, uint64_t *out);
 
 /* Sets r to {"error": text} with the status (takes no reference). */
 void herd_http_reply_error(struct herd_http_reply *r, unsigned status, const char *fmt, ...)

@@ -3,6 +3,7 @@
 #include "api/http_int.h"
 
 #include "api/b64.h"
+#include "api/http_graph.h"
 #include "api/spec_json.h"
 #include "base/log.h"
 #include "base/version.h"
@@ -14,7 +15,7 @@
 
 /* Parses a decimal id of at most `max`; -1 on junk (leading zeros allowed
  * only for "0" itself, so each id has one spelling). */
-static int parse_id(const char *s, uint64_t max, uint64_t *out)
+int herd_http_parse_id(const char *s, uint64_t max, uint64_t *out)
 {
     size_t n = strlen(s);
     if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
@@ -37,7 +38,7 @@ static int parse_id(const char *s, uint64_t max, uint64_t *out)
 static int known_job(struct herd_http_call *c, struct herd_http_reply *r, uint64_t *id,
                      struct herd_job_info *job)
 {
-    if (parse_id(c->caps[0], UINT64_MAX, id) != 0) {
+    if (herd_http_parse_id(c->caps[0], UINT64_MAX, id) != 0) {
         herd_http_reply_error(r, 400, "bad job id '%.40s'", c->caps[0]);
         return 0;
     }
@@ -202,7 +203,11 @@ static void get_job(struct herd_http_call *c, struct herd_http_reply *r)
 {
     uint64_t id;
     struct herd_job_info j;
-    if (known_job(c, r, &id, &j))
+    json_t *g = herd_http_parse_id(c->caps[0], UINT64_MAX, &id) == 0 ? herd_http_graph_json(c->h, id)
+                                                                   : NULL;
+    if (g != NULL) /* graph jobs share the id space (ids above 1000000) */
+        herd_http_reply_json(r, 200, g);
+    else if (known_job(c, r, &id, &j))
         herd_http_reply_json(r, 200, job_json(&j));
 }
 
@@ -245,7 +250,7 @@ static void task_output(struct herd_http_call *c, struct herd_http_reply *r, int
     const char *stream = want_stderr ? "stderr" : "stdout";
     if (!known_job(c, r, &id, &j))
         return;
-    if (parse_id(c->caps[1], UINT32_MAX, &index) != 0) {
+    if (herd_http_parse_id(c->caps[1], UINT32_MAX, &index) != 0) {
         herd_http_reply_error(r, 400, "bad task index '%.40s'", c->caps[1]);
         return;
     }
@@ -292,7 +297,7 @@ int herd_http_known_task(struct herd_http_call *c, struct herd_http_reply *r, ui
     struct herd_job_info j;
     if (!known_job(c, r, job, &j))
         return 0;
-    if (parse_id(c->caps[1], UINT32_MAX, &ix) != 0) {
+    if (herd_http_parse_id(c->caps[1], UINT32_MAX, &ix) != 0) {
         herd_http_reply_error(r, 400, "bad task index '%.40s'", c->caps[1]);
         return 0;
     }
@@ -325,6 +330,12 @@ const struct herd_http_route herd_http_routes[] = {
     {"POST", "/v1/jobs/{id}/cancel", post_cancel, "cancel a job; answers the job"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/stdout", get_stdout, "recorded stdout of a task"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/stderr", get_stderr, "recorded stderr of a task"},
+    {"POST", "/v1/graph-jobs", herd_http_graph_post,
+     "submit a distributed graph job (docs/api.md); 201 {\"id\": N}"},
+    {"GET", "/v1/graph-jobs", herd_http_graph_list, "all graph jobs"},
+    {"GET", "/v1/graph-jobs/{id}", herd_http_graph_get,
+     "one graph job: state, superstep, per-superstep statistics"},
+    {"POST", "/v1/graph-jobs/{id}/cancel", herd_http_graph_cancel, "fail a running graph job"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/files", herd_http_get_files,
      "output files of a task: name, sha256, size"},
     {"GET", "/v1/jobs/{id}/tasks/{index}/files/{name}", herd_http_get_file,

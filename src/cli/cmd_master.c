@@ -62,17 +62,26 @@ static const struct option master_opts[] = {
     {"heartbeat-ms", required_argument, NULL, 'b'}, {"lost-after", required_argument, NULL, 'a'},
     {"port-file", required_argument, NULL, 'p'},   {"help", no_argument, NULL, 'h'},
     {"max-queued", required_argument, NULL, 'Q'},
+    {"max-conns", required_argument, NULL, 'C'},   {"max-http-conns", required_argument, NULL, 'X'},
+    {"handshake-ms", required_argument, NULL, 'S'},
+    {"tls-cert", required_argument, NULL, 'T'},    {"tls-key", required_argument, NULL, 'K'},
+    {"tls-ca", required_argument, NULL, 'A'},
     {NULL, 0, NULL, 0}};
 
 static void master_usage(FILE *f)
 {
     fprintf(f, "usage: herd master [--listen HOST[:PORT]] [--http HOST[:PORT]] [--data-dir DIR]\n"
                "                   [--secret-file F] [--heartbeat-ms N] [--lost-after N]\n"
-               "                   [--port-file F] [--max-queued N]\n"
+               "                   [--port-file F] [--max-queued N] [--max-conns N] [--max-http-conns N]\n"
+               "                   [--handshake-ms N] [--tls-cert PEM --tls-key PEM [--tls-ca PEM]]\n"
                "Workers dial PORT (default %d); the HTTP API listens on PORT+1 unless --http\n"
                "is given. Without a secret (--secret-file or $HERD_SECRET_FILE) the master\n"
                "listens on loopback only. Over --max-queued unfinished tasks (default\n"
-               "4000000) a submit is answered 429 with Retry-After.\n",
+               "4000000) a submit is answered 429 with Retry-After. Limits: --max-conns control\n"
+               "connections and --max-http-conns HTTP connections (default 1024 each; more are\n"
+               "closed at once and logged); a control connection silent for --handshake-ms\n"
+               "(default 10000) before its HELLO is closed. --tls-cert/--tls-key: workers connect\n"
+               "with TLS; --tls-ca: each must present a certificate signed by that CA.\n",
             HERD_ADDR_DEFAULT_PORT);
 }
 
@@ -111,6 +120,12 @@ int herd_cmd_master(int argc, char **argv)
             cfg.max_queued = q;
             break;
         }
+        case 'C': if (parse_u32(optarg, &cfg.max_conns)) goto bad; break;
+        case 'X': if (parse_u32(optarg, &cfg.max_http_conns)) goto bad; break;
+        case 'S': if (parse_u32(optarg, &cfg.handshake_ms)) goto bad; break;
+        case 'T': cfg.tls_cert = optarg; break;
+        case 'K': cfg.tls_key = optarg; break;
+        case 'A': cfg.tls_ca = optarg; break;
         case 'h': master_usage(stdout); return 0;
         default: master_usage(stderr); return 2;
         }
@@ -130,14 +145,20 @@ static const struct option worker_opts[] = {
     {"memory", required_argument, NULL, 'M'},     {"label", required_argument, NULL, 'L'},
     {"id", required_argument, NULL, 'i'},         {"work-dir", required_argument, NULL, 'w'},
     {"secret-file", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+    {"run-as", required_argument, NULL, 'u'},
+    {"tls-cert", required_argument, NULL, 'T'},    {"tls-key", required_argument, NULL, 'K'},
+    {"tls-ca", required_argument, NULL, 'A'},
     {NULL, 0, NULL, 0}};
 
 static void worker_usage(FILE *f)
 {
     fprintf(f, "usage: herd worker [MASTER] [--cores N] [--memory SIZE] [--label K=V]...\n"
-               "                   [--id ID] [--work-dir DIR] [--secret-file F]\n"
+               "                   [--id ID] [--work-dir DIR] [--secret-file F] [--run-as USER]\n"
                "MASTER is host[:port] (default port %d), a DNS name whose addresses are tried\n"
-               "in turn, or $HERD_MASTER; default 127.0.0.1:%d. SIGTERM drains the worker.\n",
+               "in turn, or $HERD_MASTER; default 127.0.0.1:%d. SIGTERM drains the worker.\n"
+               "--run-as USER (worker started as root): tasks run as USER, not as root.\n"
+               "--tls-ca PEM: connect with TLS and verify the master's certificate (for the\n"
+               "address dialled); --tls-cert/--tls-key: this worker's own certificate.\n",
             HERD_ADDR_DEFAULT_PORT, HERD_ADDR_DEFAULT_PORT);
 }
 
@@ -163,6 +184,10 @@ int herd_cmd_worker(int argc, char **argv)
         case 'i': cfg.worker_id = optarg; break;
         case 'w': cfg.work_dir = optarg; break;
         case 's': secret_file = optarg; break;
+        case 'u': cfg.run_as = optarg; break;
+        case 'T': cfg.tls_cert = optarg; break;
+        case 'K': cfg.tls_key = optarg; break;
+        case 'A': cfg.tls_ca = optarg; break;
         case 'h': worker_usage(stdout); return 0;
         default: worker_usage(stderr); return 2;
         }

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "graph/algo/algo.h"
 #include "graph/engine.h"
+#include "cli/run_dist.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -14,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct run_args {
     const char *algo, *graph, *output, *stats, *arg, *events;
-    int directed, simplify, no_fast;
+    const char *master, *output_dir, *ckpt_dir, *format_name;
+    int directed, simplify, no_fast, in_process;
+    uint32_t checkpoint_every, barrier_timeout_ms;
     int has_source;
     uint64_t source, seed;
     uint32_t iterations, threads, partitions, workers;
@@ -39,14 +43,24 @@ static void usage(FILE *f)
                "         [--source ID] [--iterations N] [--damping D] [--seed N]\n"
                "         [--format snap|graphalytics|dimacs|bin] [--threads N] [--partitions N]\n"
                "         [--simplify] [--no-fast-path] [--stats FILE] [--events FILE]\n"
-               "         [--arg STRING] [--workers N]\n\n"
+               "         [--arg STRING]\n"
+               "         [--workers N | --master ADDR | --in-process] [--output-dir DIR]\n"
+               "         [--checkpoint-every K] [--checkpoint-dir DIR] [--barrier-timeout-ms MS]\n\n"
                "algorithms:\n");
     for (size_t i = 0; i < n; i++)
         fprintf(f, "  %-9s %s%s%s%s\n", a[i].name, a[i].help, a[i].defaults[0] ? " [" : "",
                 a[i].defaults, a[i].defaults[0] ? "]" : "");
     fprintf(f, "  PLUGIN.so a shared object exporting herd_plugin_program() (see docs/engine.md)\n\n"
                "Output: one \"ID VALUE\" line per vertex, ascending by ID; a summary on stderr.\n%s"
-               "--workers is accepted for the distributed mode and ignored here (one process).\n",
+               "Where it runs: with --master ADDR the job goes to that cluster (the graph and\n"
+               "output paths must be readable/writable by its workers); otherwise an embedded\n"
+               "local cluster of a master and --workers N worker processes (default 2) runs\n"
+               "it and is torn down; --in-process (or --workers 0) uses the one-process\n"
+               "engine (fast paths, --threads). Distributed runs use the message path; their\n"
+               "results equal the one-process message path with the same --partitions\n"
+               "(default 16). --output-dir leaves one part-NNNNN file per partition (their\n"
+               "concatenation in name order is the merged result). --checkpoint-every K\n"
+               "saves every K supersteps; a lost worker's job then resumes from there.\n",
             policy);
 }
 
@@ -111,8 +125,18 @@ static int option_value(struct run_args *a, const char *opt, const char *val)
         return num_u32(val, &a->partitions);
     if (strcmp(opt, "--workers") == 0)
         return num_u32(val, &a->workers);
+    if (strcmp(opt, "--master") == 0)
+        return (a->master = val) ? 0 : -1;
+    if (strcmp(opt, "--output-dir") == 0)
+        return (a->output_dir = val) ? 0 : -1;
+    if (strcmp(opt, "--checkpoint-dir") == 0)
+        return (a->ckpt_dir = val) ? 0 : -1;
+    if (strcmp(opt, "--checkpoint-every") == 0)
+        return num_u32(val, &a->checkpoint_every);
+    if (strcmp(opt, "--barrier-timeout-ms") == 0)
+        return num_u32(val, &a->barrier_timeout_ms);
     if (strcmp(opt, "--format") == 0)
-        return parse_format(val, &a->format);
+        return a->format_name = val, parse_format(val, &a->format);
     if (strcmp(opt, "--damping") == 0) {
         char *end;
         if (val == NULL)
@@ -129,6 +153,7 @@ static int parse(int argc, char **argv, struct run_args *a)
     memset(a, 0, sizeof *a);
     a->directed = 1;
     a->seed = 1;
+    a->workers = UINT32_MAX; /* not given */
     int pos = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -143,6 +168,8 @@ static int parse(int argc, char **argv, struct run_args *a)
             a->simplify = 1;
         } else if (strcmp(s, "--no-fast-path") == 0) {
             a->no_fast = 1;
+        } else if (strcmp(s, "--in-process") == 0) {
+            a->in_process = 1;
         } else if (s[0] == '-' && s[1] != '\0') {
             const char *val = i + 1 < argc ? argv[++i] : NULL;
             if (option_value(a, s, val) != 0) {
@@ -287,16 +314,38 @@ out:
     return rc;
 }
 
+static int run_distributed(const struct run_args *a)
+{
+    if (!a->master && !strchr(a->algo, '/') && strcmp(a->algo + (strlen(a->algo) > 3 ? strlen(a->algo) - 3 : 0), ".so") != 0 &&
+        herd_algo_find(a->algo) == NULL) {
+        fprintf(stderr, "herd run: unknown algorithm '%s' (herd run --help)\n", a->algo);
+        return 1;
+    }
+    uint32_t workers = a->workers == UINT32_MAX ? (a->master ? 0 : 2) : a->workers;
+    uint32_t threads = a->threads;
+    if (threads == 0 && !a->master) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = ncpu > (long)workers ? (uint32_t)(ncpu / workers) : 1;
+    }
+    struct herd_run_req r = {
+        .algo = a->algo, .graph = a->graph, .output = a->output, .output_dir = a->output_dir,
+        .stats = a->stats, .events = a->events, .arg = a->arg, .format = a->format_name, .master = a->master,
+        .ckpt_dir = a->ckpt_dir, .directed = a->directed, .simplify = a->simplify,
+        .has_source = a->has_source, .source = a->source, .seed = a->seed,
+        .iterations = a->iterations, .threads = threads, .partitions = a->partitions,
+        .workers = workers, .checkpoint_every = a->checkpoint_every,
+        .barrier_timeout_ms = a->barrier_timeout_ms, .damping = a->damping};
+    return herd_run_dist(&r);
+}
+
 int herd_cmd_run(int argc, char **argv)
 {
     struct run_args a;
     int rc = parse(argc, argv, &a);
     if (rc != 0)
         return rc == 1 ? 0 : 2;
-    if (a.workers)
-        fprintf(stderr, "herd run: note: --workers %u ignored; this build runs the job in one "
-                        "process on %s threads\n",
-                a.workers, a.threads ? "--threads" : "all");
+    if (!a.in_process && a.workers != 0)
+        return run_distributed(&a);
     if (a.events && herd_event_open(a.events) != HERD_OK) {
         fprintf(stderr, "herd run: cannot open event log %s\n", a.events);
         return 1;

@@ -267,6 +267,9 @@ int herd_engine_create(const struct herd_graph *g, const struct herd_vertex_prog
     int rc = check_program(prog, e);
     if (rc != HERD_OK)
         return rc;
+    if (o->partitions > HERD_ENGINE_MAX_PARTITIONS)
+        return herd_err_set(e, HERD_EINVAL, "%u partitions: at most %u", o->partitions,
+                            HERD_ENGINE_MAX_PARTITIONS);
     struct herd_engine *en = herd_xcalloc(1, sizeof *en);
     en->g = g;
     en->prog = prog;
@@ -277,6 +280,8 @@ int herd_engine_create(const struct herd_graph *g, const struct herd_vertex_prog
     en->comb = combiner_fn(prog, &need);
     en->threads = o->threads ? o->threads : herd_pool_cores();
     en->nparts = o->partitions ? o->partitions : (en->threads > 8 ? en->threads : 8);
+    if (en->nparts > HERD_ENGINE_MAX_PARTITIONS) /* many threads, default partitions */
+        en->nparts = HERD_ENGINE_MAX_PARTITIONS;
     en->max_steps = o->max_supersteps ? o->max_supersteps : prog->max_supersteps;
     view_of(&en->view, g);
     if (en->path == HERD_PATH_PULL && en->view.in_off == NULL)
@@ -323,5 +328,6 @@ void herd_engine_destroy(struct herd_engine *en)
         free(en->emitted[k]);
     }
     free(en->stats);
+    free(en->owned);
     free(en);
 }

@@ -77,6 +77,7 @@ struct herd_engine {
     size_t nstats, stats_cap;
     struct herd_vctx master;
     int ran;
+    uint8_t *owned;          /* distributed mode: partitions this process runs (NULL = all) */
 };
 
 static inline uint8_t *herd_engine_val(const struct herd_engine *en, uint32_t v)
@@ -103,6 +104,10 @@ void herd_step_part(struct herd_engine *en, struct herd_part *pt);
 void herd_step_init_part(struct herd_engine *en, struct herd_part *pt);
 /* Runs fn on every partition, spread over the pool. */
 void herd_step_each_part(struct herd_engine *en, void (*fn)(struct herd_engine *, struct herd_part *));
+
+/* output.c: writes dense vertices [lo, hi) like herd_engine_write. */
+int herd_engine_write_range(struct herd_engine *en, uint32_t lo, uint32_t hi, FILE *f,
+                            struct herd_err *e);
 
 /* vctx.c */
 int herd_vctx_init(struct herd_vctx *c, struct herd_engine *en, struct herd_part *pt);

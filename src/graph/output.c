@@ -21,6 +21,7 @@ struct outbuf {
 struct round {
     struct herd_engine *en;
     uint32_t first;           /* first vertex of block 0 of this round */
+    uint32_t end;             /* one past the last vertex to write */
     struct outbuf *bufs;      /* one per thread */
     struct herd_vctx *ctxs;   /* one per thread, for format() */
 };
@@ -100,19 +101,26 @@ static void format_task(void *arg, uint32_t t, uint32_t nt)
     b->len = 0;
     b->rc = HERD_OK;
     uint64_t lo = (uint64_t)r->first + (uint64_t)t * BLOCK;
-    uint64_t hi = lo + BLOCK < r->en->view.n ? lo + BLOCK : r->en->view.n;
+    uint64_t hi = lo + BLOCK < r->end ? lo + BLOCK : r->end;
     for (uint64_t v = lo; v < hi && b->rc == HERD_OK; v++)
         b->rc = format_one(r->en, &r->ctxs[t], (uint32_t)v, b);
 }
 
 int herd_engine_write(struct herd_engine *en, FILE *f, struct herd_err *e)
 {
+    return herd_engine_write_range(en, 0, en->view.n, f, e);
+}
+
+int herd_engine_write_range(struct herd_engine *en, uint32_t lo, uint32_t hi, FILE *f,
+                            struct herd_err *e)
+{
     uint32_t nt = herd_pool_size(en->pool);
-    struct round r = {en, 0, herd_xcalloc(nt, sizeof *r.bufs), herd_xcalloc(nt, sizeof *r.ctxs)};
+    struct round r = {en, lo, hi, herd_xcalloc(nt, sizeof *r.bufs),
+                      herd_xcalloc(nt, sizeof *r.ctxs)};
     int rc = HERD_OK;
     for (uint32_t t = 0; t < nt; t++)
         herd_vctx_init(&r.ctxs[t], en, NULL);
-    for (uint64_t first = 0; first < en->view.n && rc == HERD_OK; first += (uint64_t)BLOCK * nt) {
+    for (uint64_t first = lo; first < hi && rc == HERD_OK; first += (uint64_t)BLOCK * nt) {
         r.first = (uint32_t)first;
         herd_pool_run(en->pool, format_task, &r);
         for (uint32_t t = 0; t < nt && rc == HERD_OK; t++) {

@@ -179,6 +179,8 @@ static void each_task(void *arg, uint32_t t, uint32_t n)
         uint32_t i = __atomic_fetch_add(&en->next_part, 1, __ATOMIC_RELAXED);
         if (i >= en->nparts)
             return;
+        if (en->owned && !en->owned[i])
+            continue; /* another worker runs it (engine_dist.c) */
         ea->fn(en, &en->parts[i]);
     }
 }

@@ -124,6 +124,7 @@ int herd_core_create(const struct herd_core_config *cfg, const struct herd_core_
     herd_u64map_init(&c->conns);
     herd_u64map_init(&c->jobs);
     herd_u64map_init(&c->attempts);
+    c->gjobs = herd_gjobs_create(c);
     int rc = herd_journal_open(cfg->journal_path ? cfg->journal_path : ":memory:", &c->journal, e);
     if (rc == HERD_OK && cfg->blob_dir != NULL)
         rc = herd_blobs_open(cfg->blob_dir, &c->blobs, e);
@@ -182,6 +183,7 @@ void herd_core_destroy(struct herd_core *c)
     free(c->joblist);
     herd_u64map_fini(&c->jobs);
     free(c->heap);
+    herd_gjobs_destroy(c->gjobs);
     herd_registry_fini(&c->reg);
     memset(&c->secret, 0, sizeof c->secret);
     free(c);
@@ -212,6 +214,7 @@ void herd_core_tick(struct herd_core *c)
     check_losses(c, now);
     herd_core__expire_backoff(c);
     herd_core__dispatch(c);
+    herd_gjobs_tick(c);
     herd_core__flush(c);
 }
 
@@ -229,6 +232,9 @@ uint64_t herd_core_next_deadline(struct herd_core *c)
             next = w->last_seen + lost_ms;
     }
     uint64_t b = herd_core__next_backoff(c);
+    if (b < next)
+        next = b;
+    b = herd_gjobs_next_deadline(c);
     if (b < next)
         next = b;
     return next > now ? next - now : 0;

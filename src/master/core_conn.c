@@ -49,6 +49,7 @@ static void detach(struct herd_core *c, struct herd_core_conn *k, const char *wh
     if (w == NULL || w->conn != k->id)
         return;
     w->conn = 0;
+    herd_gjobs_worker_gone(c, w); /* its data plane state is gone with it, most likely */
     if (w->state == HERD_WORKER_READY)
         herd_worker_set_state(&c->reg, w, HERD_WORKER_CONNECTING, why);
     else if (w->state == HERD_WORKER_DRAINING)
@@ -246,6 +247,9 @@ static void registered_msg(struct herd_core *c, struct herd_core_conn *k, const 
         break;
     case HERD_MSG_DRAIN:
         on_drain(c, w);
+        break;
+    case HERD_MSG_GRAPH:
+        herd_gjobs_msg(c, w, &m->u.graph);
         break;
     case HERD_MSG_FETCH:
         herd_core__fetch(c, w, &m->u.fetch);

@@ -11,6 +11,7 @@
 #include "master/attempt.h"
 #include "master/blobs.h"
 #include "master/core.h"
+#include "master/gjob.h"
 #include "base/u64map.h"
 #include "master/job.h"
 #include "master/journal.h"
@@ -56,6 +57,7 @@ struct herd_core {
     struct herd_attempt_stats ast;
     struct herd_task_stats tst;
     struct herd_job_stats jst;
+    struct herd_gjobs *gjobs;          /* graph jobs (master/gjob.h) */
     struct herd_blobs *blobs;         /* NULL = none */
     uint64_t tasks_added;             /* unfinished tasks ever added (submit, load) */
     uint64_t *recorded;               /* attempts whose OK result awaits the commit */

@@ -450,6 +450,7 @@ void herd_core__worker_lost(struct herd_core *c, struct herd_worker *w, const ch
         return;
     c->stats.workers_lost++;
     w->zombies = 0;
+    herd_gjobs_worker_gone(c, w);
     struct herd_link *p, *tmp;
     herd_list_each_safe(p, tmp, &w->attempts)
     {

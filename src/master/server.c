@@ -9,6 +9,7 @@
 #include "base/rand.h"
 #include "master/core.h"
 #include "net/conn.h"
+#include "net/tls.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -20,10 +21,15 @@
 #include <unistd.h>
 
 #define TICK_MS 50
+#define DEFAULT_MAX_CONNS 1024
+#define DEFAULT_HANDSHAKE_MS 10000
+#define REFUSE_LOG_EVERY_MS 1000
 
 struct slot {
     struct herd_conn *conn;
     uint32_t gen;
+    uint64_t opened_ms;
+    int heard;                 /* a frame arrived: the handshake is the core's now */
 };
 
 struct server {
@@ -31,6 +37,7 @@ struct server {
     const struct herd_master_config *cfg;
     struct herd_core *core;
     struct herd_http *http;
+    struct herd_tls *tls;      /* NULL = plain TCP control connections */
     uv_tcp_t listener;
     uv_poll_t http_poll;
     uv_timer_t tick;
@@ -40,6 +47,10 @@ struct server {
     struct slot *slots;
     size_t nslots, capslots;
     uint64_t bad_frames;
+    size_t nopen;              /* live control connections */
+    uint64_t refused;          /* connections closed for the limit */
+    uint64_t refused_logged;   /* `refused` at the last log line */
+    uint64_t refuse_log_ms;
     const char *listen_host; /* where the control port listens */
     int stopping;
 };
@@ -55,6 +66,9 @@ static uint64_t slot_add(struct server *s, struct herd_conn *c)
     }
     s->slots[i].conn = c;
     s->slots[i].gen++;
+    s->slots[i].opened_ms = uv_now(s->loop);
+    s->slots[i].heard = 0;
+    s->nopen++;
     return ((uint64_t)s->slots[i].gen << 32) | (uint64_t)(i + 1);
 }
 
@@ -70,8 +84,11 @@ static struct herd_conn *slot_get(struct server *s, uint64_t id)
 static void slot_del(struct server *s, uint64_t id)
 {
     size_t i = (size_t)(id & 0xffffffffu);
-    if (i >= 1 && i <= s->nslots && s->slots[i - 1].gen == (uint32_t)(id >> 32))
+    if (i >= 1 && i <= s->nslots && s->slots[i - 1].gen == (uint32_t)(id >> 32) &&
+        s->slots[i - 1].conn != NULL) {
         s->slots[i - 1].conn = NULL;
+        s->nopen--;
+    }
 }
 
 /* --- core io --- */
@@ -113,6 +130,8 @@ struct conn_ref {
 static void on_conn_msg(struct herd_conn *c, const struct herd_msg *m)
 {
     struct conn_ref *ref = herd_conn_data(c);
+    size_t i = (size_t)(ref->id & 0xffffffffu);
+    ref->s->slots[i - 1].heard = 1;
     herd_core_conn_msg(ref->s->core, ref->id, m);
 }
 
@@ -131,6 +150,69 @@ static void on_conn_close(struct herd_conn *c, const char *why)
 
 static const struct herd_conn_handler conn_handler = {NULL, on_conn_msg, on_conn_close};
 
+/* --- limits: connection count and handshake time --- */
+
+static void ignore_msg(struct herd_conn *c, const struct herd_msg *m)
+{
+    (void)c;
+    (void)m;
+}
+
+static void ignore_close(struct herd_conn *c, const char *why)
+{
+    (void)c;
+    (void)why;
+}
+
+static const struct herd_conn_handler refused_handler = {NULL, ignore_msg, ignore_close};
+
+static uint32_t max_conns(const struct server *s)
+{
+    return s->cfg->max_conns ? s->cfg->max_conns : DEFAULT_MAX_CONNS;
+}
+
+/* Logs refusals at most once a second, with the count since the last line. */
+static void log_refusals(struct server *s, const char *peer)
+{
+    uint64_t now = uv_now(s->loop);
+    if (s->refused_logged != 0 && now - s->refuse_log_ms < REFUSE_LOG_EVERY_MS)
+        return;
+    herd_warn("master",
+              "refusing control connection from %s: %zu open, the limit (--max-conns) is %u; "
+              "%" PRIu64 " refused since the last report",
+              peer, s->nopen, max_conns(s), s->refused - s->refused_logged);
+    s->refused_logged = s->refused;
+    s->refuse_log_ms = now;
+}
+
+/* Accepts and closes at once: the backlog drains, the peer sees a close. */
+static void refuse_connection(struct server *s, uv_stream_t *server)
+{
+    struct herd_conn *c;
+    struct herd_err e;
+    if (herd_conn_accept(server, &refused_handler, NULL, 0, &c, &e) != HERD_OK)
+        return;
+    s->refused++;
+    log_refusals(s, herd_conn_peer(c));
+    herd_conn_close(c, "connection limit");
+}
+
+/* Closes connections that have sent no frame within the handshake time. */
+static void expire_handshakes(struct server *s)
+{
+    uint64_t limit = s->cfg->handshake_ms ? s->cfg->handshake_ms : DEFAULT_HANDSHAKE_MS;
+    uint64_t now = uv_now(s->loop);
+    for (size_t i = 0; i < s->nslots; i++) {
+        struct slot *sl = &s->slots[i];
+        if (sl->conn == NULL || sl->heard || now - sl->opened_ms < limit)
+            continue;
+        herd_info("master", "%s: no HELLO within %" PRIu64 " ms; closing",
+                  herd_conn_peer(sl->conn), limit);
+        herd_conn_close(sl->conn, "handshake timeout");
+        sl->heard = 1; /* once */
+    }
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     struct server *s = server->data;
@@ -140,6 +222,10 @@ static void on_connection(uv_stream_t *server, int status)
         herd_warn("master", "accept: %s", uv_strerror(status));
         return;
     }
+    if (s->nopen >= max_conns(s)) {
+        refuse_connection(s, server);
+        return;
+    }
     struct conn_ref *ref = herd_xcalloc(1, sizeof *ref);
     ref->s = s;
     if (herd_conn_accept(server, &conn_handler, ref, 0, &c, &e) != HERD_OK) {
@@ -147,6 +233,8 @@ static void on_connection(uv_stream_t *server, int status)
         free(ref);
         return;
     }
+    if (s->tls != NULL)
+        herd_conn_start_tls(c, s->tls, NULL);
     ref->id = slot_add(s, c);
     herd_debug("master", "connection from %s", herd_conn_peer(c));
     herd_core_conn_open(s->core, ref->id);
@@ -157,6 +245,7 @@ static void on_connection(uv_stream_t *server, int status)
 static void on_tick(uv_timer_t *t)
 {
     struct server *s = t->data;
+    expire_handshakes(s);
     herd_core_tick(s->core);
     if (s->http)
         herd_http_run(s->http);
@@ -280,6 +369,7 @@ static int start_http(struct server *s, uint16_t control, uint16_t *http_port, s
     struct herd_http_config hc = {.host = cfg->http_host ? cfg->http_host : s->listen_host,
                                   .port = (uint16_t)port,
                                   .secret = cfg->secret,
+                                  .max_conns = cfg->max_http_conns,
                                   .now = io_now,
                                   .now_ctx = s};
     int rc = herd_http_create(&hc, s->core, &s->http, e);
@@ -306,10 +396,25 @@ static const char *listen_host(const struct herd_master_config *cfg)
     return host;
 }
 
+static int start_tls(struct server *s, struct herd_err *e)
+{
+    const struct herd_master_config *cfg = s->cfg;
+    if (cfg->tls_cert == NULL && cfg->tls_key == NULL && cfg->tls_ca == NULL)
+        return HERD_OK;
+    struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
+    int rc = herd_tls_create(HERD_TLS_SERVER, &tc, &s->tls, e);
+    if (rc == HERD_OK)
+        herd_info("master", "control connections use TLS%s",
+                  cfg->tls_ca ? "; workers must present a certificate from the CA" : "");
+    return rc;
+}
+
 static int start(struct server *s, struct herd_err *e)
 {
     uint16_t control = 0, http = 0;
-    int rc = start_core(s, e);
+    int rc = start_tls(s, e);
+    if (rc == HERD_OK)
+        rc = start_core(s, e);
     if (rc == HERD_OK)
         rc = bind_listener(s, s->listen_host = listen_host(s->cfg), s->cfg->listen_port, &control, e);
     if (rc == HERD_OK)
@@ -358,6 +463,7 @@ int herd_master_run(const struct herd_master_config *cfg)
         herd_core_destroy(s.core);
     herd_event_open(NULL);
     free(s.slots);
+    herd_tls_destroy(s.tls);
     uv_loop_close(s.loop);
     herd_info("master", "stopped");
     return rc == HERD_OK ? 0 : 1;

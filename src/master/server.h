@@ -23,6 +23,14 @@ struct herd_master_config {
     uint64_t max_queued;       /* back-pressure: unfinished tasks over which submit gets 429;
                                   0 = the core's default */
     const char *port_file;     /* if set, "control=P\nhttp=Q\n" is written here once listening */
+    uint32_t max_conns;        /* open control connections; 0 = 1024. Beyond it a new
+                                * connection is closed at once (logged, rate-limited) */
+    uint32_t max_http_conns;   /* open HTTP connections; 0 = 1024 */
+    const char *tls_cert;      /* TLS on the control port (net/tls.h): certificate and */
+    const char *tls_key;       /* key, both or neither; tls_ca (optional) makes every */
+    const char *tls_ca;        /* worker present a certificate signed by it */
+    uint32_t handshake_ms;     /* a control connection that sends nothing (no HELLO)
+                                * for this long is closed; 0 = 10000 */
 };
 
 int herd_master_run(const struct herd_master_config *cfg);

@@ -3,6 +3,7 @@
 #include "base/bytes.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "net/tls.h"
 #include "wire/frame.h"
 
 #include <stdio.h>
@@ -22,6 +23,7 @@ struct herd_conn {
     char why[256];
     int closing;
     size_t queued;
+    struct herd_tls_session *tls; /* NULL = plain TCP */
     char rbuf[READ_CHUNK];
 };
 
@@ -69,6 +71,7 @@ static void on_closed(uv_handle_t *handle)
     if (c->h->on_close)
         c->h->on_close(c, c->why[0] ? c->why : "closed");
     herd_frame_reader_fini(&c->reader);
+    herd_tls_session_destroy(c->tls);
     free(c);
 }
 
@@ -122,6 +125,49 @@ static int on_frame(void *arg, const struct herd_frame_header *fh, const uint8_t
     return c->closing;
 }
 
+/* Plaintext bytes into the frame reader; non-zero once the conn is closing. */
+static int feed_frames(void *arg, const uint8_t *p, size_t n)
+{
+    struct herd_conn *c = arg;
+    struct herd_err e;
+    herd_err_clear(&e);
+    int rc = herd_frame_reader_feed(&c->reader, p, n, on_frame, c, &e);
+    if (rc != HERD_OK && rc != HERD_ECLOSED) {
+        herd_warn("net", "%s: bad frame: %s; closing this connection", c->peer, e.msg);
+        set_why(c, "bad frame: ", e.msg);
+        close_now(c, NULL);
+    }
+    return c->closing;
+}
+
+static void raw_write(void *arg, const uint8_t *p, size_t n);
+
+static const struct herd_tls_io *tls_io(struct herd_conn *c, struct herd_tls_io *io)
+{
+    io->arg = c;
+    io->emit = raw_write;
+    io->plain = feed_frames;
+    return io;
+}
+
+/* Ciphertext from the socket through the TLS session. */
+static void feed_tls(struct herd_conn *c, const uint8_t *p, size_t n)
+{
+    struct herd_tls_io io;
+    struct herd_err e;
+    herd_err_clear(&e);
+    int rc = herd_tls_feed(c->tls, p, n, tls_io(c, &io), &e);
+    if (rc == HERD_OK || c->closing)
+        return;
+    if (rc == HERD_ECLOSED) {
+        close_now(c, "peer closed");
+        return;
+    }
+    herd_warn("net", "%s: %s; closing this connection", c->peer, e.msg);
+    set_why(c, "", e.msg);
+    close_now(c, NULL);
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct herd_conn *c = s->data;
@@ -129,15 +175,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         close_now(c, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
         return;
     }
-    struct herd_err e;
-    herd_err_clear(&e);
-    int rc = herd_frame_reader_feed(&c->reader, (const uint8_t *)buf->base, (size_t)nread, on_frame,
-                                    c, &e);
-    if (rc != HERD_OK && rc != HERD_ECLOSED) {
-        herd_warn("net", "%s: bad frame: %s; closing this connection", c->peer, e.msg);
-        set_why(c, "bad frame: ", e.msg);
-        close_now(c, NULL);
+    if (c->tls != NULL) {
+        feed_tls(c, (const uint8_t *)buf->base, (size_t)nread);
+        return;
     }
+    feed_frames(c, (const uint8_t *)buf->base, (size_t)nread);
 }
 
 static void fill_peer(struct herd_conn *c)
@@ -176,6 +218,14 @@ static void on_connected(uv_connect_t *req, int status)
     uv_tcp_nodelay(&c->tcp, 1);
     fill_peer(c);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    if (c->tls != NULL) {
+        struct herd_tls_io io;
+        struct herd_err e;
+        if (herd_tls_start(c->tls, tls_io(c, &io), &e) != HERD_OK) {
+            close_now(c, e.msg);
+            return;
+        }
+    }
     if (c->h->on_connect)
         c->h->on_connect(c);
 }
@@ -209,14 +259,50 @@ static void on_written(uv_write_t *req, int status)
         close_now(c, uv_strerror(status));
 }
 
-void herd_conn_send(struct herd_conn *c, const struct herd_msg *m)
+static void queue_write(struct herd_conn *c, struct write_req *w);
+
+/* Ciphertext (or any bytes) to the socket, copied. */
+static void raw_write(void *arg, const uint8_t *p, size_t n)
 {
-    if (c->closing)
+    struct herd_conn *c = arg;
+    if (uv_is_closing((uv_handle_t *)&c->tcp))
         return;
     struct write_req *w = herd_xcalloc(1, sizeof *w);
     w->conn = c;
     herd_wbuf_init(&w->buf);
+    herd_wbuf_bytes(&w->buf, p, n);
+    queue_write(c, w);
+}
+
+static void send_tls(struct herd_conn *c, const struct herd_msg *m)
+{
+    struct herd_wbuf plain;
+    struct herd_tls_io io;
+    struct herd_err e;
+    herd_wbuf_init(&plain);
+    herd_msg_frame(m, &plain);
+    if (herd_tls_write(c->tls, plain.p, plain.len, tls_io(c, &io), &e) != HERD_OK)
+        close_now(c, e.msg);
+    herd_wbuf_fini(&plain);
+}
+
+void herd_conn_send(struct herd_conn *c, const struct herd_msg *m)
+{
+    if (c->closing)
+        return;
+    if (c->tls != NULL) {
+        send_tls(c, m);
+        return;
+    }
+    struct write_req *w = herd_xcalloc(1, sizeof *w);
+    w->conn = c;
+    herd_wbuf_init(&w->buf);
     herd_msg_frame(m, &w->buf);
+    queue_write(c, w);
+}
+
+static void queue_write(struct herd_conn *c, struct write_req *w)
+{
     uv_buf_t b = uv_buf_init((char *)w->buf.p, (unsigned)w->buf.len);
     c->queued += w->buf.len;
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
@@ -243,6 +329,19 @@ void herd_conn_close(struct herd_conn *c, const char *why)
     set_why(c, "", why);
     if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
         close_now(c, why);
+}
+
+int herd_conn_start_tls(struct herd_conn *c, struct herd_tls *t, const char *peer_name)
+{
+    if (c->tls != NULL || c->closing)
+        return HERD_ESTATE;
+    c->tls = herd_tls_session_create(t, peer_name);
+    return HERD_OK;
+}
+
+int herd_conn_tls_ready(const struct herd_conn *c)
+{
+    return c->tls != NULL && herd_tls_ready(c->tls);
 }
 
 void *herd_conn_data(const struct herd_conn *c)

@@ -37,6 +37,19 @@ int herd_conn_connect(uv_loop_t *loop, const struct sockaddr *addr,
                       const struct herd_conn_handler *h, void *data, uint32_t max_frame,
                       struct herd_conn **out, struct herd_err *e);
 
+struct herd_tls;
+
+/* Makes c a TLS connection (net/tls.h) with a session on context t. Call it
+ * right after herd_conn_accept() or herd_conn_connect() returns, before the
+ * loop runs again: no byte has moved yet then. Messages sent before the
+ * handshake completes are queued and encrypted once it does; a failed
+ * handshake closes c with OpenSSL's reason. `peer_name` (connect side): the
+ * name or address the server's certificate must be for (NULL = not checked).
+ * HERD_OK, or HERD_ESTATE if c already has TLS or is closing. */
+int herd_conn_start_tls(struct herd_conn *c, struct herd_tls *t, const char *peer_name);
+/* 1 if c is a TLS connection whose handshake has completed. */
+int herd_conn_tls_ready(const struct herd_conn *c);
+
 /* Encodes and queues m. Silently dropped if the conn is closing. */
 void herd_conn_send(struct herd_conn *c, const struct herd_msg *m);
 

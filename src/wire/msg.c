@@ -132,6 +132,14 @@ static const struct field fields_DRAIN[] = {
     END,
 };
 
+static const struct field fields_GRAPH[] = {
+    SCALAR(F_U64, graph, job_id),
+    SCALAR(F_U32, graph, epoch),
+    RANGED(graph, op, 1, 7),
+    BLOB(graph, body, body_len, HERD_MSG_MAX_GRAPH),
+    END,
+};
+
 static const struct field fields_FETCH[] = {
     STR(fetch, sha256, HERD_MSG_MAX_STR),
     SCALAR(F_U64, fetch, offset),

@@ -25,6 +25,7 @@
 #define HERD_MSG_MAX_ARGS 4096         /* argv/env/labels entries */
 #define HERD_MSG_MAX_BLOB (8u << 20)   /* stdout/stderr/payload blobs */
 #define HERD_MSG_MAX_IDS 1000000       /* running-attempt lists */
+#define HERD_MSG_MAX_GRAPH (15u << 20) /* GRAPH bodies (a plugin .so rides in SETUP) */
 #define HERD_MSG_MAX_CHUNK (1u << 20)  /* FETCH/BLOB/STORE data chunk */
 #define HERD_MSG_MAX_FILES 65536       /* inputs/outputs of one task */
 #define HERD_SHA256_HEX 64             /* content address: lower-case hex SHA-256 */
@@ -42,7 +43,8 @@
     X(DRAIN, 9, "worker->master")                                                                  \
     X(FETCH, 20, "worker->master")                                                                 \
     X(BLOB, 21, "master->worker")                                                                  \
-    X(STORE, 22, "worker->master")
+    X(STORE, 22, "worker->master")                                                                 \
+    X(GRAPH, 30, "both")
 
 enum herd_msg_type {
 #define HERD_X_MT(name, val, dir) HERD_MSG_##name = val,
@@ -176,6 +178,16 @@ struct herd_msg_kill {
     uint64_t attempt_id;
 };
 
+/* Either direction: one message of a distributed graph job; `op` and `body`
+ * are the graph protocol's (wire/gmsg.h, docs/protocol.md section 10). */
+struct herd_msg_graph {
+    uint64_t job_id;
+    uint32_t epoch;                  /* the job's run generation (bumped by recovery) */
+    uint8_t op;                      /* enum herd_gop */
+    uint32_t body_len;
+    uint8_t *body;
+};
+
 struct herd_msg {
     uint16_t type;                   /* enum herd_msg_type */
     union {
@@ -187,6 +199,7 @@ struct herd_msg {
         struct herd_msg_assign assign;
         struct herd_msg_result result;
         struct herd_msg_kill kill;
+        struct herd_msg_graph graph;
         struct herd_msg_fetch fetch;
         struct herd_msg_blob blob;
         struct herd_msg_store store;

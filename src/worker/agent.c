@@ -308,7 +308,7 @@ void herd_agent_msg(struct herd_agent *a, const struct herd_msg *m)
         on_assign(a, &m->u.assign);
     else if (m->type == HERD_MSG_KILL && is_running(a, m->u.kill.attempt_id))
         a->io.kill(a->io.ctx, m->u.kill.attempt_id);
-    else if (m->type == HERD_MSG_BLOB && a->io.other != NULL)
+    else if ((m->type == HERD_MSG_BLOB || m->type == HERD_MSG_GRAPH) && a->io.other != NULL)
         a->io.other(a->io.ctx, m);
 }
 

@@ -43,7 +43,7 @@ struct herd_agent_io {
     uint64_t (*now)(void *ctx);
     uint64_t (*random)(void *ctx);
     /* Optional (NULL = dropped): a message for another part of the worker
-     * once registered (BLOB chunks for staging). */
+     * once registered (BLOB chunks for staging; GRAPH messages for worker/gpart.h). */
     void (*other)(void *ctx, const struct herd_msg *m);
 };
 

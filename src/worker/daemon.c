@@ -4,12 +4,17 @@
 #include "base/mem.h"
 #include "base/rand.h"
 #include "net/conn.h"
+#include "net/dataplane.h"
+#include "worker/agent.h"
+#include "worker/gpart.h"
+#include "net/tls.h"
 #include "worker/agent.h"
 #include "worker/funcs.h"
 #include "worker/runner.h"
 #include "worker/stage.h"
 
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,9 @@ struct daemon {
     struct herd_stage *stage;
     struct herd_funcs *funcs;
     struct herd_conn *conn;
+    struct herd_dp *dp;        /* data-plane listener (graph jobs) */
+    struct herd_gpart *gpart;  /* graph jobs' side of this worker */
+    struct herd_tls *tls;      /* NULL = plain TCP */
     struct herd_rand rng;
     uv_timer_t tick;
     uv_signal_t sigterm, sigint;
@@ -82,8 +90,11 @@ static void try_next_address(struct daemon *d)
         struct addrinfo *ai = d->next_addr;
         d->next_addr = ai->ai_next;
         if (herd_conn_connect(d->loop, ai->ai_addr, &conn_handler, d, 0, &d->conn, &e) ==
-            HERD_OK)
+            HERD_OK) {
+            if (d->tls != NULL)
+                herd_conn_start_tls(d->conn, d->tls, d->cfg->master_host);
             return;
+        }
         herd_debug("worker", "%s", e.msg);
     }
     herd_warn("worker", "could not reach the master at %s:%u", d->cfg->master_host,
@@ -211,6 +222,8 @@ static void io_other(void *ctx, const struct herd_msg *m)
     struct daemon *d = ctx;
     if (m->type == HERD_MSG_BLOB)
         herd_stage_blob(d->stage, &m->u.blob);
+    else if (m->type == HERD_MSG_GRAPH && d->gpart)
+        herd_gpart_msg(d->gpart, &m->u.graph);
 }
 
 static void io_kill(void *ctx, uint64_t attempt_id)
@@ -272,6 +285,24 @@ static void on_task_done(void *arg, const struct herd_msg_result *r)
     herd_agent_task_done(d->agent, r);
 }
 
+static void gpart_send(void *ctx, const struct herd_msg *m)
+{
+    struct daemon *d = ctx;
+    if (d->conn && d->connected)
+        herd_conn_send(d->conn, m);
+}
+
+/* The data-plane listener ($HERD_DATA_HOST, default loopback: the data plane
+ * is not authenticated yet) and the graph side. */
+static int setup_graph(struct daemon *d, const char *dir, uint32_t cores, struct herd_err *e)
+{
+    const char *host = getenv("HERD_DATA_HOST");
+    int rc = herd_dp_listen(host && *host ? host : "127.0.0.1", 0, &d->dp, e);
+    if (rc == HERD_OK)
+        rc = herd_gpart_create(d->loop, d->dp, cores, dir, gpart_send, d, &d->gpart, e);
+    return rc;
+}
+
 static void on_tick(uv_timer_t *t)
 {
     struct daemon *d = t->data;
@@ -292,6 +323,25 @@ static void default_id(char *buf, size_t n, uint64_t r)
     snprintf(buf, n, "%s-%06" PRIx64, host, r & 0xffffff);
 }
 
+/* Resolves cfg->run_as (a name, else a numeric uid) and hands it to the runner. */
+static int setup_run_as(struct daemon *d, const char *user, struct herd_err *e)
+{
+    struct passwd *pw = getpwnam(user);
+    char *end;
+    unsigned long n = strtoul(user, &end, 10);
+    if (pw == NULL && *user != '\0' && *end == '\0')
+        pw = getpwuid((uid_t)n);
+    if (pw == NULL)
+        return herd_err_set(e, HERD_EINVAL, "--run-as %s: no such user", user);
+    if (pw->pw_uid == 0)
+        return herd_err_set(e, HERD_EINVAL, "--run-as %s: refusing to run tasks as root", user);
+    int rc = herd_runner_set_user(d->runner, pw->pw_uid, pw->pw_gid, e);
+    if (rc == HERD_OK)
+        herd_info("worker", "tasks run as user %s (uid %u, gid %u)", pw->pw_name,
+                  (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+    return rc;
+}
+
 static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *idbuf, size_t idn,
                  char *dirbuf, size_t dirn, struct herd_err *e)
 {
@@ -307,7 +357,16 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                  id);
         dir = dirbuf;
     }
-    int rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
+    int rc = HERD_OK;
+    if (cfg->tls_cert || cfg->tls_key || cfg->tls_ca) {
+        struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
+        rc = herd_tls_create(HERD_TLS_CLIENT, &tc, &d->tls, e);
+        if (rc != HERD_OK)
+            return rc;
+    }
+    rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
+    if (rc == HERD_OK && cfg->run_as != NULL)
+        rc = setup_run_as(d, cfg->run_as, e);
     if (rc != HERD_OK)
         return rc;
     const struct herd_stage_io sio = {d, stage_send, stage_ready, stage_failed};
@@ -321,7 +380,7 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                                             io_kill,  io_exit,    io_now,  io_random, io_other};
     struct herd_agent_io bound = io;
     bound.ctx = d;
-    char host[256] = "";
+    static char host[256] = ""; /* the agent keeps the pointer (found by ASan) */
     gethostname(host, sizeof host - 1);
     struct herd_agent_config ac = {.worker_id = id,
                                    .host = host,
@@ -330,6 +389,10 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
                                    .nlabels = cfg->nlabels,
                                    .labels = cfg->labels,
                                    .secret = cfg->secret};
+    rc = setup_graph(d, dir, cfg->cores, e);
+    if (rc != HERD_OK)
+        return rc;
+    ac.data_port = herd_dp_port(d->dp);
     herd_log_set_process(id);
     herd_info("worker", "worker %s: %u cores, work dir %s, master %s:%u", id, ac.cores, dir,
               cfg->master_host, cfg->master_port);
@@ -345,6 +408,7 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     if (setup(&d, cfg, idbuf, sizeof idbuf, dirbuf, sizeof dirbuf, &e) != HERD_OK) {
         herd_error("worker", "%s", e.msg);
+        herd_tls_destroy(d.tls);
         return 1;
     }
     uv_timer_init(d.loop, &d.tick);
@@ -358,14 +422,17 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     herd_agent_start(d.agent);
     uv_run(d.loop, UV_RUN_DEFAULT);
     d.stopping = 1;
+    herd_gpart_destroy(d.gpart);
     herd_runner_destroy(d.runner);
     herd_funcs_destroy(d.funcs);
     uv_walk(d.loop, close_walk, NULL);
     uv_run(d.loop, UV_RUN_DEFAULT);
     herd_agent_destroy(d.agent);
+    herd_dp_destroy(d.dp);
     herd_stage_destroy(d.stage);
     if (d.addrs)
         uv_freeaddrinfo(d.addrs);
+    herd_tls_destroy(d.tls);
     uv_loop_close(d.loop);
     return d.exit_code;
 }

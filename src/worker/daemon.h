@@ -20,6 +20,11 @@ struct herd_worker_config {
     uint32_t nlabels;
     char *const *labels;
     const struct herd_secret *secret;
+    const char *tls_cert;      /* TLS to the master (net/tls.h): optional client */
+    const char *tls_key;       /* certificate and key; tls_ca verifies the master's */
+    const char *tls_ca;        /* certificate (any of the three turns TLS on) */
+    const char *run_as;        /* user name (or numeric uid) tasks run as; NULL = this
+                                * process's user. Needs root. */
 };
 
 /* Runs the worker until it drains (exit code 0) or is refused for good (1). */

@@ -47,6 +47,9 @@ struct herd_runner {
     struct proc *procs;
     size_t count;
     int destroying;
+    int run_as;        /* attempts run as uid/gid below */
+    uid_t uid;
+    gid_t gid;
 };
 
 int herd_runner_create(uv_loop_t *loop, const char *work_dir, herd_runner_done_fn done, void *arg,
@@ -63,6 +66,21 @@ int herd_runner_create(uv_loop_t *loop, const char *work_dir, herd_runner_done_f
     r->done = done;
     r->arg = arg;
     *out = r;
+    return HERD_OK;
+}
+
+int herd_runner_set_user(struct herd_runner *r, uid_t uid, gid_t gid, struct herd_err *e)
+{
+    char path[4096];
+    if (geteuid() != 0)
+        return herd_err_set(e, HERD_EINVAL, "running tasks as uid %u needs root",
+                            (unsigned)uid);
+    snprintf(path, sizeof path, "%s/sandbox", r->work_dir);
+    if (chmod(r->work_dir, 0711) != 0 || chmod(path, 0711) != 0)
+        return herd_err_set(e, HERD_EIO, "work dir %s: %s", path, strerror(errno));
+    r->run_as = 1;
+    r->uid = uid;
+    r->gid = gid;
     return HERD_OK;
 }
 
@@ -232,6 +250,8 @@ static int make_sandbox(struct herd_runner *r, uint64_t id, char *path, size_t n
     snprintf(path, n, "%s/sandbox/%" PRIu64, r->work_dir, id);
     if (mkdir(path, 0700) != 0 && errno != EEXIST)
         return herd_err_set(e, HERD_EIO, "sandbox %s: %s", path, strerror(errno));
+    if (r->run_as && chown(path, r->uid, r->gid) != 0)
+        return herd_err_set(e, HERD_EIO, "sandbox %s: chown: %s", path, strerror(errno));
     return HERD_OK;
 }
 
@@ -263,6 +283,11 @@ static int spawn(struct herd_runner *r, struct proc *p, const struct herd_msg_as
                               .flags = UV_PROCESS_DETACHED,
                               .stdio_count = 3,
                               .stdio = stdio};
+    if (r->run_as) {
+        o.flags |= UV_PROCESS_SETUID | UV_PROCESS_SETGID;
+        o.uid = r->uid;
+        o.gid = r->gid;
+    }
     p->process.data = p;
     int rc = uv_spawn(r->loop, &p->process, &o);
     free(argv);

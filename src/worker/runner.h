@@ -23,6 +23,13 @@ typedef void (*herd_runner_done_fn)(void *arg, const struct herd_msg_result *r);
 /* work_dir must exist or be creatable; sandboxes go to work_dir/sandbox/<attempt>. */
 int herd_runner_create(uv_loop_t *loop, const char *work_dir, herd_runner_done_fn done, void *arg,
                        struct herd_runner **out, struct herd_err *e);
+/* Runs every later attempt as uid/gid (setuid/setgid in the child; libuv
+ * also drops supplementary groups) and gives each sandbox to that user.
+ * Makes work_dir and work_dir/sandbox traversable (0711) so the user can
+ * reach its own sandbox but list nothing. Precondition: the process runs as
+ * root. HERD_EINVAL if it does not, HERD_EIO if the directories cannot be
+ * changed. */
+int herd_runner_set_user(struct herd_runner *r, uid_t uid, gid_t gid, struct herd_err *e);
 /* Kills every running attempt (SIGKILL to each group) and frees the runner
  * once their handles have closed (the loop must keep running until then). */
 void herd_runner_destroy(struct herd_runner *r);

@@ -83,7 +83,7 @@ class Cluster:
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
 
-    def start_master(self, port=0):
+    def start_master(self, port=0, extra=()):
         self.starts += 1
         pf = self.path("ports")
         if os.path.exists(pf):
@@ -94,8 +94,18 @@ class Cluster:
                 "--heartbeat-ms", str(self.heartbeat_ms), "--lost-after", str(self.lost_after)]
         if self.secret_file:
             args += ["--secret-file", self.secret_file]
-        self.master = Proc(args, self.path(f"master-{self.starts}.log"))
-        ports = poll(lambda: self._read_ports(pf), 10, what="master port file")
+        args += list(extra)
+        # With port 0 the OS picks the control port and HTTP takes port + 1,
+        # which another process may hold: a master that exits before writing
+        # its port file is started again (a fresh control port), a few times.
+        for _ in range(5):
+            self.master = Proc(args, self.path(f"master-{self.starts}.log"))
+            ports = poll(lambda: self._read_ports(pf) or (not self.master.alive() and "died"),
+                         10, what="master port file")
+            if ports != "died" or port != 0:
+                break
+            self.master.stop()
+        assert ports != "died", "the master exited at start: " + self.master.text()[-500:]
         self.control_port, self.http_port = ports["control"], ports["http"]
         return self.master
 

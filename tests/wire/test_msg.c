@@ -140,6 +140,13 @@ static struct herd_msg make_msg(uint16_t type)
     case HERD_MSG_KILL:
         m.u.kill.attempt_id = 0x0102030405060708ULL;
         break;
+    case HERD_MSG_GRAPH:
+        m.u.graph.job_id = 1000001;
+        m.u.graph.epoch = 3;
+        m.u.graph.op = 4;
+        m.u.graph.body_len = 40;
+        m.u.graph.body = bytes_of(40, 2);
+        break;
     default:
         break;
     }

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# graph_dist.sh — distributed graph jobs, side by side in one run
+# (docs/benchmarks.md, section "Distributed graph jobs").
+#
+#   1. PageRank ITERS iterations on a Kronecker graph: 2 local workers
+#      (`herd run`, embedded local cluster) vs the one-process engine
+#      (`--in-process`, pull path, and `--in-process --no-fast-path`, the
+#      message path the workers run) vs GAPBS pr_spmv (1 and 2 threads) when
+#      GAPBS_DIR has it; alternating, RUNS rounds, min and median.
+#   2. Peak memory of all processes (sum of VmRSS of `herd` processes,
+#      sampled every 50 ms) per arc, for the distributed run.
+#   3. Empty-superstep round with 2 workers: PageRank on a 2-vertex graph,
+#      (time of 2*N iterations - time of N iterations) / N.
+#   4. Checkpoint every 5 supersteps: the distributed run with and without.
+#   5. A worker killed at superstep 10: master + 2 workers on loopback
+#      (started fresh for every run, so every run loads the graph cold), job
+#      with checkpoints every 5; after the kill it finishes on the survivor.
+#
+# Environment: HERD_BIN (default build/herd), SCALE (default 20), DEGREE
+# (16), SEED (1), RUNS (3), ITERS (20), GAPBS_DIR (optional), BENCH_DIR
+# (scratch; default a temp dir removed at exit).
+set -euo pipefail
+
+HERD_BIN=$(realpath "${HERD_BIN:-build/herd}")
+SCALE=${SCALE:-20}
+DEGREE=${DEGREE:-16}
+SEED=${SEED:-1}
+RUNS=${RUNS:-3}
+ITERS=${ITERS:-20}
+GAPBS_DIR=${GAPBS_DIR:-}
+if [ -z "${BENCH_DIR:-}" ]; then
+    BENCH_DIR=$(mktemp -d)
+    trap 'rm -rf "$BENCH_DIR"' EXIT
+fi
+mkdir -p "$BENCH_DIR"
+cd "$BENCH_DIR"
+
+now() { date +%s.%N; }
+stats() { # min and median of the numbers on stdin
+    sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "min %.3f median %.3f", a[1], m}'
+}
+timed() { # timed NAME CMD...: appends wall seconds to NAME.t
+    local name=$1; shift
+    local t0; t0=$(now)
+    "$@" >/dev/null 2>>"$name.err"
+    echo "$(now) - $t0" | bc -l >>"$name.t"
+}
+
+G=kron-$SCALE-$DEGREE-$SEED.el
+[ -f "$G" ] || "$HERD_BIN" generate kronecker --scale "$SCALE" --degree "$DEGREE" --seed "$SEED" -o "$G" 2>/dev/null
+ARCS=$(wc -l <"$G")
+echo "graph: Kronecker scale $SCALE degree $DEGREE seed $SEED, $ARCS arcs; $(nproc) cores; runs $RUNS"
+
+# --- 1 and 4: PageRank, distributed vs one process; checkpoint overhead ---
+rm -f ./*.t ./*.err
+for r in $(seq "$RUNS"); do
+    timed dist2 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.dist
+    timed ckpt5 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --checkpoint-every 5 -o pr.ck
+    timed pull "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process -o pr.pull
+    timed msgs "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --no-fast-path --partitions 16 -o pr.msg
+    if [ -n "$GAPBS_DIR" ] && [ -x "$GAPBS_DIR/pr_spmv" ]; then
+        if [ ! -s g.sg ] || [ "$(stat -c %s g.sg)" -lt 1000 ]; then
+            grep -v '^#' "$G" >g.el # GAPBS reads bare "src dst" lines
+            "$GAPBS_DIR/converter" -f g.el -b g.sg >/dev/null
+            rm -f g.el
+        fi
+        OMP_NUM_THREADS=1 timed gapbs1 "$GAPBS_DIR/pr_spmv" -f g.sg -i "$ITERS" -t 0 -n 1
+        OMP_NUM_THREADS=2 timed gapbs2 "$GAPBS_DIR/pr_spmv" -f g.sg -i "$ITERS" -t 0 -n 1
+    fi
+done
+cmp -s pr.dist pr.msg && echo "check: distributed result == one-process message path (bytes)"
+cmp -s pr.dist pr.ck && echo "check: checkpointed run == plain distributed run (bytes)"
+for k in dist2 ckpt5 pull msgs gapbs1 gapbs2; do
+    [ -f $k.t ] && printf "%-7s wall s: %s\n" $k "$(stats <$k.t)"
+done
+med() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
+mn() { sort -g "$1" | head -1; }
+echo "ratio dist2/pull (min): $(echo "$(mn dist2.t) / $(mn pull.t)" | bc -l | cut -c1-5)"
+echo "ratio dist2/msgs (min): $(echo "$(mn dist2.t) / $(mn msgs.t)" | bc -l | cut -c1-5)"
+echo "checkpoint every 5 overhead (min): $(echo "($(mn ckpt5.t) / $(mn dist2.t) - 1) * 100" | bc -l | cut -c1-5) %"
+[ -f gapbs1.t ] && echo "ratio dist2/gapbs1 (min): $(echo "$(mn dist2.t) / $(mn gapbs1.t)" | bc -l | cut -c1-5)"
+
+# --- 2: peak memory of all herd processes ---
+"$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.mem 2>/dev/null &
+RUNPID=$!
+peak=0
+while kill -0 $RUNPID 2>/dev/null; do
+    s=$(ps -eo rss=,comm= | awk '$2=="herd"{s+=$1} END{print s+0}')
+    [ "$s" -gt "$peak" ] && peak=$s
+    sleep 0.05
+done
+echo "peak RSS of all herd processes: $((peak / 1024)) MiB = $(echo "$peak * 1024 / $ARCS" | bc -l | cut -c1-5) bytes per arc"
+
+# --- 3: empty-superstep round ---
+printf '1 2\n2 1\n' >tiny.el
+rm -f e1.t e2.t
+for r in $(seq "$RUNS"); do
+    timed e1 "$HERD_BIN" run pagerank tiny.el --iterations 1000 --workers 2 -o /dev/null
+    timed e2 "$HERD_BIN" run pagerank tiny.el --iterations 3000 --workers 2 -o /dev/null
+done
+echo "empty superstep round, 2 workers: $(echo "($(mn e2.t) - $(mn e1.t)) / 2000 * 1000000" | bc -l | cut -c1-6) us (min over runs)"
+
+# --- 5: a worker killed at superstep 10 ---
+"$HERD_BIN" master --listen 127.0.0.1:0 --http 127.0.0.1:0 --port-file ports --data-dir md \
+    --heartbeat-ms 250 >master.log 2>&1 &
+MPID=$!
+while ! grep -q http ports 2>/dev/null; do sleep 0.02; done
+CP=$(sed -n 's/control=//p' ports); HP=$(sed -n 's/http=//p' ports)
+ADDR=127.0.0.1:$((HP - 1)) # clients derive HTTP as port+1
+WPIDS=()
+fresh_workers() { # stops the workers and starts two new ones (cold graph cache)
+    for p in "${WPIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    wait "${WPIDS[@]}" 2>/dev/null || true
+    WPIDS=()
+    for i in 0 1; do
+        "$HERD_BIN" worker "127.0.0.1:$CP" --id "b$i-$RANDOM" --work-dir "$BENCH_DIR/w$i" \
+            >>"w$i.log" 2>&1 &
+        WPIDS+=($!)
+    done
+    until [ "$(curl -s "127.0.0.1:$HP/v1/workers" | grep -o '"state": *"ready"' | wc -l)" -ge 2 ]; do
+        sleep 0.05
+    done
+}
+rm -f nofail.t kill.t
+for r in $(seq "$RUNS"); do
+    fresh_workers
+    timed nofail "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --master "$ADDR" --workers 2 \
+        --checkpoint-every 5 -o pr.nf
+    fresh_workers
+    t0=$(now)
+    "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --master "$ADDR" --workers 2 \
+        --checkpoint-every 5 -o pr.kill 2>kill.err &
+    CPID=$!
+    killed=0
+    while [ $killed = 0 ] && kill -0 $CPID 2>/dev/null; do
+        j=$(curl -s "127.0.0.1:$HP/v1/graph-jobs" | tr '{' '\n' | grep '"state": *"running"' | tail -1 || true)
+        step=$(echo "$j" | grep -o '"superstep": *[0-9]*' | grep -o '[0-9]*$' || echo 0)
+        if [ "${step:-0}" -ge 10 ]; then
+            kill -9 "${WPIDS[0]}"
+            killed=1
+        fi
+        sleep 0.005
+    done
+    wait $CPID
+    echo "$(now) - $t0" | bc -l >>kill.t
+    cmp -s pr.kill pr.nf || echo "WARNING: result after recovery differs"
+done
+for p in "${WPIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+kill $MPID 2>/dev/null || true
+wait 2>/dev/null || true
+printf "no failure  wall s: %s\n" "$(stats <nofail.t)"
+printf "killed @10  wall s: %s\n" "$(stats <kill.t)"
+echo "recovery ratio (median): $(echo "$(med kill.t) / $(med nofail.t)" | bc -l | cut -c1-5)"

@@ -1,0 +1,81 @@
+/* engine_dist — the vertex engine driven one superstep at a time by a
+ * distributed coordinator: this process runs only the partitions it owns,
+ * messages to and from other partitions go through a caller-supplied
+ * exchange (net/dataplane.h binds it to TCP), and aggregates, the master
+ * hook and the stop decision are split between this process and the
+ * master (master/gjob.h). Always the message path (no pull, no solve), so
+ * the result depends only on the partition count, never on how partitions
+ * are spread over workers.
+ *
+ * Use from one thread (the worker's graph thread, worker/gpart.c):
+ * create, init or restore, then per superstep hook() and step(), then
+ * write_part(); destroy. Every process of a job must load the same graph
+ * with the same options so dense ids and partition bounds agree. */
+#ifndef HERD_GRAPH_ENGINE_DIST_H
+#define HERD_GRAPH_ENGINE_DIST_H
+
+#include "base/err.h"
+#include "graph/engine.h"
+#include "graph/exchange.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* What one partition did in a superstep. */
+struct herd_dist_part_stats {
+    uint64_t computed, active, sent, exchanged;
+    uint64_t agg[64];          /* aggregator partials as bit patterns (i64 or f64) */
+};
+
+/* Creates an engine over graph g for `nparts` partitions of which this
+ * process runs those with owned[p] != 0 (copied). Ownership of the exchange
+ * `x` passes to the engine (destroyed with it, also on failure). HERD_OK
+ * and *out, or the errors of herd_engine_create. */
+int herd_engine_dist_create(const struct herd_graph *g, const struct herd_vertex_program *prog,
+                            const struct herd_vparams *params, uint32_t threads,
+                            uint32_t nparts, const uint8_t *owned, struct herd_exchange x,
+                            const char *job, struct herd_engine **out, struct herd_err *e);
+
+/* Initial values of the owned partitions (program init). HERD_OK or the
+ * program's error. */
+int herd_engine_dist_init(struct herd_engine *en, struct herd_err *e);
+
+/* Sets the global aggregates (bit patterns, naggs of them) of superstep
+ * `step` and runs the program's master hook for it, as the one-process
+ * engine does after that superstep. *stop = 1 when the hook says stop.
+ * HERD_OK or the hook's error. */
+int herd_engine_dist_hook(struct herd_engine *en, uint64_t step, const uint64_t *aggs,
+                          int *stop, struct herd_err *e);
+
+/* Runs superstep `step` on the owned partitions; stats[p] is filled for
+ * every owned p (array of nparts). HERD_OK, or the first error (a program
+ * failure, or the exchange's error when a peer is lost). */
+int herd_engine_dist_step(struct herd_engine *en, uint64_t step,
+                          struct herd_dist_part_stats *stats, struct herd_err *e);
+
+/* Partition p's dense range. */
+void herd_engine_dist_range(const struct herd_engine *en, uint32_t p, uint32_t *lo, uint32_t *hi);
+uint32_t herd_engine_dist_value_size(const struct herd_engine *en);
+uint32_t herd_engine_dist_naggs(const struct herd_engine *en);
+/* Aggregator i's op and type (enum herd_agg_op / herd_agg_type). */
+void herd_engine_dist_agg_kind(const struct herd_engine *en, uint32_t i, uint8_t *op,
+                               uint8_t *type);
+uint32_t herd_engine_dist_max_steps(const struct herd_engine *en);
+uint32_t herd_engine_dist_msg_size(const struct herd_engine *en);
+/* The program's combine function, or NULL when it has no combiner. */
+herd_combine_fn herd_engine_dist_combiner(const struct herd_engine *en);
+
+/* Values and halted flags of partition p (hi-lo entries each), for a
+ * checkpoint. Pointers into the engine; valid until the next call. */
+void herd_engine_dist_state(const struct herd_engine *en, uint32_t p, const uint8_t **values,
+                            const uint8_t **halted);
+/* Replaces partition p's values and halted flags from a checkpoint (sizes
+ * must match: (hi-lo)*value_size and hi-lo bytes). HERD_OK or HERD_EINVAL. */
+int herd_engine_dist_restore(struct herd_engine *en, uint32_t p, const uint8_t *values,
+                             size_t vlen, const uint8_t *halted, size_t hlen,
+                             struct herd_err *e);
+
+/* Writes partition p's "ID VALUE" lines to f. HERD_OK, HERD_EIO, HERD_ENOMEM. */
+int herd_engine_dist_write_part(struct herd_engine *en, uint32_t p, FILE *f, struct herd_err *e);
+
+#endif

@@ -1,0 +1,78 @@
+/* gjob_int — private state of the graph-job coordinator, shared by
+ * gjob.c (jobs, state machine, submission, views) and gjob_run.c (the
+ * conversation: set-up, barrier, checkpoints, recovery, output). */
+#ifndef HERD_MASTER_GJOB_INT_H
+#define HERD_MASTER_GJOB_INT_H
+
+#include "master/gjob.h"
+#include "wire/gmsg.h"
+
+#define HERD_GJOB_ID_BASE 1000000u
+
+struct gworker {
+    struct herd_worker *w;
+    char *dp_addr;
+    int ready, reported, done;
+};
+
+struct gjob {
+    uint64_t id;
+    struct herd_gjob_spec spec;     /* owns its strings and plugin */
+    enum herd_gjob_state state;
+    char *error;
+    uint32_t epoch;
+    uint32_t want;                  /* workers to start with */
+    uint32_t nw;
+    struct gworker *ws;
+    uint32_t nparts;
+    uint32_t *owner;                /* partition -> index into ws */
+    uint64_t step;                  /* released last */
+    uint64_t start_step;            /* first step of this epoch */
+    uint64_t released_at;
+    uint64_t deadline;              /* barrier / load / write timeout; 0 = none */
+    uint32_t naggs;
+    uint8_t agg_op[HERD_GMSG_MAX_AGGS], agg_type[HERD_GMSG_MAX_AGGS];
+    uint64_t globals[HERD_GMSG_MAX_AGGS]; /* aggregates of step-1 */
+    uint32_t max_steps;
+    uint64_t *part_aggs;            /* nparts * naggs partials of the running step */
+    struct herd_gjob_step cur;      /* the running step's sums */
+    int ckpt_asked, ckpt_all, stopped;
+    uint64_t last_ckpt;
+    uint64_t ckpt_globals[HERD_GMSG_MAX_AGGS];
+    uint32_t recoveries;
+    uint64_t vertices, arcs;
+    double load_ms, write_ms;
+    uint64_t submitted, finished;
+    struct herd_gjob_step *steps;
+    size_t nsteps, capsteps;
+    uint64_t transitions;
+    struct herd_worker **excluded;  /* hung workers, never used again by this job */
+    size_t nexcluded, capexcluded;
+};
+
+struct herd_gjobs {
+    struct gjob **jobs;
+    size_t n, cap;
+    uint64_t next_id;
+    uint64_t into[HERD_GJ_NSTATES];
+    uint64_t illegal;
+};
+
+/* gjob.c */
+struct gjob *herd_gjob__find(struct herd_core *c, uint64_t id);
+/* The one transition function: checks legality, logs, counts, emits an
+ * event. HERD_OK or HERD_ESTATE (refused, counted as illegal). */
+int herd_gjob__set_state(struct herd_core *c, struct gjob *j, enum herd_gjob_state to,
+                         const char *why);
+void herd_gjob__fail(struct herd_core *c, struct gjob *j, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void herd_gjob__send(struct herd_core *c, struct gjob *j, uint32_t wi, const struct herd_gmsg *g);
+
+/* gjob_run.c */
+void herd_gjob__try_start(struct herd_core *c, struct gjob *j);
+void herd_gjob__on_msg(struct herd_core *c, struct gjob *j, uint32_t wi,
+                       const struct herd_msg_graph *m, const struct herd_gmsg *g);
+void herd_gjob__recover(struct herd_core *c, struct gjob *j, const char *why);
+void herd_gjob__timeout(struct herd_core *c, struct gjob *j);
+
+#endif

@@ -1,0 +1,320 @@
+/* gmsg — encoder and decoder of the graph-job messages (gmsg.h). Each op
+ * has one encode and one decode function, field for field in the order of
+ * docs/protocol.md section 10; decoders read every field through a sticky
+ * herd_rbuf and check counts against the bytes left before allocating. */
+#include "wire/gmsg.h"
+
+#include "base/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STR 4096
+#define MAX_PATH_STR 65536
+
+const char *herd_gop_name(uint8_t op)
+{
+    static const char *const names[] = {NULL,     "SETUP", "READY", "STEP",
+                                        "REPORT", "WRITE", "DONE",  "ABORT"};
+    return op < sizeof names / sizeof names[0] ? names[op] : NULL;
+}
+
+/* ---- encoders ---- */
+
+static void enc_setup(const struct herd_gsetup *s, struct herd_wbuf *w)
+{
+    herd_wbuf_str(w, s->algo);
+    herd_wbuf_blob(w, s->plugin, s->plugin_len);
+    herd_wbuf_str(w, s->graph);
+    herd_wbuf_u8(w, s->format);
+    herd_wbuf_u8(w, s->directed);
+    herd_wbuf_u8(w, s->simplify);
+    herd_wbuf_u8(w, s->has_source);
+    herd_wbuf_u64(w, s->source);
+    herd_wbuf_u32(w, s->iterations);
+    herd_wbuf_f64(w, s->damping);
+    herd_wbuf_u64(w, s->seed);
+    herd_wbuf_str(w, s->arg);
+    herd_wbuf_u32(w, s->threads);
+    herd_wbuf_u32(w, s->nworkers);
+    herd_wbuf_u32(w, s->me);
+    herd_wbuf_u32(w, s->nparts);
+    for (uint32_t i = 0; i < s->nparts; i++)
+        herd_wbuf_u32(w, s->owner[i]);
+    herd_wbuf_str(w, s->ckpt_dir);
+    herd_wbuf_u64(w, s->restore);
+}
+
+static void enc_ready(const struct herd_gready *r, struct herd_wbuf *w)
+{
+    herd_wbuf_u8(w, r->ok);
+    herd_wbuf_str(w, r->error);
+    herd_wbuf_str(w, r->dp_addr);
+    herd_wbuf_u64(w, r->n);
+    herd_wbuf_u64(w, r->m);
+    herd_wbuf_u32(w, r->max_steps);
+    herd_wbuf_u32(w, r->naggs);
+    for (uint32_t i = 0; i < r->naggs; i++) {
+        herd_wbuf_u8(w, r->agg_op[i]);
+        herd_wbuf_u8(w, r->agg_type[i]);
+    }
+    herd_wbuf_f64(w, r->load_ms);
+}
+
+static void enc_step(const struct herd_gstep *s, struct herd_wbuf *w)
+{
+    herd_wbuf_u64(w, s->step);
+    herd_wbuf_u8(w, s->checkpoint);
+    herd_wbuf_u32(w, s->naggs);
+    for (uint32_t i = 0; i < s->naggs; i++)
+        herd_wbuf_u64(w, s->aggs[i]);
+    herd_wbuf_u32(w, s->npeers);
+    for (uint32_t i = 0; i < s->npeers; i++)
+        herd_wbuf_str(w, s->peers[i]);
+}
+
+static void enc_report(const struct herd_greport *r, struct herd_wbuf *w)
+{
+    herd_wbuf_u64(w, r->step);
+    herd_wbuf_u8(w, r->status);
+    herd_wbuf_str(w, r->error);
+    herd_wbuf_u8(w, r->saved);
+    herd_wbuf_f64(w, r->compute_ms);
+    herd_wbuf_f64(w, r->ckpt_ms);
+    herd_wbuf_u64(w, r->bytes);
+    herd_wbuf_u32(w, r->naggs);
+    herd_wbuf_u32(w, r->nparts);
+    for (uint32_t i = 0; i < r->nparts; i++) {
+        const struct herd_gpart_report *p = &r->parts[i];
+        herd_wbuf_u32(w, p->part);
+        herd_wbuf_u64(w, p->computed);
+        herd_wbuf_u64(w, p->active);
+        herd_wbuf_u64(w, p->sent);
+        herd_wbuf_u64(w, p->exchanged);
+        for (uint32_t k = 0; k < r->naggs; k++)
+            herd_wbuf_u64(w, p->aggs[k]);
+    }
+}
+
+void herd_gmsg_encode(const struct herd_gmsg *g, struct herd_wbuf *w)
+{
+    switch (g->op) {
+    case HERD_GOP_SETUP: enc_setup(&g->u.setup, w); break;
+    case HERD_GOP_READY: enc_ready(&g->u.ready, w); break;
+    case HERD_GOP_STEP: enc_step(&g->u.step, w); break;
+    case HERD_GOP_REPORT: enc_report(&g->u.report, w); break;
+    case HERD_GOP_WRITE: herd_wbuf_str(w, g->u.write.dir); break;
+    case HERD_GOP_DONE:
+        herd_wbuf_u8(w, g->u.done.ok);
+        herd_wbuf_str(w, g->u.done.error);
+        herd_wbuf_f64(w, g->u.done.write_ms);
+        break;
+    default: break;
+    }
+}
+
+void herd_gmsg_wrap(const struct herd_gmsg *g, uint64_t job_id, uint32_t epoch,
+                    struct herd_msg *m)
+{
+    struct herd_wbuf w;
+    herd_wbuf_init(&w);
+    herd_gmsg_encode(g, &w);
+    memset(m, 0, sizeof *m);
+    m->type = HERD_MSG_GRAPH;
+    m->u.graph.job_id = job_id;
+    m->u.graph.epoch = epoch;
+    m->u.graph.op = g->op;
+    m->u.graph.body_len = (uint32_t)w.len;
+    m->u.graph.body = w.p; /* the wbuf's buffer becomes the message's */
+}
+
+/* ---- decoders ---- */
+
+/* A count that needs at least `each` bytes per entry and at most `max`. */
+static int count_ok(struct herd_rbuf *r, uint32_t n, uint32_t max, size_t each)
+{
+    if (r->bad || n > max || (size_t)n * each > herd_rbuf_left(r)) {
+        r->bad = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static void dec_setup(struct herd_rbuf *r, struct herd_gsetup *s)
+{
+    size_t n;
+    s->algo = herd_rbuf_str(r, MAX_STR);
+    const uint8_t *pl = herd_rbuf_blob(r, &n, HERD_MSG_MAX_GRAPH);
+    if (pl && n) {
+        s->plugin = herd_xmalloc(n);
+        memcpy(s->plugin, pl, n);
+        s->plugin_len = (uint32_t)n;
+    }
+    s->graph = herd_rbuf_str(r, MAX_PATH_STR);
+    s->format = herd_rbuf_u8(r);
+    s->directed = herd_rbuf_u8(r);
+    s->simplify = herd_rbuf_u8(r);
+    s->has_source = herd_rbuf_u8(r);
+    s->source = herd_rbuf_u64(r);
+    s->iterations = herd_rbuf_u32(r);
+    s->damping = herd_rbuf_f64(r);
+    s->seed = herd_rbuf_u64(r);
+    s->arg = herd_rbuf_str(r, MAX_STR);
+    s->threads = herd_rbuf_u32(r);
+    s->nworkers = herd_rbuf_u32(r);
+    s->me = herd_rbuf_u32(r);
+    s->nparts = herd_rbuf_u32(r);
+    if (!count_ok(r, s->nparts, HERD_GMSG_MAX_PARTS, 4) || s->nparts == 0 ||
+        s->nworkers == 0 || s->nworkers > HERD_GMSG_MAX_WORKERS || s->me >= s->nworkers) {
+        r->bad = 1;
+        s->nparts = 0;
+        return;
+    }
+    s->owner = herd_xcalloc(s->nparts, sizeof *s->owner);
+    for (uint32_t i = 0; i < s->nparts; i++) {
+        s->owner[i] = herd_rbuf_u32(r);
+        if (s->owner[i] >= s->nworkers)
+            r->bad = 1;
+    }
+    s->ckpt_dir = herd_rbuf_str(r, MAX_PATH_STR);
+    s->restore = herd_rbuf_u64(r);
+}
+
+static void dec_ready(struct herd_rbuf *r, struct herd_gready *g)
+{
+    g->ok = herd_rbuf_u8(r);
+    g->error = herd_rbuf_str(r, MAX_STR);
+    g->dp_addr = herd_rbuf_str(r, MAX_STR);
+    g->n = herd_rbuf_u64(r);
+    g->m = herd_rbuf_u64(r);
+    g->max_steps = herd_rbuf_u32(r);
+    g->naggs = herd_rbuf_u32(r);
+    if (!count_ok(r, g->naggs, HERD_GMSG_MAX_AGGS, 2)) {
+        g->naggs = 0;
+        return;
+    }
+    for (uint32_t i = 0; i < g->naggs; i++) {
+        g->agg_op[i] = herd_rbuf_u8(r);
+        g->agg_type[i] = herd_rbuf_u8(r);
+        if (g->agg_op[i] > 3 || g->agg_type[i] > 1)
+            r->bad = 1;
+    }
+    g->load_ms = herd_rbuf_f64(r);
+}
+
+static void dec_step(struct herd_rbuf *r, struct herd_gstep *s)
+{
+    s->step = herd_rbuf_u64(r);
+    s->checkpoint = herd_rbuf_u8(r);
+    s->naggs = herd_rbuf_u32(r);
+    if (!count_ok(r, s->naggs, HERD_GMSG_MAX_AGGS, 8)) {
+        s->naggs = 0;
+        return;
+    }
+    for (uint32_t i = 0; i < s->naggs; i++)
+        s->aggs[i] = herd_rbuf_u64(r);
+    uint32_t np = herd_rbuf_u32(r);
+    if (!count_ok(r, np, HERD_GMSG_MAX_WORKERS, 4))
+        return;
+    s->peers = herd_xcalloc(np ? np : 1, sizeof *s->peers);
+    s->npeers = np;
+    for (uint32_t i = 0; i < np; i++)
+        s->peers[i] = herd_rbuf_str(r, MAX_STR);
+}
+
+static void dec_report(struct herd_rbuf *r, struct herd_greport *g)
+{
+    g->step = herd_rbuf_u64(r);
+    g->status = herd_rbuf_u8(r);
+    if (g->status > HERD_GREP_ERROR)
+        r->bad = 1;
+    g->error = herd_rbuf_str(r, MAX_STR);
+    g->saved = herd_rbuf_u8(r);
+    g->compute_ms = herd_rbuf_f64(r);
+    g->ckpt_ms = herd_rbuf_f64(r);
+    g->bytes = herd_rbuf_u64(r);
+    g->naggs = herd_rbuf_u32(r);
+    if (g->naggs > HERD_GMSG_MAX_AGGS)
+        r->bad = 1;
+    uint32_t np = herd_rbuf_u32(r);
+    if (!count_ok(r, np, HERD_GMSG_MAX_PARTS, 36 + (size_t)g->naggs * 8))
+        return;
+    g->parts = herd_xcalloc(np ? np : 1, sizeof *g->parts);
+    g->nparts = np;
+    for (uint32_t i = 0; i < np; i++) {
+        struct herd_gpart_report *p = &g->parts[i];
+        p->part = herd_rbuf_u32(r);
+        p->computed = herd_rbuf_u64(r);
+        p->active = herd_rbuf_u64(r);
+        p->sent = herd_rbuf_u64(r);
+        p->exchanged = herd_rbuf_u64(r);
+        for (uint32_t k = 0; k < g->naggs; k++)
+            p->aggs[k] = herd_rbuf_u64(r);
+    }
+}
+
+int herd_gmsg_decode(uint8_t op, const uint8_t *body, size_t len, struct herd_gmsg *out,
+                     struct herd_err *e)
+{
+    struct herd_rbuf r;
+    struct herd_gmsg g;
+    memset(&g, 0, sizeof g);
+    g.op = op;
+    herd_rbuf_init(&r, body, len);
+    switch (op) {
+    case HERD_GOP_SETUP: dec_setup(&r, &g.u.setup); break;
+    case HERD_GOP_READY: dec_ready(&r, &g.u.ready); break;
+    case HERD_GOP_STEP: dec_step(&r, &g.u.step); break;
+    case HERD_GOP_REPORT: dec_report(&r, &g.u.report); break;
+    case HERD_GOP_WRITE: g.u.write.dir = herd_rbuf_str(&r, MAX_PATH_STR); break;
+    case HERD_GOP_DONE:
+        g.u.done.ok = herd_rbuf_u8(&r);
+        g.u.done.error = herd_rbuf_str(&r, MAX_STR);
+        g.u.done.write_ms = herd_rbuf_f64(&r);
+        break;
+    case HERD_GOP_ABORT: break;
+    default:
+        return herd_err_set(e, HERD_EPARSE, "GRAPH: unknown op %u", op);
+    }
+    if (r.bad || herd_rbuf_left(&r) != 0) {
+        const char *name = herd_gop_name(op);
+        int trailing = !r.bad;
+        herd_gmsg_free(&g);
+        return herd_err_set(e, HERD_EPARSE, "GRAPH %s: %s", name,
+                            trailing ? "trailing bytes after the last field"
+                                     : "truncated, over a limit or out of range");
+    }
+    *out = g;
+    return HERD_OK;
+}
+
+void herd_gmsg_free(struct herd_gmsg *g)
+{
+    switch (g->op) {
+    case HERD_GOP_SETUP:
+        free(g->u.setup.algo);
+        free(g->u.setup.plugin);
+        free(g->u.setup.graph);
+        free(g->u.setup.arg);
+        free(g->u.setup.owner);
+        free(g->u.setup.ckpt_dir);
+        break;
+    case HERD_GOP_READY:
+        free(g->u.ready.error);
+        free(g->u.ready.dp_addr);
+        break;
+    case HERD_GOP_STEP:
+        for (uint32_t i = 0; i < g->u.step.npeers; i++)
+            free(g->u.step.peers[i]);
+        free(g->u.step.peers);
+        break;
+    case HERD_GOP_REPORT:
+        free(g->u.report.error);
+        free(g->u.report.parts);
+        break;
+    case HERD_GOP_WRITE: free(g->u.write.dir); break;
+    case HERD_GOP_DONE: free(g->u.done.error); break;
+    default: break;
+    }
+    memset(g, 0, sizeof *g);
+}

@@ -1,0 +1,127 @@
+/* gmsg — the messages of a distributed graph job between the master's
+ * superstep coordinator (master/gjob.c) and a worker's graph side
+ * (worker/gpart.c). Each travels in the body of a control-plane GRAPH frame
+ * (wire/msg.h: job id, epoch, op); this module encodes and decodes that
+ * body. Layouts are normative in docs/protocol.md section 10.
+ *
+ * Decoding untrusted bytes never crashes: HERD_EPARSE with a reason naming
+ * the op and field; *out written only on success, then owning its strings
+ * and arrays (herd_gmsg_free). Any thread, no shared state. */
+#ifndef HERD_WIRE_GMSG_H
+#define HERD_WIRE_GMSG_H
+
+#include "base/bytes.h"
+#include "base/err.h"
+#include "wire/msg.h"
+
+#include <stdint.h>
+
+#define HERD_GMSG_MAX_AGGS 64
+#define HERD_GMSG_MAX_PARTS 65536
+#define HERD_GMSG_MAX_WORKERS 4096
+
+enum herd_gop {
+    HERD_GOP_SETUP = 1,   /* M->W: load the graph, own these partitions */
+    HERD_GOP_READY = 2,   /* W->M: loaded (or failed), data-plane address */
+    HERD_GOP_STEP = 3,    /* M->W: run superstep s with these global aggregates */
+    HERD_GOP_REPORT = 4,  /* W->M: what superstep s did, per partition */
+    HERD_GOP_WRITE = 5,   /* M->W: write your partitions' results */
+    HERD_GOP_DONE = 6,    /* W->M: results written (or failed) */
+    HERD_GOP_ABORT = 7    /* M->W: drop this epoch of the job */
+};
+
+const char *herd_gop_name(uint8_t op);
+
+struct herd_gsetup {
+    char *algo;               /* built-in name, or "" when plugin_len > 0 */
+    uint32_t plugin_len;
+    uint8_t *plugin;          /* the plugin's .so bytes */
+    char *graph;              /* path the worker reads */
+    uint8_t format, directed, simplify, has_source;
+    uint64_t source;          /* input id */
+    uint32_t iterations;
+    double damping;
+    uint64_t seed;
+    char *arg;
+    uint32_t threads;         /* 0 = the worker's cores */
+    uint32_t nworkers, me;    /* this worker's index among the job's workers */
+    uint32_t nparts;
+    uint32_t *owner;          /* nparts entries: worker index of each partition */
+    char *ckpt_dir;           /* "" = no checkpoints */
+    uint64_t restore;         /* 0 = start fresh; else resume from the checkpoint at step `restore` */
+};
+
+struct herd_gready {
+    uint8_t ok;
+    char *error;
+    char *dp_addr;            /* "host:port" of this worker's data plane */
+    uint64_t n, m;            /* vertices and arcs of the graph */
+    uint32_t max_steps;       /* 0 = none */
+    uint32_t naggs;
+    uint8_t agg_op[HERD_GMSG_MAX_AGGS], agg_type[HERD_GMSG_MAX_AGGS];
+    double load_ms;
+};
+
+struct herd_gstep {
+    uint64_t step;
+    uint8_t checkpoint;       /* save the state before computing this step */
+    uint32_t naggs;
+    uint64_t aggs[HERD_GMSG_MAX_AGGS]; /* globals of step-1 (bit patterns) */
+    uint32_t npeers;          /* first step of an epoch: every worker's data plane */
+    char **peers;
+};
+
+struct herd_gpart_report {
+    uint32_t part;
+    uint64_t computed, active, sent, exchanged;
+    uint64_t aggs[HERD_GMSG_MAX_AGGS];
+};
+
+enum herd_greport_status { HERD_GREP_OK = 0, HERD_GREP_STOPPED = 1, HERD_GREP_ERROR = 2 };
+
+struct herd_greport {
+    uint64_t step;
+    uint8_t status;           /* enum herd_greport_status */
+    char *error;
+    uint8_t saved;            /* a checkpoint of this step was written */
+    double compute_ms, ckpt_ms;  /* worker wall time of the step; of its checkpoint */
+    uint64_t bytes;           /* data-plane bytes sent in this step */
+    uint32_t naggs;
+    uint32_t nparts;
+    struct herd_gpart_report *parts;
+};
+
+struct herd_gwrite {
+    char *dir;                /* write part-NNNNN files here */
+};
+
+struct herd_gdone {
+    uint8_t ok;
+    char *error;
+    double write_ms;
+};
+
+struct herd_gmsg {
+    uint8_t op;
+    union {
+        struct herd_gsetup setup;
+        struct herd_gready ready;
+        struct herd_gstep step;
+        struct herd_greport report;
+        struct herd_gwrite write;
+        struct herd_gdone done;
+    } u;                      /* ABORT has no body */
+};
+
+/* Appends g's body to w. */
+void herd_gmsg_encode(const struct herd_gmsg *g, struct herd_wbuf *w);
+/* Builds a GRAPH control message around g; the body is malloc'd into m
+ * (free with herd_msg_free). */
+void herd_gmsg_wrap(const struct herd_gmsg *g, uint64_t job_id, uint32_t epoch,
+                    struct herd_msg *m);
+/* Decodes a GRAPH message's body. HERD_OK, HERD_EPARSE or HERD_ENOMEM. */
+int herd_gmsg_decode(uint8_t op, const uint8_t *body, size_t len, struct herd_gmsg *out,
+                     struct herd_err *e);
+void herd_gmsg_free(struct herd_gmsg *g);
+
+#endif

@@ -1,0 +1,247 @@
+/* gpart_ckpt — checkpoint files of a distributed graph job: one file per
+ * partition per checkpointed superstep, CKPT_DIR/c<step>/p<part>, written
+ * to a temporary name and renamed, so a file that exists is whole. Layout
+ * (integers big-endian; docs/distributed.md "Checkpoint format"):
+ *   u32 magic "HCKP", u32 version 1, u32 part, u64 step, u32 value_size,
+ *   u32 msg_size, u32 n, n*value_size value bytes, n halted bytes,
+ *   u32 nparts, then per sender partition: u64 count, count records of
+ *   (u32 target dense id, msg_size message bytes).
+ * Value and message bytes are the program's own, stored as they are in
+ * memory (every worker of a cluster has the same byte order). */
+#include "worker/gpart_int.h"
+
+#include "base/bytes.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CKPT_MAGIC 0x48434b50u
+
+static void put32(FILE *f, uint32_t v)
+{
+    uint8_t b[4];
+    herd_put_u32(b, v);
+    fwrite(b, 1, 4, f);
+}
+
+static void put64(FILE *f, uint64_t v)
+{
+    uint8_t b[8];
+    herd_put_u64(b, v);
+    fwrite(b, 1, 8, f);
+}
+
+/* With a combiner, what partition `to` will read is one message per target:
+ * the senders' messages merged in sender order, exactly as its inbox will
+ * merge them. Saved as if partition 0 had sent them all (same result,
+ * far fewer records). -1 on out-of-memory (then the plain form is used). */
+static int write_combined(struct gjobrun *r, FILE *f, uint32_t to, uint64_t step)
+{
+    herd_combine_fn comb = herd_engine_dist_combiner(r->en);
+    uint32_t ms = herd_engine_dist_msg_size(r->en), lo, hi;
+    herd_engine_dist_range(r->en, to, &lo, &hi);
+    uint8_t *val = malloc((size_t)(hi - lo) * ms + 1), *has = calloc((size_t)(hi - lo) + 1, 1);
+    if (comb == NULL || val == NULL || has == NULL) {
+        free(val);
+        free(has);
+        return -1;
+    }
+    uint64_t count = 0;
+    for (uint32_t from = 0; from < r->nparts; from++)
+        for (const struct herd_msgbatch *b = herd_dp_peek(r->dp, to, from, step); b; b = b->next)
+            for (uint32_t i = 0; i < b->count; i++) {
+                const uint8_t *rec = b->data + (size_t)i * b->rec;
+                uint32_t t;
+                memcpy(&t, rec, 4);
+                if (t < lo || t >= hi)
+                    continue; /* the inbox refuses it; so does the restore */
+                uint8_t *acc = val + (size_t)(t - lo) * ms;
+                if (has[t - lo]) {
+                    comb(acc, rec + 4);
+                } else {
+                    memcpy(acc, rec + 4, ms);
+                    has[t - lo] = 1;
+                    count++;
+                }
+            }
+    put32(f, r->nparts);
+    put64(f, count);
+    for (uint32_t i = 0; i < hi - lo; i++)
+        if (has[i]) {
+            put32(f, lo + i);
+            fwrite(val + (size_t)i * ms, 1, ms, f);
+        }
+    for (uint32_t from = 1; from < r->nparts; from++)
+        put64(f, 0);
+    free(val);
+    free(has);
+    return 0;
+}
+
+static void write_msgs(struct gjobrun *r, FILE *f, uint32_t to, uint64_t step)
+{
+    uint32_t ms = herd_engine_dist_msg_size(r->en);
+    if (write_combined(r, f, to, step) == 0)
+        return;
+    put32(f, r->nparts);
+    for (uint32_t from = 0; from < r->nparts; from++) {
+        const struct herd_msgbatch *l = herd_dp_peek(r->dp, to, from, step);
+        uint64_t count = 0;
+        for (const struct herd_msgbatch *b = l; b; b = b->next)
+            count += b->count;
+        put64(f, count);
+        for (const struct herd_msgbatch *b = l; b; b = b->next)
+            for (uint32_t i = 0; i < b->count; i++) {
+                const uint8_t *rec = b->data + (size_t)i * b->rec;
+                uint32_t t;
+                memcpy(&t, rec, 4);
+                put32(f, t);
+                fwrite(rec + 4, 1, ms, f);
+            }
+    }
+}
+
+static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t step,
+                     struct herd_err *e)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/p%u", dir, p);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL)
+        return herd_err_set(e, HERD_EIO, "checkpoint %s: %s", tmp, strerror(errno));
+    uint32_t lo, hi, vs = herd_engine_dist_value_size(r->en);
+    const uint8_t *vals, *halted;
+    herd_engine_dist_range(r->en, p, &lo, &hi);
+    herd_engine_dist_state(r->en, p, &vals, &halted);
+    put32(f, CKPT_MAGIC);
+    put32(f, 1);
+    put32(f, p);
+    put64(f, step);
+    put32(f, vs);
+    put32(f, herd_engine_dist_msg_size(r->en));
+    put32(f, hi - lo);
+    fwrite(vals, 1, (size_t)(hi - lo) * vs, f);
+    fwrite(halted, 1, hi - lo, f);
+    write_msgs(r, f, p, step - 1);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0)
+        return herd_err_set(e, HERD_EIO, "checkpoint %s: write failed", path);
+    return HERD_OK;
+}
+
+int herd_gpart__save(struct gjobrun *r, uint64_t step, struct herd_err *e)
+{
+    char dir[4096];
+    if (herd_dp_wait_step(r->dp, step - 1) != HERD_OK)
+        return herd_err_set(e, HERD_ECLOSED, "checkpoint: a peer was lost");
+    mkdir(r->ckpt_dir, 0777);
+    snprintf(dir, sizeof dir, "%s/c%" PRIu64, r->ckpt_dir, step);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return herd_err_set(e, HERD_EIO, "checkpoint dir %s: %s", dir, strerror(errno));
+    for (uint32_t p = 0; p < r->nparts; p++)
+        if (r->owner[p] == r->me) {
+            int rc = save_part(r, dir, p, step, e);
+            if (rc != HERD_OK)
+                return rc;
+        }
+    return HERD_OK;
+}
+
+static int read_file(const char *path, uint8_t **out, size_t *len, struct herd_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return herd_err_set(e, HERD_EIO, "checkpoint %s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (b == NULL || fread(b, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        free(b);
+        return herd_err_set(e, b ? HERD_EIO : HERD_ENOMEM, "checkpoint %s: read failed", path);
+    }
+    fclose(f);
+    *out = b;
+    *len = (size_t)n;
+    return HERD_OK;
+}
+
+static int restore_msgs(struct gjobrun *r, struct herd_rbuf *rb, uint32_t to, uint64_t step,
+                        uint32_t ms)
+{
+    if (herd_rbuf_u32(rb) != r->nparts)
+        return HERD_EPARSE;
+    for (uint32_t from = 0; from < r->nparts && !rb->bad; from++) {
+        uint64_t count = herd_rbuf_u64(rb);
+        if (count > herd_rbuf_left(rb) / (4 + ms) || count > UINT32_MAX)
+            return HERD_EPARSE;
+        struct herd_msgbatch *b = NULL;
+        if (count > 0) {
+            b = herd_msgbatch_new(ms, (uint32_t)count);
+            if (b == NULL)
+                return HERD_ENOMEM;
+            for (uint32_t i = 0; i < count; i++) {
+                uint32_t t = herd_rbuf_u32(rb);
+                memcpy(b->data + (size_t)i * b->rec, &t, 4);
+                herd_rbuf_bytes(rb, b->data + (size_t)i * b->rec + 4, ms);
+            }
+            b->count = (uint32_t)count;
+        }
+        herd_dp_inject(r->dp, to, from, step, b);
+    }
+    return rb->bad ? HERD_EPARSE : HERD_OK;
+}
+
+static int restore_part(struct gjobrun *r, const uint8_t *buf, size_t len, uint32_t p,
+                        uint64_t step, struct herd_err *e)
+{
+    struct herd_rbuf rb;
+    herd_rbuf_init(&rb, buf, len);
+    uint32_t lo, hi, vs = herd_engine_dist_value_size(r->en), ms = herd_engine_dist_msg_size(r->en);
+    herd_engine_dist_range(r->en, p, &lo, &hi);
+    int ok = herd_rbuf_u32(&rb) == CKPT_MAGIC && herd_rbuf_u32(&rb) == 1 &&
+             herd_rbuf_u32(&rb) == p && herd_rbuf_u64(&rb) == step &&
+             herd_rbuf_u32(&rb) == vs && herd_rbuf_u32(&rb) == ms &&
+             herd_rbuf_u32(&rb) == hi - lo && herd_rbuf_left(&rb) >= (size_t)(hi - lo) * (vs + 1);
+    if (!ok || rb.bad)
+        return herd_err_set(e, HERD_EPARSE, "checkpoint of partition %u, step %" PRIu64
+                            ": bad header", p, step);
+    const uint8_t *vals = buf + rb.off;
+    const uint8_t *halted = vals + (size_t)(hi - lo) * vs;
+    rb.off += (size_t)(hi - lo) * (vs + 1);
+    int rc = herd_engine_dist_restore(r->en, p, vals, (size_t)(hi - lo) * vs, halted, hi - lo, e);
+    if (rc != HERD_OK)
+        return rc;
+    rc = restore_msgs(r, &rb, p, step - 1, ms);
+    if (rc == HERD_OK && herd_rbuf_left(&rb) != 0)
+        rc = HERD_EPARSE;
+    if (rc != HERD_OK)
+        return herd_err_set(e, rc, "checkpoint of partition %u, step %" PRIu64 ": bad messages",
+                            p, step);
+    return HERD_OK;
+}
+
+int herd_gpart__restore(struct gjobrun *r, uint64_t step, struct herd_err *e)
+{
+    for (uint32_t p = 0; p < r->nparts; p++) {
+        if (r->owner[p] != r->me)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/c%" PRIu64 "/p%u", r->ckpt_dir, step, p);
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        int rc = read_file(path, &buf, &len, e);
+        if (rc == HERD_OK)
+            rc = restore_part(r, buf, len, p, step, e);
+        free(buf);
+        if (rc != HERD_OK)
+            return rc;
+    }
+    return HERD_OK;
+}

@@ -1,0 +1,76 @@
+/* gpart_int — state shared by gpart.c (queue, thread, set-up, supersteps,
+ * output) and gpart_ckpt.c (checkpoint files). Graph thread only, except
+ * where noted. Not for other modules. */
+#ifndef HERD_WORKER_GPART_INT_H
+#define HERD_WORKER_GPART_INT_H
+
+#include "graph/engine_dist.h"
+#include "graph/graph.h"
+#include "net/dataplane.h"
+#include "wire/gmsg.h"
+#include "worker/gpart.h"
+
+#include <pthread.h>
+
+/* The graph a worker keeps between epochs of a job (recovery reuses it). */
+struct gcache {
+    char *path;
+    struct herd_graph_opts opts;
+    int64_t mtime_ns, size;   /* of the file when it was loaded */
+    struct herd_graph *g;
+};
+
+/* One epoch of one job on this worker. */
+struct gjobrun {
+    uint64_t job;
+    uint32_t epoch;
+    uint32_t nparts, me, nworkers;
+    uint32_t *owner;
+    char *ckpt_dir;
+    char *arg;                /* the program's --arg (params.arg points here) */
+    void *dl;                 /* plugin handle, or NULL */
+    char *plugin_path;
+    const struct herd_vertex_program *prog;
+    struct herd_vparams params;
+    struct herd_engine *en;
+    struct herd_dp_session *dp;
+    int connected;
+    uint64_t *exch_prev;      /* per partition: cumulative records last step */
+    struct herd_dist_part_stats *stats;
+};
+
+struct qent {
+    struct qent *next;
+    struct herd_msg m;        /* a GRAPH message (deep copy) */
+};
+
+struct herd_gpart {
+    uv_loop_t *loop;
+    uv_async_t async;
+    struct herd_dp *dp;
+    uint32_t threads;
+    char *work_dir;
+    void (*send)(void *ctx, const struct herd_msg *m);
+    void *ctx;
+    pthread_t th;
+    pthread_mutex_t mu;       /* guards the two queues, stop and live */
+    pthread_cond_t cv;
+    struct qent *in_head, *in_tail;   /* loop -> graph thread */
+    struct qent *out_head, *out_tail; /* graph thread -> loop */
+    int stop;
+    struct herd_dp_session *live;     /* the running epoch's session, for ABORT */
+    uint64_t live_job;
+    /* graph thread only */
+    struct gcache cache;
+    struct gjobrun *run;
+};
+
+/* gpart_ckpt.c: saves the state at the start of superstep `step` (values
+ * and halted flags after step-1, messages sent in step-1) of every owned
+ * partition; HERD_OK or HERD_EIO/HERD_ECLOSED. */
+int herd_gpart__save(struct gjobrun *r, uint64_t step, struct herd_err *e);
+/* Loads the checkpoint of `step` for every owned partition into the engine
+ * and the data-plane session. HERD_OK, HERD_EIO, HERD_EPARSE, HERD_ENOMEM. */
+int herd_gpart__restore(struct gjobrun *r, uint64_t step, struct herd_err *e);
+
+#endif

@@ -1,0 +1,145 @@
+/* The data plane (net/dataplane.h) over real loopback TCP: two "workers" in
+ * one process, each with a listener and a session, exchange batches through
+ * the exchange interface; end markers release take(); abort unblocks it. */
+#include "check.h"
+
+#include "net/dataplane.h"
+
+#include <pthread.h>
+#include <string.h>
+
+/* 4 partitions: 0 and 2 on worker 0, 1 and 3 on worker 1. */
+static const uint32_t owner[4] = {0, 1, 0, 1};
+
+struct pair {
+    struct herd_dp *dp[2];
+    struct herd_dp_session *s[2];
+};
+
+static void open_pair(struct pair *p, uint32_t epoch)
+{
+    struct herd_err e;
+    for (int w = 0; w < 2; w++) {
+        CHECK_EQ(herd_dp_listen("127.0.0.1", 0, &p->dp[w], &e), HERD_OK);
+        p->s[w] = herd_dp_session_create(p->dp[w], 77, epoch, (uint32_t)w, 2, 4, owner, 8);
+    }
+    char *peers[2] = {(char *)herd_dp_addr(p->dp[0]), (char *)herd_dp_addr(p->dp[1])};
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_dp_connect(p->s[w], peers, &e), HERD_OK);
+}
+
+static void close_pair(struct pair *p)
+{
+    for (int w = 0; w < 2; w++) {
+        herd_dp_session_destroy(p->s[w]);
+        herd_dp_destroy(p->dp[w]);
+    }
+}
+
+static struct herd_msgbatch *batch(uint32_t target, uint64_t value)
+{
+    struct herd_msgbatch *b = herd_msgbatch_new(8, 2);
+    memcpy(b->data, &target, 4);
+    memcpy(b->data + 4, &value, 8);
+    b->count = 1;
+    return b;
+}
+
+/* Everything partition `from` sends in `step`, as the engine would. */
+static void send_step(struct herd_exchange x, uint32_t from, uint64_t step, uint64_t value)
+{
+    for (uint32_t to = 0; to < 4; to++) {
+        if (to != from)
+            CHECK_EQ(x.ops->deliver(x.impl, from, to, step, batch(to * 10, value + to)), HERD_OK);
+        CHECK_EQ(x.ops->end_step(x.impl, from, to, step), HERD_OK);
+    }
+}
+
+HERD_TEST(dataplane_batches_cross_between_workers_in_order)
+{
+    struct pair p;
+    open_pair(&p, 1);
+    struct herd_exchange x0 = herd_dp_exchange(p.s[0]), x1 = herd_dp_exchange(p.s[1]);
+    for (uint64_t step = 0; step < 3; step++) {
+        for (uint32_t from = 0; from < 4; from++)
+            send_step(owner[from] ? x1 : x0, from, step, 1000 * step + 100 * from);
+        CHECK_EQ(herd_dp_wait_step(p.s[0], step), HERD_OK);
+        for (uint32_t to = 0; to < 4; to++) {
+            struct herd_exchange x = owner[to] ? x1 : x0;
+            for (uint32_t from = 0; from < 4; from++) {
+                struct herd_msgbatch *l = NULL;
+                CHECK_EQ(x.ops->take(x.impl, to, from, step, &l), HERD_OK);
+                if (from == to) {
+                    CHECK(l == NULL);
+                    continue;
+                }
+                CHECK(l != NULL && l->count == 1 && l->next == NULL);
+                uint32_t t;
+                uint64_t v;
+                memcpy(&t, l->data, 4);
+                memcpy(&v, l->data + 4, 8);
+                CHECK_EQ(t, to * 10);
+                CHECK_EQ(v, 1000 * step + 100 * from + to);
+                herd_msgbatch_free_list(l);
+            }
+        }
+    }
+    CHECK_INT(herd_dp_bytes_sent(p.s[0]), >, 0);
+    close_pair(&p);
+}
+
+struct taker {
+    struct herd_exchange x;
+    int rc;
+};
+
+static void *take_remote(void *arg)
+{
+    struct taker *t = arg;
+    struct herd_msgbatch *l = NULL;
+    t->rc = t->x.ops->take(t->x.impl, 0, 1, 5, &l); /* partition 1 never ends step 5 */
+    herd_msgbatch_free_list(l);
+    return NULL;
+}
+
+HERD_TEST(dataplane_abort_unblocks_take)
+{
+    struct pair p;
+    open_pair(&p, 2);
+    struct taker t = {herd_dp_exchange(p.s[0]), -1};
+    pthread_t th;
+    pthread_create(&th, NULL, take_remote, &t);
+    herd_dp_abort(p.s[0]);
+    pthread_join(th, NULL);
+    CHECK_EQ(t.rc, HERD_ECLOSED);
+    close_pair(&p);
+}
+
+HERD_TEST(dataplane_peer_loss_unblocks_take)
+{
+    struct pair p;
+    open_pair(&p, 3);
+    struct taker t = {herd_dp_exchange(p.s[0]), -1};
+    pthread_t th;
+    pthread_create(&th, NULL, take_remote, &t);
+    herd_dp_session_destroy(p.s[1]); /* worker 1 goes away: its connection closes */
+    p.s[1] = herd_dp_session_create(p.dp[1], 77, 99, 1, 2, 4, owner, 8);
+    pthread_join(th, NULL);
+    CHECK_EQ(t.rc, HERD_ECLOSED);
+    close_pair(&p);
+}
+
+HERD_TEST(dataplane_inject_and_peek_for_checkpoints)
+{
+    struct pair p;
+    open_pair(&p, 4);
+    herd_dp_inject(p.s[0], 2, 1, 7, batch(25, 42));
+    const struct herd_msgbatch *b = herd_dp_peek(p.s[0], 2, 1, 7);
+    CHECK(b != NULL && b->count == 1);
+    struct herd_exchange x = herd_dp_exchange(p.s[0]);
+    struct herd_msgbatch *l = NULL;
+    CHECK_EQ(x.ops->take(x.impl, 2, 1, 7, &l), HERD_OK); /* no wait: the pair is ended */
+    CHECK(l != NULL && l->count == 1);
+    herd_msgbatch_free_list(l);
+    close_pair(&p);
+}

@@ -1,0 +1,239 @@
+"""Distributed graph jobs with real processes: a master and workers on
+loopback (tests/proc/cluster.py), jobs submitted with `herd run --master` or
+POST /v1/graph-jobs, results compared with the one-process engine (message
+path, same partition count: the results are then bit-identical) and with the
+p2p-31 references; faults: SIGKILL a worker at a random superstep, SIGSTOP a
+worker (barrier timeout), two of four workers killed.
+
+Run: HERD_BIN=$PWD/build/herd /usr/bin/python3 -m pytest -q tests/proc/test_graph_dist.py"""
+import os
+import random
+import signal
+import subprocess
+
+import pytest
+
+from cluster import HERD, Cluster, poll
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DATA = os.environ.get("HERD_DATASETS") or os.path.join(ROOT, "..", "shared", "datasets")
+PARTS = 16
+
+
+def dataset(name):
+    p = os.path.join(DATA, name)
+    if not os.path.exists(p):
+        pytest.skip(f"dataset {name} not found under {DATA}")
+    return p
+
+
+def herd(*args):
+    r = subprocess.run([HERD, *map(str, args)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, f"herd {' '.join(map(str, args))}: {r.stderr}"
+    return r
+
+
+def client_addr(c):
+    # clients derive the HTTP port as control port + 1 (docs/api.md); the
+    # test cluster's HTTP port is arbitrary, so name the port below it
+    return f"127.0.0.1:{c.http_port - 1}"
+
+
+def one_process(algo, graph, opts, out):
+    herd("run", algo, graph, "--in-process", "--no-fast-path", "--partitions", PARTS,
+         "--output", out, *opts)
+    with open(out) as f:
+        return f.read()
+
+
+def read_parts(d, n):
+    return "".join(open(os.path.join(d, f"part-{p:05d}")).read() for p in range(n))
+
+
+@pytest.fixture
+def cluster():
+    c = Cluster(heartbeat_ms=200)
+    c.start_master()
+    yield c
+    c.close()
+
+
+def start_workers(c, n, first=0):
+    for i in range(first, first + n):
+        c.start_worker(f"w{i}", cores=1)
+    poll(lambda: len(c.ready_workers()) >= first + n, 20, what=f"{first + n} workers")
+
+
+ALGOS = [("pagerank", ()), ("bfs", ("--source", 1)), ("sssp", ("--source", 1)), ("wcc", ()),
+         ("cdlp", ()), ("lcc", ()), ("coloring", ())]
+
+
+def test_every_algorithm_equals_one_process_with_2_3_4_workers(cluster, tmp_path):
+    g = dataset("p2p-31.e")
+    start_workers(cluster, 4)
+    for algo, opts in ALGOS:
+        want = one_process(algo, g, ("--format", "graphalytics", *opts), tmp_path / "one")
+        for w in (2, 3, 4):
+            out = tmp_path / f"{algo}-{w}"
+            r = herd("run", algo, g, "--format", "graphalytics", *opts, "--master",
+                     client_addr(cluster), "--workers", w, "--output", out)
+            assert f"{w} workers" in r.stderr
+            assert out.read_text() == want, f"{algo} with {w} workers differs"
+
+
+def test_references_p2p31_distributed(cluster, tmp_path):
+    g = dataset("p2p-31.e")
+    start_workers(cluster, 3)
+
+    def run(algo, *opts):
+        out = tmp_path / algo
+        herd("run", algo, g, "--format", "graphalytics", *opts, "--master",
+             client_addr(cluster), "--workers", 3, "--output", out)
+        return dict(line.split() for line in out.read_text().splitlines())
+
+    def ref(name):
+        return dict(line.split() for line in open(dataset(name)).read().splitlines())
+
+    assert run("bfs", "--directed", "--source", 6) == ref("p2p-31-BFS-directed")
+    got, want = run("sssp", "--directed", "--source", 6), ref("p2p-31-SSSP-directed")
+    assert got.keys() == want.keys() and all(float(got[k]) == float(want[k]) for k in want)
+    assert run("cdlp", "--undirected", "--iterations", 10) == ref("p2p-31-CDLP")
+    got, want = run("pagerank", "--undirected", "--iterations", 10), ref("p2p-31-PR")
+    assert got.keys() == want.keys()
+    assert all(abs(float(got[k]) - float(want[k])) <= 1e-6 * float(want[k]) for k in want)
+    got, want = run("lcc", "--undirected"), ref("p2p-31-LCC")
+    assert all(abs(float(got[k]) - float(want[k])) <= 1e-6 * float(want[k]) for k in want)
+    # the jobs are in the master's list, and `herd status` shows their superstep
+    code, body = cluster.http("GET", "/v1/graph-jobs")
+    assert code == 200 and len(body["graph_jobs"]) == 5
+    last = body["graph_jobs"][-1]
+    assert last["state"] == "done" and last["workers"] == 3
+    r = herd("status", last["id"], "--master", client_addr(cluster))
+    assert f"graph job {last['id']}: lcc" in r.stdout and "done, superstep 0" in r.stdout  # LCC is one superstep
+
+
+def test_plugin_shipped_to_workers(cluster, tmp_path):
+    plugin = os.path.join(ROOT, "build", "examples", "degree-plugin", "degree.so")
+    if not os.path.exists(plugin):
+        pytest.skip("example plugin not built")
+    g = dataset("p2p-Gnutella08.txt")
+    start_workers(cluster, 2)
+    want = one_process(plugin, g, (), tmp_path / "one")
+    out = tmp_path / "dist"
+    herd("run", plugin, g, "--master", client_addr(cluster), "--workers", 2, "--output", out)
+    assert out.read_text() == want
+
+
+def chain_graph(path, n, seed):
+    """A weighted chain 0..n-1 plus random longer shortcuts: SSSP from 0 takes
+    about n supersteps, and every step does a little work."""
+    rnd = random.Random(seed)
+    with open(path, "w") as f:
+        for v in range(n - 1):
+            f.write(f"{v} {v + 1} 1\n")
+        for _ in range(3 * n):
+            a = rnd.randrange(n - 1)
+            b = min(n - 1, a + rnd.randrange(2, 50))
+            f.write(f"{a} {b} {(b - a) * 1.5}\n")
+
+
+def graph_job(c, tmp, algo, graph, workers, every=0, extra=None):
+    spec = {"algo": algo, "graph": str(graph), "format": "snap", "workers": workers,
+            "partitions": PARTS, "threads": 1, "output_dir": str(tmp / "out"),
+            "checkpoint_every": every}
+    if every:
+        spec["checkpoint_dir"] = str(tmp / "ckpt")
+    spec.update(extra or {})
+    code, body = c.http("POST", "/v1/graph-jobs", spec)
+    assert code == 201, body
+    return body["id"]
+
+
+def job(c, jid):
+    code, body = c.http("GET", f"/v1/graph-jobs/{jid}")
+    assert code == 200, body
+    return body
+
+
+def wait_done(c, jid, timeout=60):
+    j = poll(lambda: (lambda j: j if j["state"] in ("done", "failed") else None)(job(c, jid)),
+             timeout, interval=0.02, what=f"graph job {jid}")
+    assert j["state"] == "done", j["error"]
+    return j
+
+
+def kill_at(c, jid, victims, step, sig=signal.SIGKILL):
+    def reached():
+        j = job(c, jid)
+        assert j["state"] not in ("done", "failed"), "the job ended before the fault"
+        return j["state"] == "running" and j["superstep"] >= step
+    poll(reached, 60, interval=0.002, what=f"superstep {step}")
+    for v in victims:
+        c.workers[v].signal(sig)
+
+
+FAULT_CASES = [("pagerank", 1, 0), ("pagerank", 2, 4), ("sssp", 3, 0), ("sssp", 4, 5),
+               ("sssp", 5, 7)]
+
+
+@pytest.mark.parametrize("algo,seed,every", FAULT_CASES)
+def test_sigkill_worker_at_random_superstep(cluster, tmp_path, algo, seed, every):
+    rnd = random.Random(seed)
+    if algo == "pagerank":
+        g, opts, extra, steps = dataset("p2p-Gnutella31.txt"), (), {"iterations": 60}, 60
+        opts = ("--iterations", 60)
+    else:
+        g = tmp_path / "chain.txt"
+        chain_graph(g, 600, seed)
+        opts, extra, steps = ("--source", 0), {"source": 0}, 500
+    want = one_process(algo, g, opts, tmp_path / "one")
+    start_workers(cluster, 3)
+    jid = graph_job(cluster, tmp_path, algo, g, 3, every, extra)
+    kill_at(cluster, jid, [f"w{rnd.randrange(3)}"], rnd.randrange(3, steps // 2))
+    j = wait_done(cluster, jid)
+    assert j["recoveries"] >= 1 and j["workers"] == 2
+    assert read_parts(tmp_path / "out", PARTS) == want
+
+
+def test_sigstop_worker_barrier_timeout(tmp_path):
+    c = Cluster(heartbeat_ms=5000)  # loss by heartbeats would take 15 s
+    c.start_master()
+    try:
+        g = tmp_path / "chain.txt"
+        chain_graph(g, 600, 9)
+        want = one_process("sssp", g, ("--source", 0), tmp_path / "one")
+        start_workers(c, 3)
+        jid = graph_job(c, tmp_path, "sssp", g, 3, 10,
+                        {"source": 0, "barrier_timeout_ms": 800})
+        kill_at(c, jid, ["w1"], 50, signal.SIGSTOP)
+        j = wait_done(c, jid, timeout=30)
+        assert j["recoveries"] >= 1 and j["workers"] == 2
+        assert read_parts(tmp_path / "out", PARTS) == want
+        assert "barrier timeout" in c.master.text(), [l for l in c.master.text().splitlines() if "checkpoint at" not in l][-25:]
+        c.workers["w1"].signal(signal.SIGCONT)
+    finally:
+        c.close()
+
+
+def test_two_of_four_workers_killed(cluster, tmp_path):
+    g = tmp_path / "chain.txt"
+    chain_graph(g, 600, 11)
+    want = one_process("sssp", g, ("--source", 0), tmp_path / "one")
+    start_workers(cluster, 4)
+    jid = graph_job(cluster, tmp_path, "sssp", g, 4, 8, {"source": 0})
+    kill_at(cluster, jid, ["w0", "w2"], 100)
+    j = wait_done(cluster, jid)
+    assert j["workers"] == 2 and j["recoveries"] >= 1
+    assert read_parts(tmp_path / "out", PARTS) == want
+
+
+def test_status_shows_superstep_and_local_mode(tmp_path):
+    g = dataset("p2p-Gnutella08.txt")
+    out = tmp_path / "pr"
+    r = herd("run", "pagerank", g, "--workers", 2, "--output", out)
+    assert "2 workers" in r.stderr and "distributed" in r.stderr
+    want = one_process("pagerank", g, (), tmp_path / "one")
+    assert out.read_text() == want
+    d = tmp_path / "parts"
+    herd("run", "pagerank", g, "--workers", 2, "--output-dir", d)
+    assert read_parts(d, PARTS) == want

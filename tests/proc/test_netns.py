@@ -1,0 +1,158 @@
+"""Multi-host fault tests: master and workers in separate network namespaces
+(tests/proc/netns.py), links cut, healed and shaped under running jobs.
+Skipped with a reason when not root or when namespaces cannot be made."""
+import os
+import sqlite3
+import time
+
+import pytest
+
+from cluster import poll
+import netns
+
+_why_not = netns.usable()
+pytestmark = pytest.mark.skipif(_why_not is not None, reason=str(_why_not))
+
+HEARTBEAT_MS = 1000
+LOST_AFTER = 3
+
+
+@pytest.fixture
+def net():
+    n = netns.Net()
+    yield n
+    n.close()
+
+
+@pytest.fixture
+def cluster(net):
+    c = netns.NsCluster(net, heartbeat_ms=HEARTBEAT_MS, lost_after=LOST_AFTER)
+    yield c
+    c.close()
+
+
+def sh(script, **kw):
+    t = {"argv": ["/bin/sh", "-c", script]}
+    t.update(kw)
+    return t
+
+
+def running_task_worker(c, jid, index=0):
+    def find():
+        t = c.tasks(jid)[index]
+        return t["worker"] if t["state"] == "running" and t.get("worker") else None
+    return poll(find, 15, what="a running task")
+
+
+def journal_results(c):
+    db = sqlite3.connect(c.path("data", "journal.db"))
+    try:
+        return db.execute("SELECT task_id, stdout FROM results").fetchall()
+    finally:
+        db.close()
+
+
+def start(c, workers, cores=1):
+    c.start_master()
+    for w in workers:
+        c.start_worker(w, cores=cores)
+    poll(lambda: len(c.ready_workers()) == len(workers), 10,
+         what=f"{len(workers)} workers ready across namespaces")
+
+
+def test_harness_isolates_nodes_and_cut_heal_toggle_reachability(net, cluster):
+    start(cluster, ["a"])
+    # The master is bound to its subnet address, not loopback.
+    assert net.addr("master").startswith("10.")
+    net.cut("a")
+    poll(lambda: cluster.workers_info()["a"]["state"] == "lost", 6, what="cut worker lost")
+    net.heal("a")
+    poll(lambda: cluster.workers_info()["a"]["state"] == "ready", 30, what="healed worker back")
+
+
+def test_worker_cut_off_10s_during_task_job_is_lost_rerun_and_refused(net, cluster):
+    start(cluster, ["a", "b"])
+    marker = cluster.path("started")
+    jid = cluster.submit({"tasks": [sh(f"touch {marker}-$HERD_ATTEMPT; sleep 3; "
+                                       "echo from-attempt-$HERD_ATTEMPT")]})
+    victim = running_task_worker(cluster, jid)
+    poll(lambda: any(f.startswith("started-") for f in os.listdir(cluster.dir)), 10,
+         what="the task to start")
+    net.cut(victim)
+    cut_at = time.monotonic()
+    poll(lambda: cluster.workers_info()[victim]["state"] == "lost", 3.5,
+         what=f"worker {victim} lost after the cut")
+    detected = time.monotonic() - cut_at
+    # heartbeat 1 s x 3: lost within 3 s of the cut (plus the poll's own slack)
+    assert detected <= 3.5, detected
+    job = cluster.wait_job(jid, 30)
+    assert job["state"] == "succeeded"
+    (task,) = cluster.tasks(jid)
+    assert task["worker"] != victim and task["attempts"] >= 2
+    # The victim kept running its attempt during the cut; heal after 10 s
+    # and its late result must be refused.
+    poll(lambda: time.monotonic() - cut_at >= 10, 11, what="10 s of partition")
+    refused_before = cluster.stats().get("results_refused", 0)
+    net.heal(victim)
+    poll(lambda: cluster.workers_info()[victim]["state"] == "ready", 30,
+         what="the healed worker to rejoin")
+    poll(lambda: cluster.stats().get("results_refused", 0) > refused_before, 15,
+         what="the late result to be refused")
+    assert "refused" in cluster.master.text()
+    rows = journal_results(cluster)
+    assert len(rows) == 1
+    assert bytes(rows[0][1]).decode().strip() != ""
+    (task,) = cluster.tasks(jid)
+    assert task["worker"] != victim  # the accepted result is still the rerun's
+
+
+def test_master_cut_off_from_every_worker_loses_nothing(net, cluster):
+    workers = ["a", "b", "c"]
+    start(cluster, workers, cores=2)
+    n = 18
+    jid = cluster.submit({"tasks": [sh(f"sleep 0.4; echo task-{i}") for i in range(n)]})
+    poll(lambda: cluster.job(jid)["succeeded"] >= 3, 30, what="some tasks done")
+    net.cut("master")
+    cut_at = time.monotonic()
+    poll(lambda: all(w["state"] == "lost" for w in cluster.workers_info().values()), 6,
+         what="every worker lost from the master's side")
+    poll(lambda: time.monotonic() - cut_at >= 10, 11, what="10 s of partition")
+    net.heal("master")
+    poll(lambda: len(cluster.ready_workers()) == 3, 30, what="workers reconnected")
+    job = cluster.wait_job(jid, 60)
+    assert job["state"] == "succeeded"
+    assert job["succeeded"] == n
+    rows = journal_results(cluster)
+    assert len(rows) == n, "each task's result recorded exactly once"
+    assert len({r[0] for r in rows}) == n
+    outs = sorted(bytes(r[1]).decode().strip() for r in rows)
+    assert outs == sorted(f"task-{i}" for i in range(n))
+
+
+def test_latency_100ms_and_1pct_loss_on_every_link_jobs_complete(net, cluster):
+    why = net.has_netem()
+    if why:
+        pytest.skip(why)
+    cluster.start_master()
+    net.shape("master", 100, 1)
+    for w in ["a", "b"]:
+        cluster.start_worker(w, cores=2)
+        net.shape(w, 100, 1)
+    poll(lambda: len(cluster.ready_workers()) == 2, 20, what="workers ready over slow links")
+    n = 12
+    jid = cluster.submit({"tasks": [sh(f"echo $(( {i} * {i} ))") for i in range(n)]})
+    job = cluster.wait_job(jid, 90)
+    assert job["state"] == "succeeded" and job["succeeded"] == n
+    outs = sorted(int(bytes(r[1]).decode()) for r in journal_results(cluster))
+    assert outs == sorted(i * i for i in range(n))
+    assert all(w["state"] == "ready" for w in cluster.workers_info().values())
+
+
+def test_stopped_then_restarted_worker_node_rejoins(net, cluster):
+    start(cluster, ["a", "b"])
+    cluster.workers["a"].stop()  # SIGKILL
+    poll(lambda: cluster.workers_info()["a"]["state"] == "lost", 5, what="killed node lost")
+    cluster.restart_worker("a")
+    poll(lambda: cluster.workers_info()["a"]["state"] == "ready", 10, what="restarted node back")
+    jid = cluster.submit({"tasks": [sh("echo hi") for _ in range(4)]})
+    assert cluster.wait_job(jid, 20)["state"] == "succeeded"
