@@ -241,10 +241,10 @@ static int graph_status(json_t *j)
 {
     printf("graph job %lld: %s %s, %s, superstep %lld, epoch %lld, %lld workers, "
            "%lld partitions, %lld recoveries, last checkpoint %lld%s%s\n",
-           jint(j, "id"), jstr(j, "algo"), jstr(j, "graph"), jstr(j, "state"),
-           jint(j, "superstep"), jint(j, "epoch"), jint(j, "workers"), jint(j, "partitions"),
-           jint(j, "recoveries"), jint(j, "last_checkpoint"), *jstr(j, "error") ? ": " : "",
-           jstr(j, "error"));
+           herd_cli_jint(j, "id"), herd_cli_jstr(j, "algo"), herd_cli_jstr(j, "graph"), herd_cli_jstr(j, "state"),
+           herd_cli_jint(j, "superstep"), herd_cli_jint(j, "epoch"), herd_cli_jint(j, "workers"), herd_cli_jint(j, "partitions"),
+           herd_cli_jint(j, "recoveries"), herd_cli_jint(j, "last_checkpoint"), *herd_cli_jstr(j, "error") ? ": " : "",
+           herd_cli_jstr(j, "error"));
     json_decref(j);
     return 0;
 }
@@ -256,7 +256,7 @@ static int status_one(struct herd_client *c, uint64_t id)
     snprintf(path, sizeof path, "/v1/jobs/%" PRIu64, id);
     if (herd_cli_api(c, "status", "GET", path, NULL, 200, &j) != 0)
         return 1;
-    if (strcmp(jstr(j, "kind"), "graph") == 0)
+    if (strcmp(herd_cli_jstr(j, "kind"), "graph") == 0)
         return graph_status(j);
     snprintf(path, sizeof path, "/v1/jobs/%" PRIu64 "/tasks", id);
     if (herd_cli_api(c, "status", "GET", path, NULL, 200, &t) != 0) {
