@@ -280,3 +280,30 @@ def test_function_tasks_with_shipped_plugin(cluster):
     assert j["succeeded"] == 500 and j["failed"] == 1
     code, body = cluster.http("GET", f"/v1/jobs/{jid}/tasks/7/stdout")
     assert code == 200 and body["data"] == "6\n"
+
+
+def test_sandboxes_removed_after_success_kept_after_failure(cluster):
+    start(cluster, 1)
+    jid = cluster.submit({"retries": 0, "tasks": [
+        sh("mkdir -p d; echo ok > d/out.txt; chmod 500 d", outputs=["d/out.txt"]),
+        sh("echo kept > note.txt; exit 2")]})
+    assert cluster.wait_job(jid, timeout=30)["state"] == "failed"
+    failed = cluster.http("GET", f"/v1/jobs/{jid}/tasks/1/attempts")[1]["attempts"][0]["id"]
+    boxes = cluster.path("work-w0/sandbox")
+    poll(lambda: os.listdir(boxes) == [str(failed)], 10, what="only the failed sandbox left")
+    with open(os.path.join(boxes, str(failed), "note.txt")) as f:
+        assert f.read() == "kept\n"
+    # the succeeded task's output outlived its sandbox
+    f = cluster.http("GET", f"/v1/jobs/{jid}/tasks/0/files")[1]["files"][0]
+    assert f["name"] == "d/out.txt"
+    assert get_raw(cluster, f"/v1/blobs/{f['sha256']}") == b"ok\n"
+
+
+def test_keep_sandboxes_none(cluster):
+    cluster.start_master()
+    cluster.start_worker("w0", extra=["--keep-sandboxes", "none"])
+    poll(lambda: len(cluster.ready_workers()) == 1, 10, what="worker")
+    jid = cluster.submit({"retries": 0, "tasks": [sh("touch x; exit 1")]})
+    assert cluster.wait_job(jid, timeout=30)["state"] == "failed"
+    boxes = cluster.path("work-w0/sandbox")
+    poll(lambda: os.listdir(boxes) == [], 10, what="no sandbox left")
