@@ -118,7 +118,6 @@ static void free_job(struct gjob *j)
     free(j->steps);
     free(j->excluded);
     free(j->error);
-    free(j->excluded);
     free(j);
 }
 
