@@ -323,6 +323,17 @@ static void default_id(char *buf, size_t n, uint64_t r)
     snprintf(buf, n, "%s-%06" PRIx64, host, r & 0xffffff);
 }
 
+/* The sandbox policy (--keep-sandboxes). */
+static int setup_keep(struct daemon *d, const char *name, struct herd_err *e)
+{
+    enum herd_keep k = HERD_KEEP_FAILED;
+    if (name != NULL && herd_keep_parse(name, &k) != 0)
+        return herd_err_set(e, HERD_EINVAL, "--keep-sandboxes: expected failed, all or none, "
+                                            "got '%.40s'", name);
+    herd_runner_set_keep(d->runner, k);
+    return HERD_OK;
+}
+
 /* Resolves cfg->run_as (a name, else a numeric uid) and hands it to the runner. */
 static int setup_run_as(struct daemon *d, const char *user, struct herd_err *e)
 {
@@ -365,6 +376,8 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
             return rc;
     }
     rc = herd_runner_create(d->loop, dir, on_task_done, d, &d->runner, e);
+    if (rc == HERD_OK)
+        rc = setup_keep(d, cfg->keep_sandboxes, e);
     if (rc == HERD_OK && cfg->run_as != NULL)
         rc = setup_run_as(d, cfg->run_as, e);
     if (rc != HERD_OK)
@@ -408,6 +421,8 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     if (setup(&d, cfg, idbuf, sizeof idbuf, dirbuf, sizeof dirbuf, &e) != HERD_OK) {
         herd_error("worker", "%s", e.msg);
+        if (d.runner)
+            herd_runner_destroy(d.runner);
         herd_tls_destroy(d.tls);
         return 1;
     }

@@ -23,6 +23,7 @@ struct herd_worker_config {
     const char *tls_cert;      /* TLS to the master (net/tls.h): optional client */
     const char *tls_key;       /* certificate and key; tls_ca verifies the master's */
     const char *tls_ca;        /* certificate (any of the three turns TLS on) */
+    const char *keep_sandboxes; /* "failed" (default), "all", "none": see worker/sweep.h */
     const char *run_as;        /* user name (or numeric uid) tasks run as; NULL = this
                                 * process's user. Needs root. */
 };
