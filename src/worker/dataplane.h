@@ -19,8 +19,8 @@
  * peer's connection dropping) — then it fails with HERD_ECLOSED, which
  * fails the superstep instead of hanging it. docs/distributed.md has the
  * design and docs/protocol.md section 9 the frames. */
-#ifndef HERD_NET_DATAPLANE_H
-#define HERD_NET_DATAPLANE_H
+#ifndef HERD_WORKER_DATAPLANE_H
+#define HERD_WORKER_DATAPLANE_H
 
 #include "base/err.h"
 #include "graph/exchange.h"

@@ -1,10 +1,10 @@
-#include "worker/daemon.h"
+#include "daemon/worker.h"
 
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/rand.h"
 #include "net/conn.h"
-#include "net/dataplane.h"
+#include "worker/dataplane.h"
 #include "worker/agent.h"
 #include "worker/gpart.h"
 #include "net/tls.h"

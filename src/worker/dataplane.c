@@ -11,7 +11,7 @@
  *  - the session lock guards lanes and counters; each outgoing connection
  *    has its own send lock, so pool threads write to different peers at
  *    once; receivers never block on anything but their socket. */
-#include "net/dataplane.h"
+#include "worker/dataplane.h"
 
 #include "base/bytes.h"
 #include "base/log.h"
