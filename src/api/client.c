@@ -112,19 +112,28 @@ const char *herd_client_url(const struct herd_client *c)
 }
 
 /* Performs one exchange; the answer lands in *b. */
+struct body {
+    const char *p; /* NULL: no body */
+    size_t len;
+    const char *ctype;
+};
+
 static int perform(struct herd_client *c, const char *method, const char *path,
-                   const char *body, const char *accept, long *status, struct buf *b,
+                   const struct body *bd, const char *accept, long *status, struct buf *b,
                    struct herd_err *e)
 {
     char url[sizeof c->url + 512];
     snprintf(url, sizeof url, "%s%s", c->url, path);
-    size_t blen = body ? strlen(body) : 0;
+    const char *body = bd ? bd->p : NULL;
+    size_t blen = body ? bd->len : 0;
     struct curl_slist *hdrs = NULL;
     char line[HERD_SIGN_HEADER_MAX + 32];
     snprintf(line, sizeof line, "Accept: %s", accept);
     hdrs = curl_slist_append(hdrs, line);
-    if (body != NULL)
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    if (body != NULL) {
+        snprintf(line, sizeof line, "Content-Type: %s", bd->ctype);
+        hdrs = curl_slist_append(hdrs, line);
+    }
     if (c->secret != NULL) {
         char auth[HERD_SIGN_HEADER_MAX];
         herd_sign_header(c->secret, method, path, body, blen, herd_wall_ms(), auth);
@@ -165,7 +174,8 @@ int herd_client_call(struct herd_client *c, const char *method, const char *path
     if (body == NULL && strcmp(method, "POST") == 0)
         text = strdup("");
     long st = 0;
-    int rc = perform(c, method, path, text, "application/json", &st, &b, e);
+    struct body bd = {text, text ? strlen(text) : 0, "application/json"};
+    int rc = perform(c, method, path, &bd, "application/json", &st, &b, e);
     free(text);
     if (rc == HERD_OK) {
         *status = st;
@@ -175,12 +185,37 @@ int herd_client_call(struct herd_client *c, const char *method, const char *path
     return rc;
 }
 
+static int raw_reply(int rc, long st, struct buf *bp, long *status, uint8_t **data,
+                     size_t *len);
+
 int herd_client_get_raw(struct herd_client *c, const char *path, long *status, uint8_t **data,
                         size_t *len, struct herd_err *e)
 {
     struct buf b = {0};
     long st = 0;
     int rc = perform(c, "GET", path, NULL, "application/octet-stream", &st, &b, e);
+    return raw_reply(rc, st, &b, status, data, len);
+}
+
+int herd_client_put_raw(struct herd_client *c, const char *path, const void *body, size_t n,
+                        long *status, json_t **reply, struct herd_err *e)
+{
+    struct buf b = {0};
+    long st = 0;
+    struct body bd = {body ? body : "", n, "application/octet-stream"};
+    int rc = perform(c, "PUT", path, &bd, "application/json", &st, &b, e);
+    if (rc == HERD_OK) {
+        *status = st;
+        *reply = b.len ? json_loadb(b.p, b.len, 0, NULL) : NULL;
+    }
+    free(b.p);
+    return rc;
+}
+
+/* Hands a raw answer to the caller (or frees it on failure). */
+static int raw_reply(int rc, long st, struct buf *bp, long *status, uint8_t **data, size_t *len)
+{
+    struct buf b = *bp;
     if (rc != HERD_OK) {
         free(b.p);
         return rc;

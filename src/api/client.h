@@ -42,6 +42,11 @@ int herd_client_call(struct herd_client *c, const char *method, const char *path
 int herd_client_get_raw(struct herd_client *c, const char *path, long *status, uint8_t **data,
                         size_t *len, struct herd_err *e);
 
+/* A PUT of n raw bytes (Content-Type: application/octet-stream), e.g. a
+ * blob upload. Status and reply as for herd_client_call. */
+int herd_client_put_raw(struct herd_client *c, const char *path, const void *body, size_t n,
+                        long *status, json_t **reply, struct herd_err *e);
+
 /* The "error" text of an API error reply, or a generic text for `status`. */
 const char *herd_client_error_text(const json_t *reply, long status);
 

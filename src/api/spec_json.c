@@ -557,6 +557,17 @@ int herd_spec_json_parse(const char *text, size_t len, struct herd_job_spec *out
 
 /* ---- encoding ---- */
 
+/* Bytes as a JSON integer, or as a decimal size string above the range of
+ * JSON integers (int64), which parse_memory() reads back the same. */
+static json_t *memory_json(uint64_t bytes)
+{
+    char text[24];
+    if (bytes <= (uint64_t)INT64_MAX)
+        return json_integer((json_int_t)bytes);
+    snprintf(text, sizeof text, "%llu", (unsigned long long)bytes);
+    return json_string(text);
+}
+
 static json_t *encode_task(const struct herd_task_spec *t)
 {
     json_t *o = json_object();
@@ -591,7 +602,7 @@ static json_t *encode_task(const struct herd_task_spec *t)
         ok = json_object_set(o, "deps", deps) == 0;
     ok = ok && json_object_set_new(o, "cores", json_integer(t->cores)) == 0;
     if (ok && t->memory)
-        ok = json_object_set_new(o, "memory", json_integer((json_int_t)t->memory)) == 0;
+        ok = json_object_set_new(o, "memory", memory_json(t->memory)) == 0;
     if (ok && t->timeout_ms)
         ok = json_object_set_new(o, "timeout", json_real(t->timeout_ms / 1000.0)) == 0;
     ok = ok && herd_spec_json_encode_files(t, o) == 0;
@@ -608,7 +619,7 @@ static json_t *encode_task(const struct herd_task_spec *t)
 json_t *herd_spec_json_encode(const struct herd_job_spec *s)
 {
     json_t *tasks = json_array();
-    json_t *o = json_pack("{s:i, s:i}", "priority", (json_int_t)s->priority, "retries",
+    json_t *o = json_pack("{s:I, s:I}", "priority", (json_int_t)s->priority, "retries",
                           (json_int_t)s->max_retries);
     int ok = tasks && o;
     if (ok && s->name)

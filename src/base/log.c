@@ -114,12 +114,13 @@ void herd_event(const char *kind, const char *id, const char *from, const char *
 {
     if (event_file == NULL)
         return;
-    char k[64], i[128], f[64], t[64], x[600];
+    char p[sizeof process_name * 6 + 3], k[64], i[128], f[64], t[64], x[600];
+    put_json_str(p, sizeof p, process_name);
     put_json_str(k, sizeof k, kind);
     put_json_str(i, sizeof i, id);
     put_json_str(f, sizeof f, from);
     put_json_str(t, sizeof t, to);
     put_json_str(x, sizeof x, info ? info : "");
-    fprintf(event_file, "{\"ts\":%llu,\"proc\":\"%s\",\"kind\":%s,\"id\":%s,\"from\":%s,\"to\":%s,\"info\":%s}\n",
-            (unsigned long long)herd_wall_ms(), process_name, k, i, f, t, x);
+    fprintf(event_file, "{\"ts\":%llu,\"proc\":%s,\"kind\":%s,\"id\":%s,\"from\":%s,\"to\":%s,\"info\":%s}\n",
+            (unsigned long long)herd_wall_ms(), p, k, i, f, t, x);
 }

@@ -21,11 +21,12 @@ static const struct command commands[] = {
      "generate a synthetic graph"},
     {"convert", herd_cmd_convert, "IN OUT [--directed|--undirected] [--format F]",
      "convert a graph (to .hgr binary, or to a text edge list)"},
-    {"submit", herd_cmd_submit, "SPEC.json | --each 'CMD {}' FILES... | -- CMD ARGS...",
+    {"submit", herd_cmd_submit, "SPEC.json | --each 'CMD {}' FILES... | -- CMD ARGS... | --function F",
      "submit a task job"},
     {"wait", herd_cmd_wait, "JOB", "wait for a job, with progress"},
     {"status", herd_cmd_status, "[JOB]", "show jobs or one job"},
     {"cancel", herd_cmd_cancel, "JOB", "cancel a job"},
+    {"fetch", herd_cmd_fetch, "JOB TASK [FILE] [-o DEST]", "download a task's output files"},
     {"workers", herd_cmd_workers, "", "list workers"},
     {"logs", herd_cmd_logs, "JOB [TASK]", "show a task's output"},
 };

@@ -19,6 +19,7 @@ int herd_cmd_status(int argc, char **argv);
 int herd_cmd_cancel(int argc, char **argv);
 int herd_cmd_workers(int argc, char **argv);
 int herd_cmd_logs(int argc, char **argv);
+int herd_cmd_fetch(int argc, char **argv);
 
 #include "base/version.h"
 

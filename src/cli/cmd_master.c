@@ -1,11 +1,11 @@
 /* `herd master` and `herd worker`: flag parsing only; the daemons live in
- * master/server.c and worker/daemon.c. */
+ * daemon/master.c and daemon/worker.c. */
 #include "cli/cli.h"
 
 #include "api/addr.h"
 #include "base/log.h"
-#include "master/server.h"
-#include "worker/daemon.h"
+#include "daemon/master.h"
+#include "daemon/worker.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -146,6 +146,7 @@ static const struct option worker_opts[] = {
     {"id", required_argument, NULL, 'i'},         {"work-dir", required_argument, NULL, 'w'},
     {"secret-file", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
     {"run-as", required_argument, NULL, 'u'},
+    {"keep-sandboxes", required_argument, NULL, 'k'},
     {"tls-cert", required_argument, NULL, 'T'},    {"tls-key", required_argument, NULL, 'K'},
     {"tls-ca", required_argument, NULL, 'A'},
     {NULL, 0, NULL, 0}};
@@ -157,6 +158,8 @@ static void worker_usage(FILE *f)
                "MASTER is host[:port] (default port %d), a DNS name whose addresses are tried\n"
                "in turn, or $HERD_MASTER; default 127.0.0.1:%d. SIGTERM drains the worker.\n"
                "--run-as USER (worker started as root): tasks run as USER, not as root.\n"
+               "--keep-sandboxes failed|all|none: which task sandboxes stay after the task\n"
+               "(default failed: a succeeded or canceled task's sandbox is removed).\n"
                "--tls-ca PEM: connect with TLS and verify the master's certificate (for the\n"
                "address dialled); --tls-cert/--tls-key: this worker's own certificate.\n",
             HERD_ADDR_DEFAULT_PORT, HERD_ADDR_DEFAULT_PORT);
@@ -185,6 +188,7 @@ int herd_cmd_worker(int argc, char **argv)
         case 'w': cfg.work_dir = optarg; break;
         case 's': secret_file = optarg; break;
         case 'u': cfg.run_as = optarg; break;
+        case 'k': cfg.keep_sandboxes = optarg; break;
         case 'T': cfg.tls_cert = optarg; break;
         case 'K': cfg.tls_key = optarg; break;
         case 'A': cfg.tls_ca = optarg; break;

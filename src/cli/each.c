@@ -184,7 +184,11 @@ int herd_each_init(struct herd_each *x, const char *tmpl, int shell, struct herd
         return herd_err_set(e, HERD_EPARSE, "--each template: no command");
     }
     x->shell = shell;
-    x->has_repl = has_replacement(tmpl);
+    /* where substitution happens: the template in shell mode, the words
+     * (quotes removed) otherwise */
+    x->has_repl = shell ? has_replacement(tmpl) : 0;
+    for (uint32_t i = 0; i < x->nwords && !x->has_repl; i++)
+        x->has_repl = has_replacement(x->words[i]);
     x->tmpl = herd_xstrdup(tmpl);
     return HERD_OK;
 }

@@ -31,7 +31,7 @@
 
 struct herd_each {
     int shell;          /* run through /bin/sh -c */
-    int has_repl;       /* template names a replacement string */
+    int has_repl;       /* a replacement string occurs where substitution happens */
     char *tmpl;         /* the template as given */
     uint32_t nwords;    /* split template (not in shell mode) */
     char **words;

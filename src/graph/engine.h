@@ -21,9 +21,14 @@
 
 struct herd_engine;
 
+/* Partition state grows with the square of the count (a message lane per
+ * ordered pair), so the count is bounded. */
+#define HERD_ENGINE_MAX_PARTITIONS 4096u
+
 struct herd_engine_opts {
     uint32_t threads;        /* 0 = online cores */
-    uint32_t partitions;     /* 0 = max(threads, 8), so results do not depend on threads */
+    uint32_t partitions;     /* 0 = max(threads, 8), so results do not depend on threads;
+                                at most HERD_ENGINE_MAX_PARTITIONS */
     int no_fast_path;        /* force the superstep message path (no pull, no solve) */
     uint32_t max_supersteps; /* 0 = the program's own limit */
     const char *job;         /* id used in events and logs; NULL = program name */
@@ -51,7 +56,8 @@ void herd_engine_needs(const struct herd_vertex_program *p, int directed,
  * combiner, required CSRs and --source, the program's setup()), allocates
  * the per-vertex state and starts the threads. `params` is copied (its
  * strings must outlive the engine). Returns HERD_OK and *out, or
- * HERD_EINVAL (with the reason), HERD_ENOMEM, HERD_EIO (threads). */
+ * HERD_EINVAL (with the reason; also more than HERD_ENGINE_MAX_PARTITIONS
+ * partitions), HERD_ENOMEM, HERD_EIO (threads). */
 int herd_engine_create(const struct herd_graph *g, const struct herd_vertex_program *prog,
                        const struct herd_vparams *params, const struct herd_engine_opts *o,
                        struct herd_engine **out, struct herd_err *e);

@@ -1,7 +1,7 @@
 /* engine_dist — the vertex engine driven one superstep at a time by a
  * distributed coordinator: this process runs only the partitions it owns,
  * messages to and from other partitions go through a caller-supplied
- * exchange (net/dataplane.h binds it to TCP), and aggregates, the master
+ * exchange (worker/dataplane.h binds it to TCP), and aggregates, the master
  * hook and the stop decision are split between this process and the
  * master (master/gjob.h). The message path, or for a pull-capable program
  * (PageRank) the pull path, whose contributions the caller ships between

@@ -100,6 +100,22 @@ static int finish(const char *name, struct herd_elist *el, struct herd_idmap *ma
     return herd_elist_build(el, map, NULL, 0, o, out, e);
 }
 
+/* A .hgr file, refused like the text formats when it holds no vertex. */
+static int load_bin(const char *name, struct herd_zread *z, const struct herd_graph_opts *o,
+                    struct herd_graph **out, struct herd_err *e)
+{
+    struct herd_graph *g;
+    int rc = herd_binfmt_read(name, z, o, &g, e);
+    if (rc != HERD_OK)
+        return rc;
+    if (g->n == 0) {
+        herd_graph_destroy(g);
+        return herd_err_set(e, HERD_EPARSE, "%s: no edges and no vertices", name);
+    }
+    *out = g;
+    return HERD_OK;
+}
+
 /* Loads text or binary from open readers; `vz` (may be NULL) is a .v. */
 static int load_streams(const char *name, struct herd_zread *z, const char *vname,
                         struct herd_zread *vz, enum herd_graph_format fmt,
@@ -119,7 +135,7 @@ static int load_streams(const char *name, struct herd_zread *z, const char *vnam
         fmt = herd_graph_format_by_content(head, n);
     }
     if (fmt == HERD_FMT_BIN)
-        return herd_binfmt_read(name, z, o, out, e);
+        return load_bin(name, z, o, out, e);
     herd_elist_init(&el);
     herd_idmap_init(&map);
     if (fmt == HERD_FMT_DIMACS) {

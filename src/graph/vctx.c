@@ -101,8 +101,8 @@ static void agg_one(union herd_aggval *into, const struct herd_agg_def *d, union
     case HERD_AGG_SUM:
         if (f)
             into->f += x.f;
-        else
-            into->i += x.i;
+        else /* wraps modulo 2^64, as the SUM_I64 combiner does */
+            into->i = (int64_t)((uint64_t)into->i + (uint64_t)x.i);
         break;
     case HERD_AGG_COUNT:
         into->i += x.i;
@@ -242,7 +242,21 @@ void herd_v_halt(struct herd_vctx *c)
     c->vote = 1;
 }
 
-void herd_v_agg_i64(struct herd_vctx *c, uint32_t i, int64_t x)
+/* A double as int64: truncated, saturated at the ends, NaN as 0 (a plain
+ * cast is undefined outside the int64 range). */
+static int64_t to_i64(double x)
+{
+    if (!(x == x))
+        return 0;
+    if (x >= 0x1p63)
+        return INT64_MAX;
+    if (x < -0x1p63)
+        return INT64_MIN;
+    return (int64_t)x;
+}
+
+/* Contributes x to aggregator i (COUNT ignores x). */
+static void contribute(struct herd_vctx *c, uint32_t i, int is_f64, int64_t xi, double xf)
 {
     const struct herd_vertex_program *p = c->en->prog;
     if (i >= p->naggs) {
@@ -253,27 +267,20 @@ void herd_v_agg_i64(struct herd_vctx *c, uint32_t i, int64_t x)
     if (p->aggs[i].op == HERD_AGG_COUNT)
         v.i = 1;
     else if (p->aggs[i].type == HERD_AGG_F64)
-        v.f = (double)x;
+        v.f = is_f64 ? xf : (double)xi;
     else
-        v.i = x;
+        v.i = is_f64 ? to_i64(xf) : xi;
     agg_one(&c->agg[i], &p->aggs[i], v);
+}
+
+void herd_v_agg_i64(struct herd_vctx *c, uint32_t i, int64_t x)
+{
+    contribute(c, i, 0, x, 0.0);
 }
 
 void herd_v_agg_f64(struct herd_vctx *c, uint32_t i, double x)
 {
-    const struct herd_vertex_program *p = c->en->prog;
-    if (i >= p->naggs) {
-        herd_vctx_set_error(c, HERD_EINVAL, "aggregator index out of range");
-        return;
-    }
-    union herd_aggval v;
-    if (p->aggs[i].op == HERD_AGG_COUNT)
-        v.i = 1;
-    else if (p->aggs[i].type == HERD_AGG_I64)
-        v.i = (int64_t)x;
-    else
-        v.f = x;
-    agg_one(&c->agg[i], &p->aggs[i], v);
+    contribute(c, i, 1, 0, x);
 }
 
 int64_t herd_v_aggregate_i64(const struct herd_vctx *c, uint32_t i)

@@ -74,22 +74,34 @@ static int refill(struct herd_zread *z, const uint8_t **p, size_t *n, struct her
     return raw_read(z, z->in, INBUF, n, e);
 }
 
+/* Gives inflate the next piece of compressed input. */
+static int gz_feed(struct herd_zread *z, struct herd_err *e)
+{
+    const uint8_t *p;
+    size_t n;
+    int rc = refill(z, &p, &n, e);
+    if (rc != HERD_OK)
+        return rc;
+    z->zs.next_in = (Bytef *)p;
+    z->zs.avail_in = (uInt)n;
+    return HERD_OK;
+}
+
 static int gz_read(struct herd_zread *z, uint8_t *buf, size_t cap, size_t *got,
                    struct herd_err *e)
 {
     z->zs.next_out = buf;
     z->zs.avail_out = (uInt)(cap > UINT32_MAX ? UINT32_MAX : cap);
     while (z->zs.avail_out > 0 && !z->stream_end) {
-        if (z->zs.avail_in == 0 && !z->raw_eof) {
-            const uint8_t *p;
-            size_t n;
-            int rc = refill(z, &p, &n, e);
-            if (rc != HERD_OK)
-                return rc;
-            z->zs.next_in = (Bytef *)p;
-            z->zs.avail_in = (uInt)n;
-        }
+        int rc = z->zs.avail_in == 0 && !z->raw_eof ? gz_feed(z, e) : HERD_OK;
+        if (rc != HERD_OK)
+            return rc;
         int zr = inflate(&z->zs, Z_NO_FLUSH);
+        /* A member that ends with the input buffer: only a refill tells
+         * whether another member follows or the file ends here. */
+        if (zr == Z_STREAM_END && z->zs.avail_in == 0 && !z->raw_eof &&
+            (rc = gz_feed(z, e)) != HERD_OK)
+            return rc;
         if (zr == Z_STREAM_END) {
             if (z->zs.avail_in == 0 && z->raw_eof)
                 z->stream_end = 1;

@@ -6,7 +6,7 @@
 
 #include "graph/engine_dist.h"
 #include "graph/graph.h"
-#include "net/dataplane.h"
+#include "worker/dataplane.h"
 #include "wire/gmsg.h"
 #include "worker/gpart.h"
 

@@ -50,6 +50,7 @@ struct herd_runner {
     int run_as;        /* attempts run as uid/gid below */
     uid_t uid;
     gid_t gid;
+    enum herd_keep keep;  /* which sandboxes stay (worker/sweep.h) */
 };
 
 int herd_runner_create(uv_loop_t *loop, const char *work_dir, herd_runner_done_fn done, void *arg,
@@ -82,6 +83,11 @@ int herd_runner_set_user(struct herd_runner *r, uid_t uid, gid_t gid, struct her
     r->uid = uid;
     r->gid = gid;
     return HERD_OK;
+}
+
+void herd_runner_set_keep(struct herd_runner *r, enum herd_keep k)
+{
+    r->keep = k;
 }
 
 static void maybe_free_runner(struct herd_runner *r)
@@ -168,6 +174,11 @@ static void finish(struct proc *p)
     for (uint32_t i = 0; i < res.noutputs; i++)
         free(entries[i]);
     free(entries);
+    if (!herd_keep_sandbox(p->r->keep, res.status)) {
+        char sandbox[4096];
+        snprintf(sandbox, sizeof sandbox, "%s/sandbox/%" PRIu64, p->r->work_dir, p->attempt_id);
+        herd_sweep_remove(p->r->loop, sandbox);
+    }
     close_handle((uv_handle_t *)&p->timer);
     close_handle((uv_handle_t *)&p->process);
     close_handle((uv_handle_t *)&p->out.pipe);

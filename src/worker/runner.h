@@ -10,6 +10,7 @@
 
 #include "base/err.h"
 #include "wire/msg.h"
+#include "worker/sweep.h"
 
 #include <stddef.h>
 #include <uv.h>
@@ -30,6 +31,11 @@ int herd_runner_create(uv_loop_t *loop, const char *work_dir, herd_runner_done_f
  * root. HERD_EINVAL if it does not, HERD_EIO if the directories cannot be
  * changed. */
 int herd_runner_set_user(struct herd_runner *r, uid_t uid, gid_t gid, struct herd_err *e);
+/* Which sandboxes stay after their attempt ends (default HERD_KEEP_FAILED:
+ * a succeeded or killed attempt's sandbox is removed in the background once
+ * its outputs are in the cache and its result is reported; a failed one
+ * stays for debugging). */
+void herd_runner_set_keep(struct herd_runner *r, enum herd_keep k);
 /* Kills every running attempt (SIGKILL to each group) and frees the runner
  * once their handles have closed (the loop must keep running until then). */
 void herd_runner_destroy(struct herd_runner *r);

@@ -134,6 +134,25 @@ HERD_TEST(each_argv_words_and_append)
     herd_each_fini(&x);
 }
 
+HERD_TEST(each_append_decision_follows_the_split_words)
+{
+    /* Replacement strings are looked for in the words, after quotes are
+     * removed: '{'} is the word "{}", so the input is substituted there
+     * and not appended a second time. */
+    struct herd_each x;
+    struct herd_err e;
+    char **v;
+    uint32_t n;
+    CHECK_EQ(herd_each_init(&x, "echo '{'}", 0, &e), HERD_OK);
+    CHECK_EQ(x.has_repl, 1);
+    CHECK_EQ(herd_each_argv(&x, "in", 1, &v, &n, &e), HERD_OK);
+    char *j = angle_join(v, n, 0);
+    CHECK_STR(j, "<echo><in>");
+    free(j);
+    herd_words_free(v, n);
+    herd_each_fini(&x);
+}
+
 HERD_TEST(each_shell_mode_quotes_values)
 {
     struct herd_each x;

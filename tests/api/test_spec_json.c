@@ -248,6 +248,29 @@ HERD_TEST(spec_encode_roundtrip)
     herd_job_spec_free(&b);
 }
 
+HERD_TEST(spec_encode_roundtrip_at_the_limits)
+{
+    /* The extremes each field accepts survive encode + parse: memory above
+     * 2^63 (a JSON integer cannot hold it), the lowest priority, the most
+     * retries. */
+    struct herd_job_spec a = parse_ok(
+        "{\"priority\": -2147483648, \"retries\": 1000, \"tasks\": ["
+        " {\"argv\": [\"x\"], \"memory\": \"16777215T\"},"
+        " {\"argv\": [\"y\"], \"memory\": 9223372036854775807}]}");
+    CHECK(a.tasks[0].memory == 16777215ull << 40);
+    json_t *j = herd_spec_json_encode(&a);
+    CHECK(j != NULL);
+    char *text = json_dumps(j, 0);
+    json_decref(j);
+    struct herd_job_spec b = parse_ok(text);
+    CHECK_EQ(b.priority, INT32_MIN);
+    CHECK_EQ(b.max_retries, 1000);
+    check_same(&a, &b);
+    free(text);
+    herd_job_spec_free(&a);
+    herd_job_spec_free(&b);
+}
+
 HERD_TEST(spec_payload_lengths)
 {
     /* base64 of 0..5 bytes 'a'..: each decodes back to its length */

@@ -29,6 +29,10 @@ static char *argv_[] = {"/bin/sh", "-c", "echo hi >out.txt"};
 static char *env_[] = {"HOME=/tmp", "LANG=C.UTF-8"};
 static uint64_t ids[] = {1, 2, 0xffffffffffffffffULL};
 static uint8_t blob[] = {0, 1, 2, 'o', 'u', 't', '\n', 0xff};
+#define SHA_A "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+static char *inputs_[] = {SHA_A " in.txt", SHA_A " data/shared"};
+static char *outputs_[] = {"out.txt", "sub/r.bin"};
+static char *result_outputs_[] = {SHA_A " 8 out.txt"};
 
 /* Variant 0: everything empty or zero; variant 1: rich contents. */
 static struct herd_msg make(uint16_t type, int rich)
@@ -65,14 +69,28 @@ static struct herd_msg make(uint16_t type, int rich)
                                               .kind = HERD_TASK_COMMAND, .cores = 1,
                                               .timeout_ms = 1000, .nargv = 3, .argv = argv_,
                                               .nenv = 2, .env = env_, .payload_len = sizeof blob,
-                                              .payload = blob};
+                                              .payload = blob, .ninputs = 2, .inputs = inputs_,
+                                              .noutputs = 2, .outputs = outputs_,
+                                              .plugin = SHA_A};
         break;
     case HERD_MSG_RESULT:
         m.u.result = (struct herd_msg_result){.attempt_id = 5, .job_id = 1, .task_id = 2,
                                               .status = HERD_RESULT_FAILED, .exit_code = -9,
                                               .stdout_len = sizeof blob, .stdout_data = blob,
                                               .stderr_len = 3, .stderr_data = blob,
-                                              .error = "exit 1"};
+                                              .error = "exit 1", .noutputs = 1,
+                                              .outputs = result_outputs_};
+        break;
+    case HERD_MSG_FETCH:
+        m.u.fetch = (struct herd_msg_fetch){.sha256 = SHA_A, .offset = 262144};
+        break;
+    case HERD_MSG_BLOB:
+        m.u.blob = (struct herd_msg_blob){.sha256 = SHA_A, .offset = 0, .total = sizeof blob,
+                                          .data_len = sizeof blob, .data = blob, .error = ""};
+        break;
+    case HERD_MSG_STORE:
+        m.u.store = (struct herd_msg_store){.sha256 = SHA_A, .offset = 4, .total = 12,
+                                            .data_len = sizeof blob, .data = blob};
         break;
     case HERD_MSG_KILL:
         m.u.kill.attempt_id = 5;

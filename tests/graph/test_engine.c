@@ -214,6 +214,50 @@ HERD_TEST(aggregates_visible_next_superstep_and_master_stops)
     herd_graph_destroy(g);
 }
 
+/* --- integer aggregates at the edges of int64 ------------------------- */
+
+static const struct herd_agg_def wide_aggs[] = {{"sum", HERD_AGG_SUM, HERD_AGG_I64},
+                                                {"imax", HERD_AGG_MAX, HERD_AGG_I64},
+                                                {"imin", HERD_AGG_MIN, HERD_AGG_I64}};
+
+static void wide_compute(struct herd_vctx *c, uint32_t v, void *value, const void *msgs,
+                         uint32_t nmsgs)
+{
+    (void)v;
+    (void)value;
+    (void)msgs;
+    (void)nmsgs;
+    herd_v_agg_i64(c, 0, INT64_MAX);
+    herd_v_agg_f64(c, 1, 1e300); /* a double far outside int64 */
+    herd_v_agg_f64(c, 2, NAN);
+    herd_v_halt(c);
+}
+
+static const struct herd_vertex_program wide = {
+    .api = HERD_VERTEX_API,
+    .name = "wide",
+    .value_size = 8,
+    .value_type = HERD_VALUE_I64,
+    .aggs = wide_aggs,
+    .naggs = 3,
+    .compute = wide_compute,
+};
+
+HERD_TEST(i64_aggregates_wrap_and_saturate_without_undefined_behaviour)
+{
+    /* Four vertices add INT64_MAX each: the sum wraps modulo 2^64 like the
+     * SUM_I64 combiner does (4 * (2^63 - 1) = -4 mod 2^64). A double too
+     * large for int64 saturates; NaN counts as 0. */
+    static const uint64_t e[][2] = {{1, 2}, {3, 4}};
+    struct herd_graph *g = mk(e, 2, 1);
+    struct herd_engine *en = run(g, &wide, NULL, 2, 2, 0);
+    CHECK_EQ(herd_engine_agg_i64(en, 0), -4);
+    CHECK(herd_engine_agg_i64(en, 1) == INT64_MAX);
+    CHECK_EQ(herd_engine_agg_i64(en, 2), 0);
+    herd_engine_destroy(en);
+    herd_graph_destroy(g);
+}
+
 /* --- fan-in: combiners and plain delivery ------------------------------ */
 
 struct fan {
@@ -499,6 +543,28 @@ HERD_TEST(program_errors_are_reported)
     CHECK_EQ(herd_engine_create(g, &old, &vp, &o, &en, &e), HERD_EINVAL);
     CHECK_EQ(herd_engine_create(g, herd_algo_bfs(), &vp, &o, &en, &e), HERD_EINVAL);
     CHECK(strstr(e.msg, "--source") != NULL);
+    herd_graph_destroy(g);
+}
+
+HERD_TEST(partition_count_is_bounded)
+{
+    /* Per-partition state grows with partitions squared (one lane per
+     * pair): a count from the command line beyond the limit is refused,
+     * and 2^32-1 (where partitions + 1 wraps) never reaches allocation. */
+    struct herd_graph *g = chain(5);
+    struct herd_vparams vp = {.seed = 1};
+    struct herd_engine *en = NULL;
+    struct herd_err e = {0};
+    uint32_t bad[] = {HERD_ENGINE_MAX_PARTITIONS + 1, UINT32_MAX};
+    for (size_t i = 0; i < 2; i++) {
+        struct herd_engine_opts o = {.threads = 1, .partitions = bad[i]};
+        CHECK_EQ(herd_engine_create(g, herd_algo_wcc(), &vp, &o, &en, &e), HERD_EINVAL);
+        CHECK(strstr(e.msg, "partitions") != NULL);
+    }
+    struct herd_engine_opts o = {.threads = 1, .partitions = 64};
+    CHECK_EQ(herd_engine_create(g, herd_algo_wcc(), &vp, &o, &en, &e), HERD_OK);
+    CHECK_EQ(herd_engine_run(en, &e), HERD_OK);
+    herd_engine_destroy(en);
     herd_graph_destroy(g);
 }
 

@@ -503,6 +503,25 @@ HERD_TEST(binary_rejects_corruption)
     done();
 }
 
+HERD_TEST(binary_without_vertices_is_refused_like_text)
+{
+    /* The same policy for every format: nothing in it is an error. */
+    struct herd_graph_opts o = {.directed = 1, .need_out = 1};
+    struct herd_graph *g = NULL;
+    struct herd_err e;
+    CHECK_EQ(herd_graph_build(NULL, NULL, NULL, 0, NULL, 0, &o, &g, &e), HERD_OK);
+    CHECK_EQ(g->n, 0);
+    char path[300];
+    snprintf(path, sizeof path, "%s/empty.hgr", tmpdir());
+    CHECK_EQ(herd_binfmt_write(g, path, &e), HERD_OK);
+    herd_graph_destroy(g);
+    g = NULL;
+    CHECK_EQ(herd_graph_load(path, &o, &g, &e), HERD_EPARSE);
+    CHECK(g == NULL);
+    CHECK(strstr(e.msg, "empty.hgr: no edges and no vertices") != NULL);
+    done();
+}
+
 HERD_TEST(mem_pair_loader)
 {
     const char *v = "1\n2\n3\n9\n";

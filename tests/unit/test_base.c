@@ -2,9 +2,13 @@
 
 #include "base/bytes.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "base/rand.h"
 
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 HERD_TEST(err_names_and_wrap)
 {
@@ -70,4 +74,32 @@ HERD_TEST(rand_is_deterministic)
         CHECK(herd_rand_next(&a) == herd_rand_next(&b));
     for (int i = 0; i < 1000; i++)
         CHECK(herd_rand_below(&a, 7) < 7);
+}
+
+HERD_TEST(event_lines_are_json_whatever_the_names)
+{
+    /* The process name (a worker id chosen by the operator) and the
+     * fields may hold quotes, backslashes and control characters. */
+    char path[] = "/tmp/herd-event-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    herd_log_set_process("worker \"w\\1\"\n");
+    CHECK_EQ(herd_event_open(path), 0);
+    herd_event("job", "7\"", "a\\b", "c\td", NULL);
+    CHECK_EQ(herd_event_open(NULL), 0);
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    CHECK(fgets(line, sizeof line, f) != NULL);
+    fclose(f);
+    unlink(path);
+    json_error_t je;
+    json_t *j = json_loads(line, 0, &je);
+    if (j == NULL)
+        herd_test_fail(__FILE__, __LINE__, "not JSON (%s): %s", je.text, line);
+    CHECK_STR(json_string_value(json_object_get(j, "proc")), "worker \"w\\1\"\n");
+    CHECK_STR(json_string_value(json_object_get(j, "id")), "7\"");
+    CHECK_STR(json_string_value(json_object_get(j, "from")), "a\\b");
+    CHECK_STR(json_string_value(json_object_get(j, "to")), "c\td");
+    json_decref(j);
 }

@@ -1,0 +1,709 @@
+/* dataplane — worker-to-worker batches over blocking TCP sockets with
+ * threads (dataplane.h). Design notes:
+ *  - lanes: one per (owned `to`, parity of step, `from`), as in the local
+ *    exchange; deliveries for s+1 may arrive while s is being taken because
+ *    a peer starts s+1 only after the master saw every report of s;
+ *  - one end marker per (sending worker, receiving worker) per superstep:
+ *    the sender counts end_step() calls towards the receiver's partitions
+ *    from all its own partitions and sends END after the last one, so a
+ *    superstep costs one small frame per pair of workers. Finer markers
+ *    would not help: messages of step s are read in s+1, after the barrier;
+ *  - the session lock guards lanes and counters; each outgoing connection
+ *    has its own send lock, so pool threads write to different peers at
+ *    once; receivers never block on anything but their socket. */
+#include "worker/dataplane.h"
+
+#include "base/bytes.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "wire/frame.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SESSIONS 64
+#define DP_FRAME_MAX (64u << 20)
+
+struct lane {
+    struct herd_msgbatch *head, *tail;
+    uint64_t ended; /* step + 1 of the last end marker */
+};
+
+struct out_conn {
+    int fd;
+    pthread_mutex_t mu;
+};
+
+struct rx {
+    int fd;
+    uint32_t from_worker;
+    pthread_t th;
+    struct herd_dp_session *s;
+};
+
+struct herd_dp_session {
+    struct herd_dp *dp;
+    uint64_t job;
+    uint32_t epoch, me, nworkers, nparts, msg_size;
+    uint32_t *owner;
+    uint32_t *wparts;           /* partitions owned per worker */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int aborted;
+    struct lane *lanes;         /* [to][parity][from] (only owned `to` used) */
+    uint64_t end_step[2];       /* step whose remote END markers are counted */
+    uint32_t ends[2];           /* remote workers whose END of end_step[] arrived */
+    uint32_t nremote_workers;   /* workers other than me that own partitions */
+    uint32_t *endcnt;           /* [parity * nworkers + w]: end_step calls towards w (atomic) */
+    struct out_conn *out;       /* per worker */
+    double *contrib[2];         /* pull path: where VECTOR frames land */
+    uint8_t *emitted[2];
+    const uint32_t *bounds;
+    struct rx *rxs;
+    uint32_t nrx;
+    size_t caprx;
+    uint64_t bytes;
+};
+
+struct herd_dp {
+    int fd;
+    uint16_t port;
+    char addr[80];
+    pthread_t th;
+    pthread_mutex_t mu;
+    struct herd_dp_session *sessions[MAX_SESSIONS];
+    int stop;
+};
+
+/* ---- socket helpers ---- */
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int read_all(int fd, uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = recv(fd, p, n, 0);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Reads one frame: type and a malloc'd body (caller frees). 0 or -1. */
+static int read_frame(int fd, uint16_t *type, uint8_t **body, uint32_t *len)
+{
+    uint8_t h[HERD_FRAME_HEADER];
+    struct herd_frame_header fh;
+    struct herd_err e;
+    if (read_all(fd, h, sizeof h) != 0)
+        return -1;
+    if (herd_frame_header_get(h, DP_FRAME_MAX, &fh, &e) != HERD_OK) {
+        herd_warn("dataplane", "bad frame: %s", e.msg);
+        return -1;
+    }
+    uint8_t *b = malloc(fh.length ? fh.length : 1);
+    if (b == NULL || read_all(fd, b, fh.length) != 0) {
+        free(b);
+        return -1;
+    }
+    *type = fh.type;
+    *body = b;
+    *len = fh.length;
+    return 0;
+}
+
+/* ---- lanes ---- */
+
+static struct lane *lane(struct herd_dp_session *s, uint32_t to, uint64_t step, uint32_t from)
+{
+    return &s->lanes[((size_t)to * 2 + (step & 1)) * s->nparts + from];
+}
+
+static void append(struct lane *l, struct herd_msgbatch *b)
+{
+    b->next = NULL;
+    if (l->tail)
+        l->tail->next = b;
+    else
+        l->head = b;
+    l->tail = b;
+}
+
+/* Under the lock: every partition of worker w ended towards all of ours. */
+static void remote_end(struct herd_dp_session *s, uint32_t w, uint64_t step)
+{
+    unsigned par = step & 1;
+    for (uint32_t to = 0; to < s->nparts; to++)
+        for (uint32_t from = 0; s->owner[to] == s->me && from < s->nparts; from++)
+            if (s->owner[from] == w)
+                lane(s, to, step, from)->ended = step + 1;
+    if (s->end_step[par] != step) {
+        s->end_step[par] = step;
+        s->ends[par] = 0;
+    }
+    s->ends[par]++;
+    pthread_cond_broadcast(&s->cv);
+}
+
+/* ---- receiving ---- */
+
+static int rx_batch(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n)
+{
+    if (n < 24)
+        return -1;
+    uint32_t from = herd_get_u32(b), to = herd_get_u32(b + 4);
+    uint64_t step = herd_get_u64(b + 8);
+    uint32_t count = herd_get_u32(b + 16), rec = herd_get_u32(b + 20);
+    if (from >= s->nparts || to >= s->nparts || s->owner[from] != r->from_worker ||
+        s->owner[to] != s->me || rec != 4 + s->msg_size || (uint64_t)count * rec != n - 24)
+        return -1;
+    struct herd_msgbatch *mb = herd_msgbatch_new(s->msg_size, count ? count : 1);
+    if (mb == NULL)
+        return -1;
+    const uint8_t *p = b + 24;
+    for (uint32_t i = 0; i < count; i++, p += rec) {
+        uint32_t t = herd_get_u32(p);
+        memcpy(mb->data + (size_t)i * rec, &t, 4);
+        memcpy(mb->data + (size_t)i * rec + 4, p + 4, s->msg_size);
+    }
+    mb->count = count;
+    pthread_mutex_lock(&s->mu);
+    append(lane(s, to, step, from), mb);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+static int rx_end(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n)
+{
+    if (n != 8)
+        return -1;
+    uint64_t step = herd_get_u64(b);
+    pthread_mutex_lock(&s->mu);
+    remote_end(s, r->from_worker, step);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+/* VECTOR: u32 part, u64 step, u32 n, n x u64 (double bits), n emitted bytes. */
+static int rx_vector(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n)
+{
+    if (n < 16 || s->bounds == NULL)
+        return -1;
+    uint32_t p = herd_get_u32(b), cnt = herd_get_u32(b + 12);
+    uint64_t step = herd_get_u64(b + 4);
+    if (p >= s->nparts || s->owner[p] != r->from_worker ||
+        cnt != s->bounds[p + 1] - s->bounds[p] || (uint64_t)cnt * 9 != n - 16)
+        return -1;
+    double *x = s->contrib[step & 1] + s->bounds[p];
+    const uint8_t *q = b + 16;
+    for (uint32_t i = 0; i < cnt; i++, q += 8) {
+        uint64_t bits = herd_get_u64(q);
+        memcpy(&x[i], &bits, 8);
+    }
+    memcpy(s->emitted[step & 1] + s->bounds[p], q, cnt);
+    return 0;
+}
+
+static void *rx_main(void *arg)
+{
+    struct rx *r = arg;
+    struct herd_dp_session *s = r->s;
+    for (;;) {
+        uint16_t type;
+        uint8_t *body;
+        uint32_t len;
+        if (read_frame(r->fd, &type, &body, &len) != 0)
+            break;
+        int rc = type == HERD_DP_BATCH    ? rx_batch(s, r, body, len)
+                 : type == HERD_DP_END    ? rx_end(s, r, body, len)
+                 : type == HERD_DP_VECTOR ? rx_vector(s, r, body, len)
+                                          : -1;
+        free(body);
+        if (rc != 0) {
+            herd_warn("dataplane", "job %" PRIu64 ": malformed frame from worker %u; closing",
+                      s->job, r->from_worker);
+            break;
+        }
+    }
+    pthread_mutex_lock(&s->mu);
+    if (!s->aborted)
+        herd_info("dataplane", "job %" PRIu64 " epoch %u: worker %u's connection ended", s->job,
+                  s->epoch, r->from_worker);
+    s->aborted = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    free(r);
+    return NULL;
+}
+
+/* ---- the exchange binding ---- */
+
+static int send_frame(struct herd_dp_session *s, uint32_t w, uint16_t type, const uint8_t *hdr,
+                      size_t hlen, const uint8_t *body, size_t blen)
+{
+    uint8_t fh[HERD_FRAME_HEADER];
+    herd_frame_header_put(fh, type, (uint32_t)(hlen + blen));
+    struct out_conn *o = &s->out[w];
+    pthread_mutex_lock(&o->mu);
+    int rc = o->fd < 0 || write_all(o->fd, fh, sizeof fh) || write_all(o->fd, hdr, hlen) ||
+             (blen && write_all(o->fd, body, blen));
+    pthread_mutex_unlock(&o->mu);
+    if (rc)
+        return HERD_ECLOSED;
+    __atomic_fetch_add(&s->bytes, sizeof fh + hlen + blen, __ATOMIC_RELAXED);
+    return HERD_OK;
+}
+
+static int send_batch(struct herd_dp_session *s, uint32_t from, uint32_t to, uint64_t step,
+                      struct herd_msgbatch *b)
+{
+    uint8_t hdr[24];
+    herd_put_u32(hdr, from);
+    herd_put_u32(hdr + 4, to);
+    herd_put_u64(hdr + 8, step);
+    herd_put_u32(hdr + 16, b->count);
+    herd_put_u32(hdr + 20, b->rec);
+    for (uint32_t i = 0; i < b->count; i++) { /* targets to network order, in place */
+        uint8_t *p = b->data + (size_t)i * b->rec;
+        uint32_t t;
+        memcpy(&t, p, 4);
+        herd_put_u32(p, t);
+    }
+    int rc = send_frame(s, s->owner[to], HERD_DP_BATCH, hdr, sizeof hdr, b->data,
+                        (size_t)b->count * b->rec);
+    if (rc == HERD_OK) /* on failure the caller (the engine's sink) frees it */
+        herd_msgbatch_free_list(b);
+    return rc;
+}
+
+static int x_deliver(void *impl, uint32_t from, uint32_t to, uint64_t step,
+                     struct herd_msgbatch *b)
+{
+    struct herd_dp_session *s = impl;
+    if (s->owner[to] != s->me)
+        return send_batch(s, from, to, step, b);
+    pthread_mutex_lock(&s->mu);
+    append(lane(s, to, step, from), b);
+    pthread_mutex_unlock(&s->mu);
+    return HERD_OK;
+}
+
+static int x_end_step(void *impl, uint32_t from, uint32_t to, uint64_t step)
+{
+    struct herd_dp_session *s = impl;
+    uint32_t w = s->owner[to];
+    if (w == s->me) {
+        pthread_mutex_lock(&s->mu);
+        lane(s, to, step, from)->ended = step + 1;
+        pthread_mutex_unlock(&s->mu);
+        return HERD_OK;
+    }
+    (void)from; /* every owned partition ends towards every partition of w */
+    uint32_t *cnt = &s->endcnt[(step & 1) * s->nworkers + w];
+    uint32_t want = s->wparts[s->me] * s->wparts[w];
+    if (__atomic_add_fetch(cnt, 1, __ATOMIC_ACQ_REL) < want)
+        return HERD_OK;
+    __atomic_store_n(cnt, 0, __ATOMIC_RELEASE); /* nobody touches it again before s+2 */
+    uint8_t body[8];
+    herd_put_u64(body, step);
+    return send_frame(s, w, HERD_DP_END, body, sizeof body, NULL, 0);
+}
+
+static int x_take(void *impl, uint32_t to, uint32_t from, uint64_t step,
+                  struct herd_msgbatch **list)
+{
+    struct herd_dp_session *s = impl;
+    struct lane *l = lane(s, to, step, from);
+    pthread_mutex_lock(&s->mu);
+    while (l->ended != step + 1 && !s->aborted && s->owner[from] != s->me)
+        pthread_cond_wait(&s->cv, &s->mu);
+    int rc = l->ended == step + 1 ? HERD_OK : s->aborted ? HERD_ECLOSED : HERD_EPROTO;
+    if (rc == HERD_OK) {
+        *list = l->head;
+        l->head = l->tail = NULL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+static void x_destroy(void *impl)
+{
+    (void)impl; /* the session outlives the engine */
+}
+
+static const struct herd_exchange_ops dp_ops = {x_deliver, x_end_step, x_take, x_destroy};
+
+struct herd_exchange herd_dp_exchange(struct herd_dp_session *s)
+{
+    return (struct herd_exchange){&dp_ops, s};
+}
+
+/* ---- the pull path ---- */
+
+void herd_dp_set_pull(struct herd_dp_session *s, double *contrib[2], uint8_t *emitted[2],
+                      const uint32_t *bounds)
+{
+    for (int k = 0; k < 2; k++) {
+        s->contrib[k] = contrib[k];
+        s->emitted[k] = emitted[k];
+    }
+    s->bounds = bounds;
+}
+
+int herd_dp_send_vector(struct herd_dp_session *s, uint32_t p, uint64_t step)
+{
+    uint32_t lo = s->bounds[p], n = s->bounds[p + 1] - lo;
+    uint8_t hdr[16];
+    herd_put_u32(hdr, p);
+    herd_put_u64(hdr + 4, step);
+    herd_put_u32(hdr + 12, n);
+    uint8_t *body = malloc((size_t)n * 9 + 1);
+    if (body == NULL)
+        return HERD_ENOMEM;
+    const double *x = s->contrib[step & 1] + lo;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &x[i], 8);
+        herd_put_u64(body + (size_t)i * 8, bits);
+    }
+    memcpy(body + (size_t)n * 8, s->emitted[step & 1] + lo, n);
+    int rc = HERD_OK;
+    for (uint32_t w = 0; w < s->nworkers && rc == HERD_OK; w++)
+        if (w != s->me && s->wparts[w] > 0)
+            rc = send_frame(s, w, HERD_DP_VECTOR, hdr, sizeof hdr, body, (size_t)n * 9);
+    free(body);
+    return rc;
+}
+
+int herd_dp_end_all(struct herd_dp_session *s, uint64_t step)
+{
+    uint8_t body[8];
+    herd_put_u64(body, step);
+    int rc = HERD_OK;
+    for (uint32_t w = 0; w < s->nworkers && rc == HERD_OK; w++)
+        if (w != s->me && s->wparts[w] > 0)
+            rc = send_frame(s, w, HERD_DP_END, body, sizeof body, NULL, 0);
+    return rc;
+}
+
+/* ---- sessions ---- */
+
+struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job, uint32_t epoch,
+                                               uint32_t me, uint32_t nworkers, uint32_t nparts,
+                                               const uint32_t *owner, uint32_t msg_size)
+{
+    struct herd_dp_session *s = herd_xcalloc(1, sizeof *s);
+    s->dp = dp;
+    s->job = job;
+    s->epoch = epoch;
+    s->me = me;
+    s->nworkers = nworkers;
+    s->nparts = nparts;
+    s->msg_size = msg_size;
+    s->owner = herd_xmalloc((size_t)nparts * sizeof *owner);
+    memcpy(s->owner, owner, (size_t)nparts * sizeof *owner);
+    s->wparts = herd_xcalloc(nworkers, sizeof *s->wparts);
+    for (uint32_t p = 0; p < nparts; p++)
+        s->wparts[owner[p]]++;
+    for (uint32_t w = 0; w < nworkers; w++)
+        s->nremote_workers += w != me && s->wparts[w] > 0;
+    s->lanes = herd_xcalloc((size_t)nparts * nparts * 2, sizeof *s->lanes);
+    s->endcnt = herd_xcalloc((size_t)2 * nworkers, sizeof *s->endcnt);
+    s->end_step[0] = s->end_step[1] = UINT64_MAX;
+    s->out = herd_xcalloc(nworkers, sizeof *s->out);
+    for (uint32_t w = 0; w < nworkers; w++) {
+        s->out[w].fd = -1;
+        pthread_mutex_init(&s->out[w].mu, NULL);
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    pthread_mutex_lock(&dp->mu);
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        if (dp->sessions[i] == NULL) {
+            dp->sessions[i] = s;
+            break;
+        }
+    pthread_mutex_unlock(&dp->mu);
+    return s;
+}
+
+static int dial(const char *addr, struct herd_err *e)
+{
+    char host[256];
+    const char *colon = strrchr(addr, ':');
+    if (colon == NULL || (size_t)(colon - addr) >= sizeof host)
+        return herd_err_set(e, HERD_EINVAL, "data plane: bad peer address '%s'", addr), -1;
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = '\0';
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+        return herd_err_set(e, HERD_EIO, "data plane: cannot resolve '%s'", addr), -1;
+    for (int tries = 0; tries < 50; tries++) {
+        for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+            int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+                int one = 1;
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                freeaddrinfo(res);
+                return fd;
+            }
+            if (fd >= 0)
+                close(fd);
+        }
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL); /* a peer restarting its listener; bounded */
+    }
+    freeaddrinfo(res);
+    herd_err_set(e, HERD_EIO, "data plane: cannot connect to %s", addr);
+    return -1;
+}
+
+int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_err *e)
+{
+    for (uint32_t w = 0; w < s->nworkers; w++) {
+        if (w == s->me)
+            continue;
+        int fd = dial(peers[w], e);
+        if (fd < 0)
+            return HERD_EIO;
+        uint8_t body[16];
+        herd_put_u64(body, s->job);
+        herd_put_u32(body + 8, s->epoch);
+        herd_put_u32(body + 12, s->me);
+        s->out[w].fd = fd;
+        if (send_frame(s, w, HERD_DP_HELLO, body, sizeof body, NULL, 0) != HERD_OK)
+            return herd_err_set(e, HERD_EIO, "data plane: hello to %s failed", peers[w]);
+    }
+    return HERD_OK;
+}
+
+void herd_dp_abort(struct herd_dp_session *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->aborted = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+int herd_dp_wait_step(struct herd_dp_session *s, uint64_t step)
+{
+    unsigned par = step & 1;
+    pthread_mutex_lock(&s->mu);
+    while (!s->aborted && s->nremote_workers > 0 &&
+           !(s->end_step[par] == step && s->ends[par] >= s->nremote_workers))
+        pthread_cond_wait(&s->cv, &s->mu);
+    int rc = s->aborted ? HERD_ECLOSED : HERD_OK;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+const struct herd_msgbatch *herd_dp_peek(struct herd_dp_session *s, uint32_t to, uint32_t from,
+                                         uint64_t step)
+{
+    pthread_mutex_lock(&s->mu);
+    const struct herd_msgbatch *b = lane(s, to, step, from)->head;
+    pthread_mutex_unlock(&s->mu);
+    return b;
+}
+
+void herd_dp_inject(struct herd_dp_session *s, uint32_t to, uint32_t from, uint64_t step,
+                    struct herd_msgbatch *list)
+{
+    struct lane *l = lane(s, to, step, from);
+    while (list) {
+        struct herd_msgbatch *next = list->next;
+        append(l, list);
+        list = next;
+    }
+    l->ended = step + 1;
+}
+
+uint64_t herd_dp_bytes_sent(const struct herd_dp_session *s)
+{
+    return __atomic_load_n(&s->bytes, __ATOMIC_RELAXED);
+}
+
+void herd_dp_session_destroy(struct herd_dp_session *s)
+{
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->dp->mu);
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        if (s->dp->sessions[i] == s)
+            s->dp->sessions[i] = NULL;
+    pthread_mutex_unlock(&s->dp->mu);
+    herd_dp_abort(s);
+    for (uint32_t w = 0; w < s->nworkers; w++)
+        if (s->out[w].fd >= 0)
+            close(s->out[w].fd);
+    pthread_mutex_lock(&s->mu);
+    uint32_t nrx = s->nrx;
+    for (uint32_t i = 0; i < nrx; i++)
+        shutdown(s->rxs[i].fd, SHUT_RDWR);
+    pthread_mutex_unlock(&s->mu);
+    for (uint32_t i = 0; i < nrx; i++) {
+        pthread_join(s->rxs[i].th, NULL);
+        close(s->rxs[i].fd);
+    }
+    for (size_t i = 0; i < (size_t)s->nparts * s->nparts * 2; i++)
+        herd_msgbatch_free_list(s->lanes[i].head);
+    for (uint32_t w = 0; w < s->nworkers; w++)
+        pthread_mutex_destroy(&s->out[w].mu);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s->rxs);
+    free(s->out);
+    free(s->endcnt);
+    free(s->lanes);
+    free(s->wparts);
+    free(s->owner);
+    free(s);
+}
+
+/* ---- the listener ---- */
+
+/* Hands an accepted connection whose DHELLO named (job, epoch, from) to its
+ * session, or closes it. */
+static void adopt(struct herd_dp *dp, int fd, const uint8_t *b)
+{
+    uint64_t job = herd_get_u64(b);
+    uint32_t epoch = herd_get_u32(b + 8), from = herd_get_u32(b + 12);
+    pthread_mutex_lock(&dp->mu);
+    struct herd_dp_session *s = NULL;
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        if (dp->sessions[i] && dp->sessions[i]->job == job && dp->sessions[i]->epoch == epoch)
+            s = dp->sessions[i];
+    int ok = s && from < s->nworkers && from != s->me;
+    if (ok) {
+        pthread_mutex_lock(&s->mu);
+        ok = !s->aborted;
+        if (ok) {
+            herd_xgrow((void **)&s->rxs, &s->caprx, s->nrx + 1, sizeof *s->rxs);
+            struct rx *r = &s->rxs[s->nrx];
+            *r = (struct rx){.fd = fd, .from_worker = from, .s = s};
+            /* rxs may move when it grows: the thread gets a stable copy */
+            struct rx *arg = herd_xmalloc(sizeof *arg);
+            *arg = *r;
+            if (pthread_create(&r->th, NULL, rx_main, arg) == 0)
+                s->nrx++;
+            else
+                ok = 0, free(arg);
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    pthread_mutex_unlock(&dp->mu);
+    if (!ok) {
+        herd_info("dataplane", "connection for unknown job %" PRIu64 " epoch %u; closing", job,
+                  epoch);
+        close(fd);
+    }
+}
+
+static void *accept_main(void *arg)
+{
+    struct herd_dp *dp = arg;
+    for (;;) {
+        int fd = accept4(dp->fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (__atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE))
+                return NULL;
+            continue;
+        }
+        struct timeval tv = {5, 0};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        uint16_t type;
+        uint8_t *body = NULL;
+        uint32_t len;
+        if (read_frame(fd, &type, &body, &len) != 0 || type != HERD_DP_HELLO || len != 16) {
+            free(body);
+            close(fd);
+            continue;
+        }
+        struct timeval none = {0, 0};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+        adopt(dp, fd, body);
+        free(body);
+    }
+}
+
+int herd_dp_listen(const char *host, uint16_t port, struct herd_dp **out, struct herd_err *e)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+        return herd_err_set(e, HERD_EINVAL, "data plane: listen address '%s' is not IPv4", host);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    socklen_t sl = sizeof sa;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 128) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        return herd_err_set(e, HERD_EIO, "data plane: listen on %s:%u: %s", host, port,
+                            strerror(err));
+    }
+    struct herd_dp *dp = herd_xcalloc(1, sizeof *dp);
+    dp->fd = fd;
+    dp->port = ntohs(sa.sin_port);
+    snprintf(dp->addr, sizeof dp->addr, "%s:%u", host, dp->port);
+    pthread_mutex_init(&dp->mu, NULL);
+    if (pthread_create(&dp->th, NULL, accept_main, dp) != 0) {
+        close(fd);
+        free(dp);
+        return herd_err_set(e, HERD_EIO, "data plane: cannot start the accept thread");
+    }
+    *out = dp;
+    return HERD_OK;
+}
+
+const char *herd_dp_addr(const struct herd_dp *dp)
+{
+    return dp->addr;
+}
+
+uint16_t herd_dp_port(const struct herd_dp *dp)
+{
+    return dp->port;
+}
+
+void herd_dp_destroy(struct herd_dp *dp)
+{
+    if (dp == NULL)
+        return;
+    __atomic_store_n(&dp->stop, 1, __ATOMIC_RELEASE);
+    shutdown(dp->fd, SHUT_RDWR);
+    pthread_join(dp->th, NULL);
+    close(dp->fd);
+    pthread_mutex_destroy(&dp->mu);
+    free(dp);
+}
