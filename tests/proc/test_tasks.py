@@ -307,3 +307,17 @@ def test_keep_sandboxes_none(cluster):
     assert cluster.wait_job(jid, timeout=30)["state"] == "failed"
     boxes = cluster.path("work-w0/sandbox")
     poll(lambda: os.listdir(boxes) == [], 10, what="no sandbox left")
+
+
+def test_large_outputs_paced_over_the_window(cluster):
+    """Outputs over the worker's upload window (4 MiB) go out as the
+    connection drains; each RESULT still follows its blobs."""
+    start(cluster, 1)
+    n = 20_000_000
+    jid = cluster.submit({"tasks": [sh(f"yes 0123456789 | head -c {n} > big.txt; echo {i} > i.txt",
+                                       outputs=["big.txt", "i.txt"]) for i in range(3)]})
+    assert cluster.wait_job(jid, timeout=60)["state"] == "succeeded"
+    want = (b"0123456789\n" * (n // 11 + 1))[:n]
+    for i in range(3):
+        assert get_raw(cluster, f"/v1/jobs/{jid}/tasks/{i}/files/big.txt") == want
+        assert get_raw(cluster, f"/v1/jobs/{jid}/tasks/{i}/files/i.txt") == f"{i}\n".encode()
