@@ -40,7 +40,7 @@ def run_job(c, tasks):
     t0 = time.perf_counter()
     jid = c.submit({"tasks": tasks})
     t1 = time.perf_counter()
-    poll(lambda: c._final(jid), 300, interval=0.002)
+    poll(lambda: c._final(jid), 300, interval=0.02)  # coarse: the poller shares 2 CPUs
     return t1 - t0, time.perf_counter() - t1
 
 
