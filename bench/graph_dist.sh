@@ -3,10 +3,11 @@
 # (docs/benchmarks.md, section "Distributed graph jobs").
 #
 #   1. PageRank ITERS iterations on a Kronecker graph: 2 local workers
-#      (`herd run`, embedded local cluster) vs the one-process engine
-#      (`--in-process`, pull path, and `--in-process --no-fast-path`, the
-#      message path the workers run) vs GAPBS pr_spmv (1 and 2 threads) when
-#      GAPBS_DIR has it; alternating, RUNS rounds, min and median.
+#      (`herd run`, embedded local cluster; pull path, and --no-fast-path,
+#      the message path) vs the one-process engine (`--in-process`, the same
+#      two paths, 16 partitions like the workers) vs GAPBS pr_spmv (1 and 2
+#      threads) when GAPBS_DIR has it; alternating, RUNS rounds, min and
+#      median.
 #   2. Peak memory of all processes (sum of VmRSS of `herd` processes,
 #      sampled every 50 ms) per arc, for the distributed run.
 #   3. Empty-superstep round with 2 workers: PageRank on a 2-vertex graph,
@@ -48,19 +49,25 @@ timed() { # timed NAME CMD...: appends wall seconds to NAME.t
 
 G=kron-$SCALE-$DEGREE-$SEED.el
 [ -f "$G" ] || "$HERD_BIN" generate kronecker --scale "$SCALE" --degree "$DEGREE" --seed "$SEED" -o "$G" 2>/dev/null
-ARCS=$(wc -l <"$G")
+ARCS=$(grep -vc '^#' "$G")
+GT=$G
+# herd reads its binary format (like GAPBS its .sg), so loading is not text parsing
+[ -f "$G.hgr" ] || "$HERD_BIN" convert "$G" "$G.hgr" 2>/dev/null
+G=$G.hgr
 echo "graph: Kronecker scale $SCALE degree $DEGREE seed $SEED, $ARCS arcs; $(nproc) cores; runs $RUNS"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1 and 4: PageRank, distributed vs one process; checkpoint overhead ---
 rm -f ./*.t ./*.err
 for r in $(seq "$RUNS"); do
     timed dist2 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.dist
     timed ckpt5 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --checkpoint-every 5 -o pr.ck
-    timed pull "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process -o pr.pull
+    timed dist2msg "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --no-fast-path -o pr.dmsg
+    timed pull "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --partitions 16 -o pr.pull
     timed msgs "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --no-fast-path --partitions 16 -o pr.msg
     if [ -n "$GAPBS_DIR" ] && [ -x "$GAPBS_DIR/pr_spmv" ]; then
         if [ ! -s g.sg ] || [ "$(stat -c %s g.sg)" -lt 1000 ]; then
-            grep -v '^#' "$G" >g.el # GAPBS reads bare "src dst" lines
+            grep -v '^#' "$GT" >g.el # GAPBS reads bare "src dst" lines
             "$GAPBS_DIR/converter" -f g.el -b g.sg >/dev/null
             rm -f g.el
         fi
@@ -68,24 +75,28 @@ for r in $(seq "$RUNS"); do
         OMP_NUM_THREADS=2 timed gapbs2 "$GAPBS_DIR/pr_spmv" -f g.sg -i "$ITERS" -t 0 -n 1
     fi
 done
-cmp -s pr.dist pr.msg && echo "check: distributed result == one-process message path (bytes)"
+cmp -s pr.dist pr.pull && echo "check: distributed pull == one-process pull (bytes)"
+cmp -s pr.dmsg pr.msg && echo "check: distributed messages == one-process messages (bytes)"
 cmp -s pr.dist pr.ck && echo "check: checkpointed run == plain distributed run (bytes)"
-for k in dist2 ckpt5 pull msgs gapbs1 gapbs2; do
+for k in dist2 ckpt5 dist2msg pull msgs gapbs1 gapbs2; do
     [ -f $k.t ] && printf "%-7s wall s: %s\n" $k "$(stats <$k.t)"
 done
 med() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 mn() { sort -g "$1" | head -1; }
 echo "ratio dist2/pull (min): $(echo "$(mn dist2.t) / $(mn pull.t)" | bc -l | cut -c1-5)"
-echo "ratio dist2/msgs (min): $(echo "$(mn dist2.t) / $(mn msgs.t)" | bc -l | cut -c1-5)"
+echo "ratio dist2msg/msgs (min): $(echo "$(mn dist2msg.t) / $(mn msgs.t)" | bc -l | cut -c1-5)"
 echo "checkpoint every 5 overhead (min): $(echo "($(mn ckpt5.t) / $(mn dist2.t) - 1) * 100" | bc -l | cut -c1-5) %"
-[ -f gapbs1.t ] && echo "ratio dist2/gapbs1 (min): $(echo "$(mn dist2.t) / $(mn gapbs1.t)" | bc -l | cut -c1-5)"
+if [ -f gapbs1.t ]; then
+    echo "ratio dist2/gapbs1 (min): $(echo "$(mn dist2.t) / $(mn gapbs1.t)" | bc -l | cut -c1-5)"
+    echo "ratio dist2/gapbs2 (min): $(echo "$(mn dist2.t) / $(mn gapbs2.t)" | bc -l | cut -c1-5)"
+fi
 
 # --- 2: peak memory of all herd processes ---
 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.mem 2>/dev/null &
 RUNPID=$!
 peak=0
 while kill -0 $RUNPID 2>/dev/null; do
-    s=$(ps -eo rss=,comm= | awk '$2=="herd"{s+=$1} END{print s+0}')
+    s=$( (ps -o rss= -p $RUNPID; ps -o rss= --ppid $RUNPID) | awk '{s+=$1} END{print s+0}')
     [ "$s" -gt "$peak" ] && peak=$s
     sleep 0.05
 done
@@ -101,6 +112,7 @@ done
 echo "empty superstep round, 2 workers: $(echo "($(mn e2.t) - $(mn e1.t)) / 2000 * 1000000" | bc -l | cut -c1-6) us (min over runs)"
 
 # --- 5: a worker killed at superstep 10 ---
+rm -f ports
 "$HERD_BIN" master --listen 127.0.0.1:0 --http 127.0.0.1:0 --port-file ports --data-dir md \
     --heartbeat-ms 250 >master.log 2>&1 &
 MPID=$!
@@ -109,8 +121,10 @@ CP=$(sed -n 's/control=//p' ports); HP=$(sed -n 's/http=//p' ports)
 ADDR=127.0.0.1:$((HP - 1)) # clients derive HTTP as port+1
 WPIDS=()
 fresh_workers() { # stops the workers and starts two new ones (cold graph cache)
-    for p in "${WPIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    wait "${WPIDS[@]}" 2>/dev/null || true
+    if [ ${#WPIDS[@]} -gt 0 ]; then # (a bare `wait` would wait for the master too)
+        for p in "${WPIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+        wait "${WPIDS[@]}" 2>/dev/null || true
+    fi
     WPIDS=()
     for i in 0 1; do
         "$HERD_BIN" worker "127.0.0.1:$CP" --id "b$i-$RANDOM" --work-dir "$BENCH_DIR/w$i" \
@@ -147,7 +161,8 @@ for r in $(seq "$RUNS"); do
 done
 for p in "${WPIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 kill $MPID 2>/dev/null || true
-wait 2>/dev/null || true
+wait "${WPIDS[@]}" $MPID 2>/dev/null || true
 printf "no failure  wall s: %s\n" "$(stats <nofail.t)"
 printf "killed @10  wall s: %s\n" "$(stats <kill.t)"
 echo "recovery ratio (median): $(echo "$(med kill.t) / $(med nofail.t)" | bc -l | cut -c1-5)"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

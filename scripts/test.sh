@@ -30,6 +30,7 @@ stage() { # $1 = name, rest = command
         total_fail=$((total_fail + 1))
     fi
 }
+scripts/check-layers.sh || { echo "0 passed, 1 failed"; exit 1; }
 make -j"$jobs" all || { echo "0 passed, 1 failed"; exit 1; }
 stage unit scripts/run-unit.sh build
 make -j"$jobs" SAN=1 all || { echo "0 passed, 1 failed"; exit 1; }

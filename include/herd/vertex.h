@@ -35,6 +35,10 @@
  *    when at least one in-neighbour sent, and the message is the sum (or
  *    min) of what they sent, one term per arc. Sums are taken in in-arc
  *    order, so they may differ from the message path in the last bits.
+ *    A pull program may also offer compute_range(): compute() for a run of
+ *    consecutive vertices at once, given their gathered messages. The engine
+ *    then calls it instead of compute() whenever every vertex of a partition
+ *    is active, saving two indirect calls per vertex (see below).
  *  - solve(): a whole-graph callback the engine may call INSTEAD of running
  *    supersteps when the job runs in one process. It must write the same
  *    final values that the superstep program would produce (WCC uses a
@@ -46,7 +50,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HERD_VERTEX_API 1
+/* Version 2 added compute_range; the engine still runs version-1 programs
+ * (whose struct ends at solve). */
+#define HERD_VERTEX_API 2
 
 /* Per-thread context of a running superstep, passed to every callback. */
 struct herd_vctx;
@@ -107,6 +113,24 @@ enum herd_vvalue {
     HERD_VALUE_U32     /* uint32_t, decimal */
 };
 
+/* A run of vertices handed to compute_range(): lo..hi-1, all in one
+ * partition and all active. Index i stands for vertex lo + i. */
+struct herd_vrange {
+    uint32_t lo, hi;
+    /* msg[i]: vertex lo+i's combined message, exactly as compute() would get
+     * it, or the combiner's identity (0.0 for SUM_F64, +infinity for
+     * MIN_F64) when it has none. NULL when no vertex has a message (e.g.
+     * superstep 0). */
+    const double *msg;
+    void *values;            /* value of lo+i at values + i * value_size */
+    const uint32_t *outdeg;  /* outdeg[i]: out-degree of lo+i (with multiplicity) */
+    double *send;            /* send[i]: what lo+i sends along its out-arcs */
+};
+
+/* compute_range() verdicts, a bit set describing every vertex of the run. */
+#define HERD_VR_SENT 0x1u /* each vertex sent send[i], like herd_v_send_all() */
+#define HERD_VR_HALT 0x2u /* each vertex voted to halt */
+
 /* Program flags: what the program needs and promises. */
 #define HERD_VP_OUT_EDGES 0x1u /* reads or sends along out-arcs */
 #define HERD_VP_IN_EDGES 0x2u  /* reads or sends along in-arcs */
@@ -151,6 +175,13 @@ struct herd_vertex_program {
     /* Optional whole-graph fast path (see above). values is n * value_size
      * bytes, already init()ed. Returns 0, or non-zero on failure. */
     int (*solve)(struct herd_vctx *c, void *values);
+    /* Optional (HERD_VP_PULL programs, api >= 2): the same as calling
+     * compute() on every vertex of r in turn, with every vertex sending
+     * (HERD_VR_SENT) or none, and every vertex halting (HERD_VR_HALT) or
+     * none; returns those bits. It may add to aggregators (once per call is
+     * enough) but must not call herd_v_send*() or herd_v_halt(). Runs on
+     * several threads at once, each with its own range. */
+    unsigned (*compute_range)(struct herd_vctx *c, const struct herd_vrange *r);
 };
 
 /* The symbol a plugin exports. */

@@ -68,7 +68,7 @@ static int get_plugin(json_t *o, uint8_t **plugin, uint32_t *len, struct herd_er
 
 static int parse_spec(json_t *o, struct herd_gjob_spec *s, uint8_t **plugin, struct herd_err *e)
 {
-    uint32_t directed = 1, simplify = 0;
+    uint32_t directed = 1, simplify = 0, no_fast = 0;
     json_t *src = json_object_get(o, "source");
     json_t *damp = json_object_get(o, "damping");
     json_t *seed = json_object_get(o, "seed");
@@ -84,6 +84,7 @@ static int parse_spec(json_t *o, struct herd_gjob_spec *s, uint8_t **plugin, str
     rc = rc ? rc : get_str(o, "arg", &s->arg, e);
     rc = rc ? rc : get_u32(o, "directed", &directed, e);
     rc = rc ? rc : get_u32(o, "simplify", &simplify, e);
+    rc = rc ? rc : get_u32(o, "no_fast_path", &no_fast, e);
     rc = rc ? rc : get_u32(o, "iterations", &s->iterations, e);
     rc = rc ? rc : get_u32(o, "workers", &s->workers, e);
     rc = rc ? rc : get_u32(o, "partitions", &s->partitions, e);
@@ -98,6 +99,7 @@ static int parse_spec(json_t *o, struct herd_gjob_spec *s, uint8_t **plugin, str
     s->plugin = *plugin;
     s->directed = directed != 0;
     s->simplify = simplify != 0;
+    s->no_fast_path = no_fast != 0;
     if (src && !json_is_integer(src))
         return herd_err_set(e, HERD_EINVAL, "source: an integer vertex id");
     s->has_source = src != NULL;
@@ -166,8 +168,10 @@ static json_t *info_json(const struct herd_gjob_info *j, int with_steps)
         "finished_ms", (json_int_t)j->finished_ms);
     if (o && with_steps)
         json_object_set_new(o, "steps", steps_json(j));
-    if (o)
+    if (o) {
         json_object_set_new(o, "output_dir", json_string(j->output_dir));
+        json_object_set_new(o, "path", json_string(j->path));
+    }
     return o;
 }
 

@@ -24,9 +24,12 @@ static const char gen_usage[] =
 static const char conv_usage[] =
     "usage: herd convert IN OUT [--directed|--undirected] [--format F] [--simplify]\n"
     "                    [--weighted|--unweighted] [--vertex-file F] [--threads N]\n"
+    "                    [--no-in-rows]\n"
     "  IN: SNAP edge list, Graphalytics .e/.v, DIMACS (.gr, p sp|tw|edge), or .hgr,\n"
     "      optionally .gz/.xz; --format snap|graphalytics|dimacs|bin overrides the guess.\n"
     "  OUT: .hgr writes herd's binary format; anything else (or -) a text edge list.\n"
+    "  A directed .hgr also stores the in-rows (twice the size; runs that need them,\n"
+    "  like pagerank, then skip building them); --no-in-rows stores out-rows only.\n"
     "  Edges are taken as given: a duplicate line is a parallel arc and a self-loop is\n"
     "  kept; --simplify drops both. Default: --directed, weights kept when present.\n";
 
@@ -135,6 +138,8 @@ static int conv_option(int argc, char **argv, int *i, struct herd_graph_opts *o)
         o->directed = a[2] == 'd';
     else if (strcmp(a, "--simplify") == 0)
         o->simplify = 1;
+    else if (strcmp(a, "--no-in-rows") == 0)
+        o->need_in = 0;
     else if (strcmp(a, "--weighted") == 0 || strcmp(a, "--unweighted") == 0)
         o->weighted = a[2] == 'w';
     else if (strcmp(a, "--format") == 0) {
@@ -166,7 +171,8 @@ static int is_hgr(const char *path)
 
 int herd_cmd_convert(int argc, char **argv)
 {
-    struct herd_graph_opts o = {.directed = 1, .need_out = 1, .weighted = HERD_GRAPH_WEIGHTS_AUTO};
+    struct herd_graph_opts o = {.directed = 1, .need_out = 1, .need_in = 1,
+                                .weighted = HERD_GRAPH_WEIGHTS_AUTO};
     const char *pos[2] = {NULL, NULL};
     int npos = 0;
     struct herd_err e;
@@ -190,6 +196,7 @@ int herd_cmd_convert(int argc, char **argv)
         fputs(conv_usage, stderr);
         return 2;
     }
+    o.need_in = o.need_in && o.directed && is_hgr(pos[1]);
     uint64_t t0 = herd_mono_ms();
     int rc = herd_graph_load(pos[0], &o, &g, &e);
     uint64_t t1 = herd_mono_ms();

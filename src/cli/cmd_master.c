@@ -1,11 +1,11 @@
 /* `herd master` and `herd worker`: flag parsing only; the daemons live in
- * master/server.c and worker/daemon.c. */
+ * daemon/master.c and daemon/worker.c. */
 #include "cli/cli.h"
 
 #include "api/addr.h"
 #include "base/log.h"
-#include "master/server.h"
-#include "worker/daemon.h"
+#include "daemon/master.h"
+#include "daemon/worker.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -331,6 +331,7 @@ static int run_distributed(const struct run_args *a)
         .algo = a->algo, .graph = a->graph, .output = a->output, .output_dir = a->output_dir,
         .stats = a->stats, .events = a->events, .arg = a->arg, .format = a->format_name, .master = a->master,
         .ckpt_dir = a->ckpt_dir, .directed = a->directed, .simplify = a->simplify,
+        .no_fast = a->no_fast,
         .has_source = a->has_source, .source = a->source, .seed = a->seed,
         .iterations = a->iterations, .threads = threads, .partitions = a->partitions,
         .workers = workers, .checkpoint_every = a->checkpoint_every,

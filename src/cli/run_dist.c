@@ -98,6 +98,7 @@ static json_t *spec_json(const struct herd_run_req *r, const char *graph, const 
     json_object_set_new(o, "format", json_string(r->format ? r->format : "auto"));
     json_object_set_new(o, "directed", json_integer(r->directed));
     json_object_set_new(o, "simplify", json_integer(r->simplify));
+    json_object_set_new(o, "no_fast_path", json_integer(r->no_fast));
     json_object_set_new(o, "seed", json_integer((json_int_t)r->seed));
     if (r->has_source)
         json_object_set_new(o, "source", json_integer((json_int_t)r->source));
@@ -237,11 +238,12 @@ static void summary(const struct herd_run_req *r, json_t *job, double t_run, dou
     (void)r;
 #define I(k) (long long)json_integer_value(json_object_get(job, k))
     fprintf(stderr,
-            "herd run: %s: %lld vertices, %lld arcs, %zu supersteps (messages path, "
+            "herd run: %s: %lld vertices, %lld arcs, %zu supersteps (%s path, "
             "distributed), %lld workers, %lld partitions, %lld recoveries; load %.3f s, "
             "job %.3f s, write %.3f s, merge %.3f s\n",
             json_string_value(json_object_get(job, "algo")), I("vertices"), I("arcs"),
-            json_array_size(json_object_get(job, "steps")), I("workers"), I("partitions"),
+            json_array_size(json_object_get(job, "steps")),
+            json_string_value(json_object_get(job, "path")), I("workers"), I("partitions"),
             I("recoveries"), json_number_value(json_object_get(job, "load_ms")) / 1e3, t_run,
             json_number_value(json_object_get(job, "write_ms")) / 1e3, t_merge);
 #undef I

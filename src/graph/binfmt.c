@@ -20,7 +20,8 @@ enum {
     F_WEIGHTED = 1u << 1,
     F_IDS = 1u << 2,    /* explicit id array, else ids are id_base + v */
     F_SORTED = 1u << 3, /* every row sorted by target (always set) */
-    F_KNOWN = F_DIRECTED | F_WEIGHTED | F_IDS | F_SORTED
+    F_IN = 1u << 4,     /* in-rows follow the out-rows (directed only) */
+    F_KNOWN = F_DIRECTED | F_WEIGHTED | F_IDS | F_SORTED | F_IN
 };
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -111,24 +112,40 @@ static int write_le(int fd, const void *arr, uint64_t count, int width)
     return 0;
 }
 
+/* One set of rows: offsets, entries, padding to 8 bytes, weights. */
+static int write_rows(int fd, uint32_t n, uint64_t m, const uint64_t *off, const uint32_t *adj,
+                      const double *w)
+{
+    uint8_t pad[4] = {0};
+    if (write_le(fd, off, (uint64_t)n + 1, 8) != 0 || write_le(fd, adj, m, 4) != 0)
+        return -1;
+    if (m % 2 && write_all(fd, pad, 4) != 0)
+        return -1;
+    return w ? write_le(fd, w, m, 8) : 0;
+}
+
+/* A directed graph's in-rows go into the file too when it has them (with
+ * weights exactly when the out-rows have them). */
+static int has_in_rows(const struct herd_graph *g)
+{
+    return g->directed && g->in_off && g->in_src && (g->out_w == NULL) == (g->in_w == NULL);
+}
+
 static int write_body(int fd, const struct herd_graph *g)
 {
     struct header h = {.version = HERD_BINFMT_VERSION, .n = g->n, .m = g->m,
                        .id_base = g->ids ? 0 : g->id_base};
     h.flags = F_SORTED | (g->directed ? F_DIRECTED : 0) | (g->out_w ? F_WEIGHTED : 0) |
-              (g->ids ? F_IDS : 0);
-    uint8_t hb[HERD_BINFMT_HEADER], pad[4] = {0};
+              (g->ids ? F_IDS : 0) | (has_in_rows(g) ? F_IN : 0);
+    uint8_t hb[HERD_BINFMT_HEADER];
     encode_header(&h, hb);
     if (write_all(fd, hb, sizeof hb) != 0)
         return -1;
     if (g->ids && write_le(fd, g->ids, g->n, 8) != 0)
         return -1;
-    if (write_le(fd, g->out_off, (uint64_t)g->n + 1, 8) != 0 ||
-        write_le(fd, g->out_dst, g->m, 4) != 0)
+    if (write_rows(fd, g->n, g->m, g->out_off, g->out_dst, g->out_w) != 0)
         return -1;
-    if (g->m % 2 && write_all(fd, pad, 4) != 0)
-        return -1;
-    return g->out_w ? write_le(fd, g->out_w, g->m, 8) : 0;
+    return h.flags & F_IN ? write_rows(fd, g->n, g->m, g->in_off, g->in_src, g->in_w) : 0;
 }
 
 int herd_binfmt_write(const struct herd_graph *g, const char *path, struct herd_err *e)
@@ -191,6 +208,8 @@ static int decode_header(const char *name, const uint8_t *b, struct header *h,
                    HERD_BINFMT_VERSION);
     if (h->flags & ~(uint32_t)F_KNOWN || !(h->flags & F_SORTED))
         return bad(e, name, "unknown header flags 0x%x", h->flags);
+    if ((h->flags & F_IN) && !(h->flags & F_DIRECTED))
+        return bad(e, name, "in-rows in a file stored undirected");
     for (int i = 40; i < HERD_BINFMT_HEADER; i++)
         if (b[i] != 0)
             return bad(e, name, "reserved header byte %d is not zero", i);
@@ -204,15 +223,17 @@ static int decode_header(const char *name, const uint8_t *b, struct header *h,
     return HERD_OK;
 }
 
+/* Bytes of one set of rows after the offsets. */
+static uint64_t entries_size(const struct header *h)
+{
+    return h->m * 4 + (h->m % 2) * 4 + (h->flags & F_WEIGHTED ? h->m * 8 : 0);
+}
+
 /* Bytes after the header that the header implies. */
 static uint64_t payload_size(const struct header *h)
 {
-    uint64_t s = (h->n + 1) * 8 + h->m * 4 + (h->m % 2) * 4;
-    if (h->flags & F_IDS)
-        s += h->n * 8;
-    if (h->flags & F_WEIGHTED)
-        s += h->m * 8;
-    return s;
+    uint64_t rows = (h->n + 1) * 8 + entries_size(h);
+    return (h->flags & F_IDS ? h->n * 8 : 0) + rows * (h->flags & F_IN ? 2 : 1);
 }
 
 /* Reads `count` elements of `width` bytes. With the input size known and
@@ -262,28 +283,32 @@ static int check_ids(const char *name, const uint64_t *ids, uint64_t n, struct h
     return HERD_OK;
 }
 
+/* Offsets always; entries and weights when they were read (`what`: "" for
+ * the out-rows, "in-" for the in-rows). */
 static int check_rows(const char *name, uint32_t n, uint64_t m, const struct herd_csr *c,
-                      struct herd_err *e)
+                      const char *what, struct herd_err *e)
 {
     if (c->off[0] != 0)
-        return bad(e, name, "offset of vertex 0 is %llu, not 0", (unsigned long long)c->off[0]);
+        return bad(e, name, "%soffset of vertex 0 is %llu, not 0", what,
+                   (unsigned long long)c->off[0]);
     for (uint32_t v = 0; v < n; v++)
         if (c->off[v + 1] < c->off[v])
-            return bad(e, name, "offsets decrease at vertex %u", v + 1);
+            return bad(e, name, "%soffsets decrease at vertex %u", what, v + 1);
     if (c->off[n] != m)
-        return bad(e, name, "last offset %llu does not match %llu arcs",
+        return bad(e, name, "last %soffset %llu does not match %llu arcs", what,
                    (unsigned long long)c->off[n], (unsigned long long)m);
-    for (uint32_t v = 0; v < n; v++)
+    for (uint32_t v = 0; c->adj && v < n; v++)
         for (uint64_t j = c->off[v]; j < c->off[v + 1]; j++) {
             if (c->adj[j] >= n)
-                return bad(e, name, "arc %llu targets vertex %u, but there are %u",
-                           (unsigned long long)j, c->adj[j], n);
+                return bad(e, name, "%sarc %llu %s vertex %u, but there are %u", what,
+                           (unsigned long long)j, *what ? "comes from" : "targets", c->adj[j],
+                           n);
             if (j > c->off[v] && c->adj[j] < c->adj[j - 1])
-                return bad(e, name, "row of vertex %u is not sorted", v);
+                return bad(e, name, "%srow of vertex %u is not sorted", what, v);
         }
     for (uint64_t j = 0; c->w && j < m; j++)
         if (!isfinite(c->w[j]) || c->w[j] < 0)
-            return bad(e, name, "arc %llu has weight %g", (unsigned long long)j, c->w[j]);
+            return bad(e, name, "%sarc %llu has weight %g", what, (unsigned long long)j, c->w[j]);
     return HERD_OK;
 }
 
@@ -307,12 +332,61 @@ static int check_symmetric(const char *name, uint32_t n, const struct herd_csr *
     return HERD_OK;
 }
 
+/* Reads and drops `bytes` bytes (arrays the caller does not need). */
+static int skip_bytes(const char *name, struct herd_zread *z, uint64_t bytes, const char *what,
+                      struct herd_err *e)
+{
+    size_t cap = bytes < (1u << 20) ? (size_t)bytes : (1u << 20), got;
+    uint8_t *buf = malloc(cap ? cap : 1);
+    int rc = buf ? HERD_OK : herd_err_set(e, HERD_ENOMEM, "%s: skip buffer", name);
+    while (rc == HERD_OK && bytes > 0) {
+        rc = herd_zread_read(z, buf, bytes < cap ? (size_t)bytes : cap, &got, e);
+        if (rc == HERD_OK && got == 0)
+            rc = bad(e, name, "truncated: %s end early", what);
+        bytes -= got;
+    }
+    free(buf);
+    return rc;
+}
+
+/* Which arrays of the file the caller keeps. */
+struct keep {
+    int out_adj; /* out-row entries and weights (the out-offsets are always read) */
+    int in_rows; /* the in-rows, when the file has them */
+};
+
+/* One set of rows; `pre` is "" (out-rows) or "in-". With !keep_adj only
+ * the offsets are kept. */
+static int read_rows(const char *name, struct herd_zread *z, int known, const struct header *h,
+                     const char *pre, int keep_adj, struct herd_csr *c, struct herd_err *e)
+{
+    char what[3][24];
+    uint8_t pad[4];
+    size_t got;
+    snprintf(what[0], sizeof what[0], "%soffsets", pre);
+    snprintf(what[1], sizeof what[1], "%s", *pre ? "sources" : "targets");
+    snprintf(what[2], sizeof what[2], "%sweights", pre);
+    int rc = read_array(name, z, known, h->n + 1, 8, what[0], (void **)&c->off, e);
+    if (rc != HERD_OK || !keep_adj)
+        return rc != HERD_OK ? rc : skip_bytes(name, z, entries_size(h), what[1], e);
+    rc = read_array(name, z, known, h->m, 4, what[1], (void **)&c->adj, e);
+    if (rc == HERD_OK && h->m % 2) {
+        rc = herd_zread_read(z, pad, 4, &got, e);
+        if (rc == HERD_OK && got < 4)
+            rc = bad(e, name, "truncated: padding after the %s is missing", what[1]);
+    }
+    if (rc == HERD_OK && (h->flags & F_WEIGHTED))
+        rc = read_array(name, z, known, h->m, 8, what[2], (void **)&c->w, e);
+    return rc;
+}
+
 static int read_payload(const char *name, struct herd_zread *z, const struct header *h,
-                        uint64_t **ids, struct herd_csr *c, struct herd_err *e)
+                        const struct keep *k, uint64_t **ids, struct herd_csr *c,
+                        struct herd_csr *in, struct herd_err *e)
 {
     uint64_t left = herd_zread_left(z);
     int known = left != UINT64_MAX, rc = HERD_OK;
-    uint8_t pad[4], extra;
+    uint8_t extra;
     size_t got;
     if (known && left != payload_size(h))
         return bad(e, name, "%llu bytes after the header, but the header implies %llu",
@@ -320,16 +394,11 @@ static int read_payload(const char *name, struct herd_zread *z, const struct hea
     if (h->flags & F_IDS)
         rc = read_array(name, z, known, h->n, 8, "vertex ids", (void **)ids, e);
     if (rc == HERD_OK)
-        rc = read_array(name, z, known, h->n + 1, 8, "offsets", (void **)&c->off, e);
-    if (rc == HERD_OK)
-        rc = read_array(name, z, known, h->m, 4, "targets", (void **)&c->adj, e);
-    if (rc == HERD_OK && h->m % 2) {
-        rc = herd_zread_read(z, pad, 4, &got, e);
-        if (rc == HERD_OK && got < 4)
-            rc = bad(e, name, "truncated: padding after the targets is missing");
-    }
-    if (rc == HERD_OK && (h->flags & F_WEIGHTED))
-        rc = read_array(name, z, known, h->m, 8, "weights", (void **)&c->w, e);
+        rc = read_rows(name, z, known, h, "", k->out_adj, c, e);
+    if (rc == HERD_OK && (h->flags & F_IN) && k->in_rows)
+        rc = read_rows(name, z, known, h, "in-", 1, in, e);
+    else if (rc == HERD_OK && (h->flags & F_IN))
+        rc = skip_bytes(name, z, (h->n + 1) * 8 + entries_size(h), "in-rows", e);
     if (rc == HERD_OK)
         rc = herd_zread_read(z, &extra, 1, &got, e);
     if (rc == HERD_OK && got != 0)
@@ -382,22 +451,42 @@ static int to_undirected(const struct header *h, uint64_t *ids, struct herd_csr 
     return herd_elist_build(&el, &map, NULL, 0, o, out, e);
 }
 
-static int shape(const struct header *h, uint64_t *ids, struct herd_csr *c,
-                 const struct herd_graph_opts *o, struct herd_graph **out, struct herd_err *e)
+/* The in-rows: the file's (simplified like the out-rows when asked), or
+ * the transpose of the out-rows. */
+static int in_rows(const struct header *h, struct herd_csr *c, struct herd_csr *in,
+                   const struct herd_graph_opts *o, struct herd_err *e)
 {
     uint32_t n = (uint32_t)h->n;
-    struct herd_csr in = {0};
-    if (h->flags & F_DIRECTED && !o->directed)
+    if (in->off == NULL)
+        return herd_csr_transpose(c, n, o->threads, in, e);
+    if (o->simplify)
+        herd_csr_simplify(in, n);
+    return HERD_OK;
+}
+
+/* Builds the graph from the arrays read (all owned; freed on failure). */
+static int shape(const struct header *h, uint64_t *ids, struct herd_csr *c,
+                 struct herd_csr *in, const struct herd_graph_opts *o, struct herd_graph **out,
+                 struct herd_err *e)
+{
+    uint32_t n = (uint32_t)h->n;
+    uint32_t *deg = NULL;
+    int rc = HERD_OK, only_in = o->directed && !o->need_out && o->need_in;
+    if (h->flags & F_DIRECTED && !o->directed) {
+        herd_csr_free(in);
         return to_undirected(h, ids, c, o, out, e);
+    }
     if (o->simplify)
         herd_csr_simplify(c, n);
-    if (o->directed && o->need_in) {
-        int rc = herd_csr_transpose(c, n, o->threads, &in, e);
-        if (rc != HERD_OK) {
-            free(ids);
-            herd_csr_free(c);
-            return rc;
-        }
+    if (o->directed && o->need_in)
+        rc = in_rows(h, c, in, o, e);
+    if (rc == HERD_OK && only_in && (deg = herd_csr_degrees(c, n)) == NULL)
+        rc = herd_err_set(e, HERD_ENOMEM, "out-degrees of %u vertices", n);
+    if (rc != HERD_OK) {
+        free(ids);
+        herd_csr_free(c);
+        herd_csr_free(in);
+        return rc;
     }
     struct herd_graph *g = herd_xcalloc(1, sizeof *g);
     g->n = n;
@@ -405,7 +494,8 @@ static int shape(const struct header *h, uint64_t *ids, struct herd_csr *c,
     g->directed = o->directed;
     g->ids = ids;
     g->id_base = ids ? 0 : h->id_base;
-    if (o->directed && !o->need_out && o->need_in) {
+    g->out_deg = deg;
+    if (only_in) {
         herd_csr_free(c);
     } else {
         g->out_off = c->off;
@@ -413,9 +503,9 @@ static int shape(const struct header *h, uint64_t *ids, struct herd_csr *c,
         g->out_w = c->w;
     }
     if (o->directed) {
-        g->in_off = in.off;
-        g->in_src = in.adj;
-        g->in_w = in.w;
+        g->in_off = in->off;
+        g->in_src = in->adj;
+        g->in_w = in->w;
     } else {
         g->in_off = g->out_off;
         g->in_src = g->out_dst;
@@ -425,12 +515,32 @@ static int shape(const struct header *h, uint64_t *ids, struct herd_csr *c,
     return HERD_OK;
 }
 
+/* Validates what was read and applies the weight choice to both row sets. */
+static int check_all(const char *name, const struct header *h, const uint64_t *ids,
+                     struct herd_csr *c, struct herd_csr *in, const struct herd_graph_opts *o,
+                     struct herd_err *e)
+{
+    uint32_t n = (uint32_t)h->n;
+    int rc = ids ? check_ids(name, ids, h->n, e) : HERD_OK;
+    if (rc == HERD_OK)
+        rc = check_rows(name, n, h->m, c, "", e);
+    if (rc == HERD_OK && in->off)
+        rc = check_rows(name, n, h->m, in, "in-", e);
+    if (rc == HERD_OK && !(h->flags & F_DIRECTED))
+        rc = check_symmetric(name, n, c, e);
+    if (rc == HERD_OK && c->adj)
+        rc = set_weights(name, c, h->m, o->weighted, e);
+    if (rc == HERD_OK && in->off)
+        rc = set_weights(name, in, h->m, o->weighted, e);
+    return rc;
+}
+
 int herd_binfmt_read(const char *name, struct herd_zread *z, const struct herd_graph_opts *o,
                      struct herd_graph **out, struct herd_err *e)
 {
     uint8_t hb[HERD_BINFMT_HEADER];
     struct header h = {0};
-    struct herd_csr c = {0};
+    struct herd_csr c = {0}, in = {0};
     uint64_t *ids = NULL;
     size_t got;
     int rc = herd_zread_read(z, hb, sizeof hb, &got, e);
@@ -446,20 +556,19 @@ int herd_binfmt_read(const char *name, struct herd_zread *z, const struct herd_g
                           "%s: stored undirected; load it undirected, or convert the source "
                           "again with --directed",
                           name);
+    /* A pull-only load of a file with in-rows needs no out-row entries. */
+    struct keep k = {.out_adj = 1, .in_rows = o->directed && o->need_in};
+    if ((h.flags & F_IN) && k.in_rows && !o->need_out && !o->simplify)
+        k.out_adj = 0;
     if (rc == HERD_OK)
-        rc = read_payload(name, z, &h, &ids, &c, e);
-    if (rc == HERD_OK && ids)
-        rc = check_ids(name, ids, h.n, e);
+        rc = read_payload(name, z, &h, &k, &ids, &c, &in, e);
     if (rc == HERD_OK)
-        rc = check_rows(name, (uint32_t)h.n, h.m, &c, e);
-    if (rc == HERD_OK && !(h.flags & F_DIRECTED))
-        rc = check_symmetric(name, (uint32_t)h.n, &c, e);
-    if (rc == HERD_OK)
-        rc = set_weights(name, &c, h.m, o->weighted, e);
+        rc = check_all(name, &h, ids, &c, &in, o, e);
     if (rc != HERD_OK) {
         free(ids);
         herd_csr_free(&c);
+        herd_csr_free(&in);
         return rc;
     }
-    return shape(&h, ids, &c, o, out, e);
+    return shape(&h, ids, &c, &in, o, out, e);
 }

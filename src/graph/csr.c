@@ -12,6 +12,16 @@ void herd_csr_free(struct herd_csr *c)
     memset(c, 0, sizeof *c);
 }
 
+uint32_t *herd_csr_degrees(const struct herd_csr *c, uint32_t n)
+{
+    uint32_t *d = malloc((n ? n : 1) * sizeof *d);
+    if (d == NULL)
+        return NULL;
+    for (uint32_t v = 0; v < n; v++)
+        d[v] = (uint32_t)(c->off[v + 1] - c->off[v]);
+    return d;
+}
+
 static int alloc_rows(struct herd_csr *c, uint32_t n, uint64_t m, int weighted,
                       struct herd_err *e)
 {

@@ -21,6 +21,10 @@ enum herd_csr_by {
 
 void herd_csr_free(struct herd_csr *c);
 
+/* Row lengths of c as a new malloc'ed array of n entries (32 bits, as
+ * herd_v_out_degree() reports them); NULL when out of memory. */
+uint32_t *herd_csr_degrees(const struct herd_csr *c, uint32_t n);
+
 /* Scatters the dense edge list into rows of `n` vertices, in input order
  * within a row; frees the list's blocks once read. `weighted`: fill c->w
  * (1.0 where a block has none). */

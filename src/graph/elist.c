@@ -243,6 +243,11 @@ static int build_directed(struct herd_elist *el, struct herd_graph *g, int weigh
     if (rc != HERD_OK)
         return rc;
     rc = herd_csr_transpose(&a, g->n, o->threads, &b, e);
+    if (rc == HERD_OK && !out_first && !o->simplify) { /* a holds the out-rows */
+        g->out_deg = herd_csr_degrees(&a, g->n);
+        if (g->out_deg == NULL)
+            rc = herd_err_set(e, HERD_ENOMEM, "out-degrees of %u vertices", g->n);
+    }
     herd_csr_free(&a);
     if (rc != HERD_OK)
         return rc;

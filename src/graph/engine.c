@@ -132,9 +132,9 @@ static int check_program(const struct herd_vertex_program *p, struct herd_err *e
 {
     uint32_t need;
     herd_combine_fn fn = combiner_fn(p, &need);
-    if (p->api != HERD_VERTEX_API)
-        return herd_err_set(e, HERD_EINVAL, "program API version %u, engine has %u", p->api,
-                            HERD_VERTEX_API);
+    if (p->api < 1 || p->api > HERD_VERTEX_API)
+        return herd_err_set(e, HERD_EINVAL, "program API version %u, engine runs 1 to %u",
+                            p->api, HERD_VERTEX_API);
     if (p->value_size == 0 || p->compute == NULL)
         return herd_err_set(e, HERD_EINVAL, "program needs value_size > 0 and compute()");
     if (p->combiner != HERD_COMBINE_NONE && fn == NULL)
@@ -204,6 +204,28 @@ static void make_bounds(struct herd_engine *en)
     en->bounds[en->nparts] = g->n;
 }
 
+/* Out-degrees as an array: the loader's, from the out-CSR's offsets, or
+ * counted over the in-arcs. */
+static int count_outdeg(struct herd_engine *en, struct herd_err *e)
+{
+    const struct herd_vgraph *g = &en->view;
+    en->outdeg = calloc(g->n ? g->n : 1, sizeof *en->outdeg);
+    if (en->outdeg == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "out-degrees for %u vertices", g->n);
+    if (en->g->out_deg) {
+        memcpy(en->outdeg, en->g->out_deg, (size_t)g->n * sizeof *en->outdeg);
+        return HERD_OK;
+    }
+    if (g->out_off) {
+        for (uint32_t v = 0; v < g->n; v++)
+            en->outdeg[v] = (uint32_t)(g->out_off[v + 1] - g->out_off[v]);
+        return HERD_OK;
+    }
+    for (uint64_t a = 0; g->in_off && a < g->in_off[g->n]; a++)
+        en->outdeg[g->in_src[a]]++;
+    return HERD_OK;
+}
+
 static int alloc_state(struct herd_engine *en, struct herd_err *e)
 {
     uint32_t n = en->view.n;
@@ -212,12 +234,10 @@ static int alloc_state(struct herd_engine *en, struct herd_err *e)
     en->halted = malloc(nn);
     if (en->values == NULL || en->halted == NULL)
         return herd_err_set(e, HERD_ENOMEM, "vertex values for %u vertices", n);
-    if (en->view.out_off == NULL) {
-        en->outdeg = calloc(nn, sizeof *en->outdeg);
-        if (en->outdeg == NULL)
-            return herd_err_set(e, HERD_ENOMEM, "out-degrees for %u vertices", n);
-        for (uint64_t a = 0; en->view.in_off && a < en->view.in_off[n]; a++)
-            en->outdeg[en->view.in_src[a]]++;
+    if (en->view.out_off == NULL || en->range) {
+        int rc = count_outdeg(en, e);
+        if (rc != HERD_OK)
+            return rc;
     }
     if (en->path == HERD_PATH_PULL) {
         for (int k = 0; k < 2; k++) {
@@ -245,6 +265,8 @@ static int make_parts(struct herd_engine *en, struct herd_err *e)
         pt->lo = en->bounds[i];
         pt->hi = en->bounds[i + 1];
         pt->lists = herd_xcalloc(en->nparts, sizeof *pt->lists);
+        if (en->range)
+            pt->gathered = herd_xcalloc(HERD_RANGE_CHUNK, sizeof *pt->gathered);
         int rc = herd_vctx_init(&pt->ctx, en, pt);
         if (rc == HERD_OK && inbox)
             rc = herd_inbox_init(&pt->inbox, pt->lo, pt->hi - pt->lo, en->prog->msg_size,
@@ -288,6 +310,8 @@ int herd_engine_create(const struct herd_graph *g, const struct herd_vertex_prog
         en->path = HERD_PATH_MESSAGES;
     if (en->path == HERD_PATH_SOLVE && en->view.out_off == NULL)
         en->path = HERD_PATH_MESSAGES;
+    if (en->path == HERD_PATH_PULL && prog->api >= 2)
+        en->range = prog->compute_range;
     herd_vctx_identity_aggs(en->agg, prog->naggs, prog->aggs);
     herd_vctx_init(&en->master, en, NULL);
     rc = check_graph(en, e);
@@ -314,6 +338,7 @@ void herd_engine_destroy(struct herd_engine *en)
         herd_vctx_fini(&en->parts[i].ctx);
         herd_inbox_fini(&en->parts[i].inbox);
         free(en->parts[i].lists);
+        free(en->parts[i].gathered);
     }
     if (en->have_ex)
         en->ex.ops->destroy(en->ex.impl);

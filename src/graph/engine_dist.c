@@ -12,12 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+int herd_engine_dist_pull_capable(const struct herd_vertex_program *p)
+{
+    return (p->flags & HERD_VP_PULL) && p->solve == NULL && p->msg_size == 8 &&
+           (p->combiner == HERD_COMBINE_SUM_F64 || p->combiner == HERD_COMBINE_MIN_F64);
+}
+
 int herd_engine_dist_create(const struct herd_graph *g, const struct herd_vertex_program *prog,
                             const struct herd_vparams *params, uint32_t threads,
-                            uint32_t nparts, const uint8_t *owned, struct herd_exchange x,
-                            const char *job, struct herd_engine **out, struct herd_err *e)
+                            uint32_t nparts, const uint8_t *owned, int pull,
+                            struct herd_exchange x, const char *job, struct herd_engine **out,
+                            struct herd_err *e)
 {
-    struct herd_engine_opts o = {.threads = threads, .partitions = nparts, .no_fast_path = 1,
+    struct herd_engine_opts o = {.threads = threads, .partitions = nparts,
+                                 .no_fast_path = !(pull && herd_engine_dist_pull_capable(prog)),
                                  .job = job};
     struct herd_engine *en;
     int rc = herd_engine_create(g, prog, params, &o, &en, e);
@@ -94,6 +102,38 @@ int herd_engine_dist_step(struct herd_engine *en, uint64_t step,
         if (en->owned[p])
             part_stats(en, &en->parts[p], &stats[p]);
     return HERD_OK;
+}
+
+int herd_engine_dist_pulls(const struct herd_engine *en)
+{
+    return en->path == HERD_PATH_PULL;
+}
+
+void herd_engine_dist_pull_arrays(struct herd_engine *en, double *contrib[2], uint8_t *emitted[2])
+{
+    for (int k = 0; k < 2; k++) {
+        contrib[k] = en->contrib[k];
+        emitted[k] = en->emitted[k];
+    }
+}
+
+void herd_engine_dist_count_emitters(struct herd_engine *en, uint64_t step)
+{
+    const uint8_t *em = en->emitted[step & 1];
+    uint64_t n = 0;
+    for (uint32_t v = 0; v < en->view.n; v++)
+        n += em[v];
+    en->emitters_prev = n;
+}
+
+const uint32_t *herd_engine_dist_bounds(const struct herd_engine *en)
+{
+    return en->bounds;
+}
+
+uint32_t herd_engine_dist_nvertices(const struct herd_engine *en)
+{
+    return en->view.n;
 }
 
 void herd_engine_dist_range(const struct herd_engine *en, uint32_t p, uint32_t *lo, uint32_t *hi)

@@ -1,11 +1,13 @@
 /* engine_dist — the vertex engine driven one superstep at a time by a
  * distributed coordinator: this process runs only the partitions it owns,
  * messages to and from other partitions go through a caller-supplied
- * exchange (net/dataplane.h binds it to TCP), and aggregates, the master
+ * exchange (worker/dataplane.h binds it to TCP), and aggregates, the master
  * hook and the stop decision are split between this process and the
- * master (master/gjob.h). Always the message path (no pull, no solve), so
- * the result depends only on the partition count, never on how partitions
- * are spread over workers.
+ * master (master/gjob.h). The message path, or for a pull-capable program
+ * (PageRank) the pull path, whose contributions the caller ships between
+ * workers as dense vectors; never solve(). Either way the result depends
+ * only on the partition count, never on how partitions are spread over
+ * workers.
  *
  * Use from one thread (the worker's graph thread, worker/gpart.c):
  * create, init or restore, then per superstep hook() and step(), then
@@ -27,14 +29,33 @@ struct herd_dist_part_stats {
     uint64_t agg[64];          /* aggregator partials as bit patterns (i64 or f64) */
 };
 
+/* 1 if the program can run on the distributed pull path (HERD_VP_PULL, an
+ * 8-byte SUM_F64 or MIN_F64 combiner, no solve()). Pure. */
+int herd_engine_dist_pull_capable(const struct herd_vertex_program *p);
+
 /* Creates an engine over graph g for `nparts` partitions of which this
- * process runs those with owned[p] != 0 (copied). Ownership of the exchange
- * `x` passes to the engine (destroyed with it, also on failure). HERD_OK
- * and *out, or the errors of herd_engine_create. */
+ * process runs those with owned[p] != 0 (copied); `pull` asks for the pull
+ * path (taken when the program is pull-capable and g has its in-CSR).
+ * Ownership of the exchange `x` passes to the engine (destroyed with it,
+ * also on failure). HERD_OK and *out, or the errors of herd_engine_create. */
 int herd_engine_dist_create(const struct herd_graph *g, const struct herd_vertex_program *prog,
                             const struct herd_vparams *params, uint32_t threads,
-                            uint32_t nparts, const uint8_t *owned, struct herd_exchange x,
-                            const char *job, struct herd_engine **out, struct herd_err *e);
+                            uint32_t nparts, const uint8_t *owned, int pull,
+                            struct herd_exchange x, const char *job, struct herd_engine **out,
+                            struct herd_err *e);
+
+/* Pull path: 1 if this engine runs it. Its per-vertex contributions and
+ * "emitted" flags of superstep s live in contrib[s & 1] / emitted[s & 1]
+ * (n entries, whole graph): a step writes the owned vertices' entries and
+ * reads every in-neighbour's entry of the previous step, so the caller
+ * must copy the other workers' entries of step s in before running s+1,
+ * then call herd_engine_dist_count_emitters(en, s). */
+int herd_engine_dist_pulls(const struct herd_engine *en);
+void herd_engine_dist_pull_arrays(struct herd_engine *en, double *contrib[2], uint8_t *emitted[2]);
+void herd_engine_dist_count_emitters(struct herd_engine *en, uint64_t step);
+/* nparts+1 partition starts (dense ids). */
+const uint32_t *herd_engine_dist_bounds(const struct herd_engine *en);
+uint32_t herd_engine_dist_nvertices(const struct herd_engine *en);
 
 /* Initial values of the owned partitions (program init). HERD_OK or the
  * program's error. */

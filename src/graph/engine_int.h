@@ -19,6 +19,12 @@ union herd_aggval {
 
 struct herd_part;
 
+typedef unsigned (*herd_range_fn)(struct herd_vctx *c, const struct herd_vrange *r);
+
+/* Vertices per compute_range() call: the gathered messages of one chunk
+ * stay in L1. */
+#define HERD_RANGE_CHUNK 1024u
+
 /* Where a msgout's full batches go: the exchange, from this lane. */
 struct herd_lane_arg {
     struct herd_engine *en;
@@ -46,6 +52,7 @@ struct herd_part {
     uint64_t computed;
     struct herd_inbox inbox;
     struct herd_msgbatch **lists; /* take() results, one per sender */
+    double *gathered;        /* pull path with compute_range: one chunk's messages */
     struct herd_vctx ctx;
 } __attribute__((aligned(64))); /* no cache line shared between partitions */
 
@@ -65,7 +72,8 @@ struct herd_engine {
     int have_ex;
     uint8_t *values;
     uint8_t *halted;
-    uint32_t *outdeg;        /* when there is no out-CSR */
+    uint32_t *outdeg;        /* when there is no out-CSR, and on the pull path */
+    herd_range_fn range;     /* the program's compute_range (pull path), or NULL */
     /* pull path: value sent in a superstep, by parity of the superstep */
     double *contrib[2];
     uint8_t *emitted[2];

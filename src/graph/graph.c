@@ -34,6 +34,7 @@ void herd_graph_destroy(struct herd_graph *g)
     free(g->out_dst);
     free(g->out_w);
     free(g->ids);
+    free(g->out_deg);
     free(g);
 }
 

@@ -38,6 +38,10 @@ struct herd_graph {
     uint64_t *in_off;
     uint32_t *in_src;
     double *in_w;
+    /* out-degree of each vertex, kept by the loaders when a directed graph
+     * has its in-CSR but not its out-CSR (the pull path needs only the
+     * degrees); NULL otherwise */
+    uint32_t *out_deg;
 };
 
 enum herd_graph_format {

@@ -4,6 +4,7 @@
 #include "graph/engine_int.h"
 
 #include "base/mem.h"
+#include "graph/numfmt.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -39,6 +40,7 @@ static int reserve(struct outbuf *b, size_t extra)
     return 0;
 }
 
+/* Precondition: cap > HERD_NUMFMT_MAX (format_one reserves more). */
 static int default_format(const struct herd_engine *en, uint32_t v, char *s, size_t cap)
 {
     const uint8_t *val = herd_engine_val(en, v);
@@ -46,6 +48,8 @@ static int default_format(const struct herd_engine *en, uint32_t v, char *s, siz
     case HERD_VALUE_I64: {
         int64_t x;
         memcpy(&x, val, 8);
+        if (x >= 0)
+            return (int)herd_numfmt_u64(s, (uint64_t)x);
         return snprintf(s, cap, "%" PRId64, x);
     }
     case HERD_VALUE_F64: {
@@ -53,19 +57,19 @@ static int default_format(const struct herd_engine *en, uint32_t v, char *s, siz
         memcpy(&x, val, 8);
         if (isinf(x))
             return snprintf(s, cap, "%sinfinity", x < 0 ? "-" : "");
-        return snprintf(s, cap, "%.17g", x);
+        return (int)herd_numfmt_f64(s, x); /* "%.17g" */
     }
     case HERD_VALUE_VERTEX: {
         uint32_t x;
         memcpy(&x, val, 4);
         if (x >= en->view.n)
             return snprintf(s, cap, "%" PRIu32 "?", x);
-        return snprintf(s, cap, "%" PRIu64, herd_graph_id(en->g, x));
+        return (int)herd_numfmt_u64(s, herd_graph_id(en->g, x));
     }
     default: {
         uint32_t x;
         memcpy(&x, val, 4);
-        return snprintf(s, cap, "%" PRIu32, x);
+        return (int)herd_numfmt_u64(s, x);
     }
     }
 }
@@ -77,7 +81,8 @@ static int format_one(struct herd_engine *en, struct herd_vctx *c, uint32_t v, s
         if (reserve(b, 24 + want) != 0)
             return HERD_ENOMEM;
         char *s = b->p + b->len;
-        int k = snprintf(s, 24, "%" PRIu64 " ", herd_graph_id(en->g, v));
+        int k = (int)herd_numfmt_u64(s, herd_graph_id(en->g, v));
+        s[k++] = ' ';
         size_t cap = b->cap - b->len - (size_t)k - 1;
         int n = en->prog->format
                     ? en->prog->format(c, v, herd_engine_val(en, v), s + k, cap)

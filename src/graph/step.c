@@ -126,9 +126,93 @@ static uint32_t gather(const struct herd_engine *en, uint32_t v, double *acc)
     return got;
 }
 
+/* Sums over the in-arcs of lo..hi-1 when every vertex sent last superstep:
+ * the hot loop of PageRank-like programs, with no per-arc checks. Four
+ * partial sums (arcs k, k+1, k+2, k+3 of a row in turn) keep four additions
+ * in flight instead of one chain of dependent ones; with most sources in
+ * cache the chain, not memory, was the limit. The order of the additions
+ * depends only on the row, so results are the same on every run. */
+static void gather_sum_dense(const struct herd_engine *en, uint32_t lo, uint32_t hi,
+                             double *out)
+{
+    const uint64_t *off = en->view.in_off;
+    const uint32_t *src = en->view.in_src;
+    const double *x = en->contrib[(en->step + 1) & 1];
+    for (uint32_t v = lo; v < hi; v++) {
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        uint64_t k = off[v], b = off[v + 1];
+        for (; k + 4 <= b; k += 4) {
+            s0 += x[src[k]];
+            s1 += x[src[k + 1]];
+            s2 += x[src[k + 2]];
+            s3 += x[src[k + 3]];
+        }
+        for (; k < b; k++)
+            s0 += x[src[k]];
+        out[v - lo] = (s0 + s1) + (s2 + s3);
+    }
+}
+
+/* Combined messages of lo..hi-1 into out[], the identity where none came. */
+static void gather_chunk(const struct herd_engine *en, uint32_t lo, uint32_t hi, double *out)
+{
+    int sum = en->prog->combiner == HERD_COMBINE_SUM_F64;
+    if (sum && en->emitters_prev == en->view.n) {
+        gather_sum_dense(en, lo, hi, out);
+        return;
+    }
+    for (uint32_t v = lo; v < hi; v++) {
+        double acc = sum ? 0.0 : INFINITY;
+        gather(en, v, &acc);
+        out[v - lo] = acc;
+    }
+}
+
+/* Applies compute_range's verdict on lo..hi-1 to the engine's bookkeeping. */
+static void range_verdict(struct herd_engine *en, struct herd_part *pt, uint32_t lo, uint32_t hi,
+                          unsigned verdict)
+{
+    uint32_t k = hi - lo;
+    if (verdict & HERD_VR_SENT) {
+        uint64_t arcs = 0;
+        for (uint32_t v = lo; v < hi; v++)
+            arcs += en->outdeg[v];
+        memset(en->emitted[en->step & 1] + lo, 1, k);
+        pt->ctx.emitters += k;
+        pt->ctx.sent += arcs;
+    }
+    if (verdict & HERD_VR_HALT) {
+        memset(en->halted + lo, 1, k);
+        pt->nactive -= k;
+    }
+    pt->computed += k;
+}
+
+/* The whole partition through the program's compute_range, one chunk of
+ * gathered messages at a time. Precondition: every vertex is active. */
+static void step_range(struct herd_engine *en, struct herd_part *pt)
+{
+    int have = en->step > 0 && en->emitters_prev > 0;
+    uint32_t vs = en->prog->value_size;
+    double *send = en->contrib[en->step & 1];
+    for (uint32_t lo = pt->lo, hi; lo < pt->hi; lo = hi) {
+        hi = pt->hi - lo > HERD_RANGE_CHUNK ? lo + HERD_RANGE_CHUNK : pt->hi;
+        if (have)
+            gather_chunk(en, lo, hi, pt->gathered);
+        struct herd_vrange r = {lo, hi, have ? pt->gathered : NULL,
+                                en->values + (size_t)lo * vs, en->outdeg + lo, send + lo};
+        pt->ctx.cur = lo;
+        range_verdict(en, pt, lo, hi, en->range(&pt->ctx, &r));
+    }
+}
+
 static void step_pull(struct herd_engine *en, struct herd_part *pt)
 {
     memset(en->emitted[en->step & 1] + pt->lo, 0, pt->hi - pt->lo);
+    if (en->range && pt->nactive == pt->hi - pt->lo) {
+        step_range(en, pt);
+        return;
+    }
     for (uint32_t v = pt->lo; v < pt->hi; v++) {
         double acc = 0;
         uint32_t got = gather(en, v, &acc);

@@ -5,7 +5,7 @@
  * event-loop thread, or a simulation driver), and it reaches the world only
  * through `struct herd_core_io` (send a message, close a connection, the
  * clock, randomness) and the SQLite journal it owns. Production binds the io
- * to libuv sockets (master/server.c); tests bind it to an in-memory network
+ * to libuv sockets (daemon/master.c); tests bind it to an in-memory network
  * with a virtual clock (tests/sim/). Time is in milliseconds from io->now().
  *
  * Connections are identified by opaque non-zero ids chosen by the binding.

@@ -116,8 +116,8 @@ static void free_job(struct gjob *j)
     free(j->owner);
     free(j->part_aggs);
     free(j->steps);
-    free(j->error);
     free(j->excluded);
+    free(j->error);
     free(j);
 }
 
@@ -288,6 +288,7 @@ static void info_of(const struct gjob *j, struct herd_gjob_info *o)
     o->state = names[j->state];
     o->error = j->error ? j->error : "";
     o->output_dir = j->spec.output_dir;
+    o->path = j->pull ? "pull" : "messages";
     o->step = j->step;
     o->epoch = j->epoch;
     o->workers = j->nw;

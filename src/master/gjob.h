@@ -46,6 +46,7 @@ struct herd_gjob_spec {
     uint32_t plugin_len;
     const char *graph;         /* path every worker can read */
     uint8_t format, directed, simplify, has_source;
+    uint8_t no_fast_path;      /* message path even for PageRank */
     uint64_t source;
     uint32_t iterations;
     double damping;
@@ -72,6 +73,7 @@ struct herd_gjob_step {
 struct herd_gjob_info {
     uint64_t id;
     const char *algo, *graph, *state, *error, *output_dir;
+    const char *path;          /* "messages" or "pull" */
     uint64_t step;             /* superstep released last */
     uint32_t epoch, workers, partitions, recoveries;
     uint64_t last_checkpoint;  /* 0 = none */

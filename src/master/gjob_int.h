@@ -34,6 +34,7 @@ struct gjob {
     uint8_t agg_op[HERD_GMSG_MAX_AGGS], agg_type[HERD_GMSG_MAX_AGGS];
     uint64_t globals[HERD_GMSG_MAX_AGGS]; /* aggregates of step-1 */
     uint32_t max_steps;
+    int pull;                       /* workers run the pull path */
     uint64_t *part_aggs;            /* nparts * naggs partials of the running step */
     struct herd_gjob_step cur;      /* the running step's sums */
     int ckpt_asked, ckpt_all, stopped;

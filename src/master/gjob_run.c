@@ -29,9 +29,25 @@ static int excluded(const struct gjob *j, const struct herd_worker *w)
     return 0;
 }
 
-static int usable(const struct gjob *j, const struct herd_worker *w)
+/* A worker runs one graph job at a time (worker/gpart.c keeps one). */
+static int busy_elsewhere(struct herd_core *c, const struct gjob *j, const struct herd_worker *w)
 {
-    return w->state == HERD_WORKER_READY && w->conn != 0 && !excluded(j, w);
+    struct herd_gjobs *g = c->gjobs;
+    for (size_t i = 0; i < g->n; i++) {
+        const struct gjob *o = g->jobs[i];
+        int active = o->state == HERD_GJ_LOADING || o->state == HERD_GJ_RUNNING ||
+                     o->state == HERD_GJ_WRITING || o->state == HERD_GJ_RECOVERING;
+        for (uint32_t k = 0; o != j && active && k < o->nw; k++)
+            if (o->ws[k].w == w)
+                return 1;
+    }
+    return 0;
+}
+
+static int usable(struct herd_core *c, const struct gjob *j, const struct herd_worker *w)
+{
+    return w->state == HERD_WORKER_READY && w->conn != 0 && !excluded(j, w) &&
+           !busy_elsewhere(c, j, w);
 }
 
 /* Up to `want` usable workers: the job's own survivors first (they keep
@@ -41,7 +57,7 @@ static uint32_t candidates(struct herd_core *c, const struct gjob *j, uint32_t w
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < j->nw && n < want; i++)
-        if (j->ws[i].w && usable(j, j->ws[i].w))
+        if (j->ws[i].w && usable(c, j, j->ws[i].w))
             out[n++] = j->ws[i].w;
     struct herd_link *p;
     herd_list_each(p, &c->reg.workers)
@@ -50,7 +66,7 @@ static uint32_t candidates(struct herd_core *c, const struct gjob *j, uint32_t w
         int dup = 0;
         for (uint32_t k = 0; k < n; k++)
             dup |= out[k] == w;
-        if (n < want && !dup && usable(j, w))
+        if (n < want && !dup && usable(c, j, w))
             out[n++] = w;
     }
     return n;
@@ -93,6 +109,7 @@ static void send_setup(struct herd_core *c, struct gjob *j, uint32_t wi)
     s->directed = sp->directed;
     s->simplify = sp->simplify;
     s->has_source = sp->has_source;
+    s->no_fast_path = sp->no_fast_path;
     s->source = sp->source;
     s->iterations = sp->iterations;
     s->damping = sp->damping;
@@ -194,6 +211,7 @@ static void on_ready(struct herd_core *c, struct gjob *j, uint32_t wi, const str
     memcpy(j->agg_op, r->agg_op, sizeof j->agg_op);
     memcpy(j->agg_type, r->agg_type, sizeof j->agg_type);
     j->max_steps = r->max_steps;
+    j->pull = r->pull;
     j->vertices = r->n;
     j->arcs = r->m;
     if (r->load_ms > j->load_ms)

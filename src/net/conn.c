@@ -14,6 +14,8 @@
 
 struct herd_conn {
     uv_tcp_t tcp;
+    uv_timer_t connect_timer;  /* connect side only: gives up on a silent SYN */
+    int nhandles;              /* open uv handles; freed at 0 */
     uv_connect_t connect_req;
     uv_shutdown_t shutdown_req;
     const struct herd_conn_handler *h;
@@ -65,14 +67,26 @@ static struct herd_conn *conn_new(const struct herd_conn_handler *h, void *data,
     return c;
 }
 
+static void release(struct herd_conn *c)
+{
+    if (--c->nhandles > 0)
+        return;
+    herd_frame_reader_fini(&c->reader);
+    herd_tls_session_destroy(c->tls);
+    free(c);
+}
+
 static void on_closed(uv_handle_t *handle)
 {
     struct herd_conn *c = handle->data;
     if (c->h->on_close)
         c->h->on_close(c, c->why[0] ? c->why : "closed");
-    herd_frame_reader_fini(&c->reader);
-    herd_tls_session_destroy(c->tls);
-    free(c);
+    release(c);
+}
+
+static void on_timer_closed(uv_handle_t *handle)
+{
+    release(handle->data);
 }
 
 /* Records why the connection closes (first reason wins), truncating. */
@@ -97,6 +111,8 @@ static void close_now(struct herd_conn *c, const char *why)
     set_why(c, "", why);
     c->closing = 1;
     uv_close((uv_handle_t *)&c->tcp, on_closed);
+    if (c->nhandles == 2)
+        uv_close((uv_handle_t *)&c->connect_timer, on_timer_closed);
 }
 
 static void on_alloc(uv_handle_t *handle, size_t hint, uv_buf_t *buf)
@@ -195,6 +211,7 @@ int herd_conn_accept(uv_stream_t *server, const struct herd_conn_handler *h, voi
 {
     struct herd_conn *c = conn_new(h, data, max_frame);
     uv_tcp_init(server->loop, &c->tcp);
+    c->nhandles = 1;
     int rc = uv_accept(server, (uv_stream_t *)&c->tcp);
     if (rc != 0) {
         c->h = &no_handler;
@@ -208,9 +225,18 @@ int herd_conn_accept(uv_stream_t *server, const struct herd_conn_handler *h, voi
     return HERD_OK;
 }
 
+/* A SYN into a partition can wait minutes for the kernel's retries; the
+ * owner would rather try again (next address, backoff) on its own terms. */
+static void on_connect_timeout(uv_timer_t *t)
+{
+    struct herd_conn *c = t->data;
+    close_now(c, "connect timed out");
+}
+
 static void on_connected(uv_connect_t *req, int status)
 {
     struct herd_conn *c = req->handle->data;
+    uv_timer_stop(&c->connect_timer);
     if (status != 0) {
         close_now(c, uv_strerror(status));
         return;
@@ -236,8 +262,13 @@ int herd_conn_connect(uv_loop_t *loop, const struct sockaddr *addr,
 {
     struct herd_conn *c = conn_new(h, data, max_frame);
     uv_tcp_init(loop, &c->tcp);
+    uv_timer_init(loop, &c->connect_timer);
+    c->connect_timer.data = c;
+    c->nhandles = 2;
     herd_sockaddr_str(addr, c->peer, sizeof c->peer);
     int rc = uv_tcp_connect(&c->connect_req, &c->tcp, addr, on_connected);
+    if (rc == 0)
+        uv_timer_start(&c->connect_timer, on_connect_timeout, HERD_CONN_CONNECT_TIMEOUT_MS, 0);
     if (rc != 0) {
         set_why(c, "connect: ", uv_strerror(rc));
         c->h = &no_handler;

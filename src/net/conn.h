@@ -32,7 +32,12 @@ struct herd_conn_handler {
 int herd_conn_accept(uv_stream_t *server, const struct herd_conn_handler *h, void *data,
                      uint32_t max_frame, struct herd_conn **out, struct herd_err *e);
 
-/* Starts connecting to addr; on_connect or on_close follows. */
+/* A connect that has not completed after this long is abandoned: on_close
+ * follows with "connect timed out". */
+#define HERD_CONN_CONNECT_TIMEOUT_MS 3000
+
+/* Starts connecting to addr; on_connect or on_close follows (at the latest
+ * after HERD_CONN_CONNECT_TIMEOUT_MS). */
 int herd_conn_connect(uv_loop_t *loop, const struct sockaddr *addr,
                       const struct herd_conn_handler *h, void *data, uint32_t max_frame,
                       struct herd_conn **out, struct herd_err *e);

@@ -30,6 +30,7 @@ static void enc_setup(const struct herd_gsetup *s, struct herd_wbuf *w)
     herd_wbuf_u8(w, s->directed);
     herd_wbuf_u8(w, s->simplify);
     herd_wbuf_u8(w, s->has_source);
+    herd_wbuf_u8(w, s->no_fast_path);
     herd_wbuf_u64(w, s->source);
     herd_wbuf_u32(w, s->iterations);
     herd_wbuf_f64(w, s->damping);
@@ -53,6 +54,7 @@ static void enc_ready(const struct herd_gready *r, struct herd_wbuf *w)
     herd_wbuf_u64(w, r->n);
     herd_wbuf_u64(w, r->m);
     herd_wbuf_u32(w, r->max_steps);
+    herd_wbuf_u8(w, r->pull);
     herd_wbuf_u32(w, r->naggs);
     for (uint32_t i = 0; i < r->naggs; i++) {
         herd_wbuf_u8(w, r->agg_op[i]);
@@ -155,6 +157,7 @@ static void dec_setup(struct herd_rbuf *r, struct herd_gsetup *s)
     s->directed = herd_rbuf_u8(r);
     s->simplify = herd_rbuf_u8(r);
     s->has_source = herd_rbuf_u8(r);
+    s->no_fast_path = herd_rbuf_u8(r);
     s->source = herd_rbuf_u64(r);
     s->iterations = herd_rbuf_u32(r);
     s->damping = herd_rbuf_f64(r);
@@ -188,6 +191,7 @@ static void dec_ready(struct herd_rbuf *r, struct herd_gready *g)
     g->n = herd_rbuf_u64(r);
     g->m = herd_rbuf_u64(r);
     g->max_steps = herd_rbuf_u32(r);
+    g->pull = herd_rbuf_u8(r);
     g->naggs = herd_rbuf_u32(r);
     if (!count_ok(r, g->naggs, HERD_GMSG_MAX_AGGS, 2)) {
         g->naggs = 0;

@@ -38,6 +38,7 @@ struct herd_gsetup {
     uint8_t *plugin;          /* the plugin's .so bytes */
     char *graph;              /* path the worker reads */
     uint8_t format, directed, simplify, has_source;
+    uint8_t no_fast_path;     /* 1: the message path even for a pull-capable program */
     uint64_t source;          /* input id */
     uint32_t iterations;
     double damping;
@@ -57,6 +58,7 @@ struct herd_gready {
     char *dp_addr;            /* "host:port" of this worker's data plane */
     uint64_t n, m;            /* vertices and arcs of the graph */
     uint32_t max_steps;       /* 0 = none */
+    uint8_t pull;             /* the engine runs the pull path */
     uint32_t naggs;
     uint8_t agg_op[HERD_GMSG_MAX_AGGS], agg_type[HERD_GMSG_MAX_AGGS];
     double load_ms;

@@ -2,7 +2,7 @@
  * reconnection with exponential backoff and jitter, the set of running
  * attempts, results held until the master has them, and drain. No I/O of its
  * own: it reaches the world only through `struct herd_agent_io`, so the same
- * logic runs in the worker daemon (worker/daemon.c, libuv) and in the
+ * logic runs in the worker daemon (daemon/worker.c, libuv) and in the
  * deterministic simulator (tests/sim/). One thread.
  *
  * Life of a connection: the binding calls herd_agent_connected() once a TCP

@@ -165,7 +165,8 @@ static int get_graph(struct herd_gpart *g, const struct gjobrun *r, const struct
 {
     struct herd_graph_opts o = {.format = s->format, .directed = s->directed,
                                 .simplify = s->simplify, .threads = (int)g->threads};
-    struct herd_engine_opts eo = {.no_fast_path = 1};
+    struct herd_engine_opts eo = {
+        .no_fast_path = s->no_fast_path || !herd_engine_dist_pull_capable(r->prog)};
     herd_engine_needs(r->prog, s->directed, &eo, &o.need_out, &o.need_in, &o.weighted);
     if (same_graph(&g->cache, s->graph, &o))
         return HERD_OK;
@@ -199,14 +200,22 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     char name[64];
     snprintf(name, sizeof name, "job-%" PRIu64, r->job);
     int rc = herd_engine_dist_create(gr, r->prog, &r->params, g->threads, s->nparts, owned,
-                                     herd_dp_exchange(r->dp), name, &r->en, e);
+                                     !s->no_fast_path, herd_dp_exchange(r->dp), name, &r->en, e);
     free(owned);
     if (rc != HERD_OK)
         return rc;
+    r->pull = herd_engine_dist_pulls(r->en);
+    if (r->pull) {
+        double *contrib[2];
+        uint8_t *emitted[2];
+        herd_engine_dist_pull_arrays(r->en, contrib, emitted);
+        herd_dp_set_pull(r->dp, contrib, emitted, herd_engine_dist_bounds(r->en));
+    }
     pthread_mutex_lock(&g->mu);
     g->live = r->dp;
     g->live_job = r->job;
     pthread_mutex_unlock(&g->mu);
+    r->restored_at = s->restore;
     if (s->restore)
         return herd_gpart__restore(r, s->restore, e);
     return herd_engine_dist_init(r->en, e);
@@ -256,6 +265,7 @@ static void on_setup(struct herd_gpart *g, const struct herd_msg_graph *m,
         rd->n = g->cache.g->n;
         rd->m = g->cache.g->m;
         rd->max_steps = herd_engine_dist_max_steps(r->en);
+        rd->pull = (uint8_t)r->pull;
         rd->naggs = herd_engine_dist_naggs(r->en);
         for (uint32_t i = 0; i < rd->naggs; i++)
             herd_engine_dist_agg_kind(r->en, i, &rd->agg_op[i], &rd->agg_type[i]);
@@ -289,6 +299,18 @@ static void fill_report(struct gjobrun *r, struct herd_greport *rep)
     }
 }
 
+/* Pull path: the owned partitions' contributions of `step` to every peer,
+ * then the end marker. */
+static int send_vectors(struct gjobrun *r, uint64_t step, struct herd_err *e)
+{
+    for (uint32_t p = 0; p < r->nparts; p++)
+        if (r->owner[p] == r->me && herd_dp_send_vector(r->dp, p, step) != HERD_OK)
+            return herd_err_set(e, HERD_ECLOSED, "send contributions: a peer was lost");
+    if (herd_dp_end_all(r->dp, step) != HERD_OK)
+        return herd_err_set(e, HERD_ECLOSED, "send end of step: a peer was lost");
+    return HERD_OK;
+}
+
 static int do_step(struct herd_gpart *g, struct gjobrun *r, const struct herd_gstep *s,
                    struct herd_greport *rep, struct herd_err *e)
 {
@@ -300,6 +322,13 @@ static int do_step(struct herd_gpart *g, struct gjobrun *r, const struct herd_gs
     }
     if (rc == HERD_OK && !r->connected && r->nworkers > 1)
         rc = herd_err_set(e, HERD_EPROTO, "superstep before the peer list");
+    if (rc == HERD_OK && r->pull && s->step > 0 && s->step != r->restored_at) {
+        /* every other worker's contributions of the previous step */
+        if (herd_dp_wait_step(r->dp, s->step - 1) != HERD_OK)
+            rc = herd_err_set(e, HERD_ECLOSED, "a peer was lost");
+        else
+            herd_engine_dist_count_emitters(r->en, s->step - 1);
+    }
     double t0 = now_ms();
     if (rc == HERD_OK && s->checkpoint && s->step > 0 && r->ckpt_dir[0]) {
         rc = herd_gpart__save(r, s->step, e);
@@ -316,6 +345,8 @@ static int do_step(struct herd_gpart *g, struct gjobrun *r, const struct herd_gs
     }
     if (rc == HERD_OK)
         rc = herd_engine_dist_step(r->en, s->step, r->stats, e);
+    if (rc == HERD_OK && r->pull)
+        rc = send_vectors(r, s->step, e);
     rep->compute_ms = now_ms() - t1;
     if (rc == HERD_OK)
         fill_report(r, rep);

@@ -1,7 +1,7 @@
 /* gpart — a worker's side of distributed graph jobs: it loads the graph,
  * owns the partitions the master assigns, runs supersteps when released,
  * exchanges messages with peer workers over the data plane
- * (net/dataplane.h), saves and restores checkpoints and writes its
+ * (worker/dataplane.h), saves and restores checkpoints and writes its
  * partitions' results (docs/distributed.md).
  *
  * Threads: herd_gpart_create/msg/destroy are called on the worker's event
@@ -14,7 +14,7 @@
 #define HERD_WORKER_GPART_H
 
 #include "base/err.h"
-#include "net/dataplane.h"
+#include "worker/dataplane.h"
 #include "wire/msg.h"
 
 #include <uv.h>

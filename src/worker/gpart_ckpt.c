@@ -2,10 +2,14 @@
  * partition per checkpointed superstep, CKPT_DIR/c<step>/p<part>, written
  * to a temporary name and renamed, so a file that exists is whole. Layout
  * (integers big-endian; docs/distributed.md "Checkpoint format"):
- *   u32 magic "HCKP", u32 version 1, u32 part, u64 step, u32 value_size,
- *   u32 msg_size, u32 n, n*value_size value bytes, n halted bytes,
- *   u32 nparts, then per sender partition: u64 count, count records of
- *   (u32 target dense id, msg_size message bytes).
+ *   u32 magic "HCKP", u32 version 2, u32 part, u64 step, u32 value_size,
+ *   u32 msg_size, u32 mode, u32 n, n*value_size value bytes, n halted
+ *   bytes, then
+ *   mode 0 (message path): u32 nparts, then per sender partition: u64
+ *     count, count records of (u32 target dense id, msg_size message bytes);
+ *   mode 1 (pull path): the partition's contributions of step-1, n x u64
+ *     (double bits), and their n "emitted" bytes — every worker reads every
+ *     partition's file for these, since a step reads all in-neighbours.
  * Value and message bytes are the program's own, stored as they are in
  * memory (every worker of a cluster has the same byte order). */
 #include "worker/gpart_int.h"
@@ -20,6 +24,7 @@
 #include <sys/stat.h>
 
 #define CKPT_MAGIC 0x48434b50u
+#define CKPT_VERSION 2u
 
 static void put32(FILE *f, uint32_t v)
 {
@@ -105,6 +110,19 @@ static void write_msgs(struct gjobrun *r, FILE *f, uint32_t to, uint64_t step)
     }
 }
 
+static void write_vector(struct gjobrun *r, FILE *f, uint32_t lo, uint32_t hi, uint64_t step)
+{
+    double *contrib[2];
+    uint8_t *emitted[2];
+    herd_engine_dist_pull_arrays(r->en, contrib, emitted);
+    for (uint32_t v = lo; v < hi; v++) {
+        uint64_t bits;
+        memcpy(&bits, &contrib[step & 1][v], 8);
+        put64(f, bits);
+    }
+    fwrite(emitted[step & 1] + lo, 1, hi - lo, f);
+}
+
 static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t step,
                      struct herd_err *e)
 {
@@ -119,15 +137,19 @@ static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t st
     herd_engine_dist_range(r->en, p, &lo, &hi);
     herd_engine_dist_state(r->en, p, &vals, &halted);
     put32(f, CKPT_MAGIC);
-    put32(f, 1);
+    put32(f, CKPT_VERSION);
     put32(f, p);
     put64(f, step);
     put32(f, vs);
     put32(f, herd_engine_dist_msg_size(r->en));
+    put32(f, (uint32_t)r->pull);
     put32(f, hi - lo);
     fwrite(vals, 1, (size_t)(hi - lo) * vs, f);
     fwrite(halted, 1, hi - lo, f);
-    write_msgs(r, f, p, step - 1);
+    if (r->pull)
+        write_vector(r, f, lo, hi, step - 1);
+    else
+        write_msgs(r, f, p, step - 1);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0)
         return herd_err_set(e, HERD_EIO, "checkpoint %s: write failed", path);
@@ -198,6 +220,23 @@ static int restore_msgs(struct gjobrun *r, struct herd_rbuf *rb, uint32_t to, ui
     return rb->bad ? HERD_EPARSE : HERD_OK;
 }
 
+/* Pull path: the partition's contributions of step-1 into the engine. */
+static int restore_vector(struct gjobrun *r, struct herd_rbuf *rb, uint32_t lo, uint32_t hi,
+                          uint64_t step)
+{
+    double *contrib[2];
+    uint8_t *emitted[2];
+    herd_engine_dist_pull_arrays(r->en, contrib, emitted);
+    if (herd_rbuf_left(rb) != (size_t)(hi - lo) * 9)
+        return HERD_EPARSE;
+    for (uint32_t v = lo; v < hi; v++) {
+        uint64_t bits = herd_rbuf_u64(rb);
+        memcpy(&contrib[step & 1][v], &bits, 8);
+    }
+    herd_rbuf_bytes(rb, emitted[step & 1] + lo, hi - lo);
+    return rb->bad ? HERD_EPARSE : HERD_OK;
+}
+
 static int restore_part(struct gjobrun *r, const uint8_t *buf, size_t len, uint32_t p,
                         uint64_t step, struct herd_err *e)
 {
@@ -205,20 +244,23 @@ static int restore_part(struct gjobrun *r, const uint8_t *buf, size_t len, uint3
     herd_rbuf_init(&rb, buf, len);
     uint32_t lo, hi, vs = herd_engine_dist_value_size(r->en), ms = herd_engine_dist_msg_size(r->en);
     herd_engine_dist_range(r->en, p, &lo, &hi);
-    int ok = herd_rbuf_u32(&rb) == CKPT_MAGIC && herd_rbuf_u32(&rb) == 1 &&
+    int ok = herd_rbuf_u32(&rb) == CKPT_MAGIC && herd_rbuf_u32(&rb) == CKPT_VERSION &&
              herd_rbuf_u32(&rb) == p && herd_rbuf_u64(&rb) == step &&
              herd_rbuf_u32(&rb) == vs && herd_rbuf_u32(&rb) == ms &&
-             herd_rbuf_u32(&rb) == hi - lo && herd_rbuf_left(&rb) >= (size_t)(hi - lo) * (vs + 1);
+             herd_rbuf_u32(&rb) == (uint32_t)r->pull && herd_rbuf_u32(&rb) == hi - lo &&
+             herd_rbuf_left(&rb) >= (size_t)(hi - lo) * (vs + 1);
     if (!ok || rb.bad)
         return herd_err_set(e, HERD_EPARSE, "checkpoint of partition %u, step %" PRIu64
                             ": bad header", p, step);
     const uint8_t *vals = buf + rb.off;
     const uint8_t *halted = vals + (size_t)(hi - lo) * vs;
     rb.off += (size_t)(hi - lo) * (vs + 1);
-    int rc = herd_engine_dist_restore(r->en, p, vals, (size_t)(hi - lo) * vs, halted, hi - lo, e);
+    int rc = HERD_OK;
+    if (r->owner[p] == r->me)
+        rc = herd_engine_dist_restore(r->en, p, vals, (size_t)(hi - lo) * vs, halted, hi - lo, e);
     if (rc != HERD_OK)
         return rc;
-    rc = restore_msgs(r, &rb, p, step - 1, ms);
+    rc = r->pull ? restore_vector(r, &rb, lo, hi, step - 1) : restore_msgs(r, &rb, p, step - 1, ms);
     if (rc == HERD_OK && herd_rbuf_left(&rb) != 0)
         rc = HERD_EPARSE;
     if (rc != HERD_OK)
@@ -230,8 +272,8 @@ static int restore_part(struct gjobrun *r, const uint8_t *buf, size_t len, uint3
 int herd_gpart__restore(struct gjobrun *r, uint64_t step, struct herd_err *e)
 {
     for (uint32_t p = 0; p < r->nparts; p++) {
-        if (r->owner[p] != r->me)
-            continue;
+        if (r->owner[p] != r->me && !r->pull)
+            continue; /* the pull path needs every partition's contributions */
         char path[4096];
         snprintf(path, sizeof path, "%s/c%" PRIu64 "/p%u", r->ckpt_dir, step, p);
         uint8_t *buf = NULL;
@@ -243,5 +285,7 @@ int herd_gpart__restore(struct gjobrun *r, uint64_t step, struct herd_err *e)
         if (rc != HERD_OK)
             return rc;
     }
+    if (r->pull)
+        herd_engine_dist_count_emitters(r->en, step - 1);
     return HERD_OK;
 }

@@ -6,7 +6,7 @@
 
 #include "graph/engine_dist.h"
 #include "graph/graph.h"
-#include "net/dataplane.h"
+#include "worker/dataplane.h"
 #include "wire/gmsg.h"
 #include "worker/gpart.h"
 
@@ -35,6 +35,8 @@ struct gjobrun {
     struct herd_engine *en;
     struct herd_dp_session *dp;
     int connected;
+    int pull;                 /* the engine runs the pull path: ship vectors */
+    uint64_t restored_at;     /* the step restored from a checkpoint (0 = none) */
     uint64_t *exch_prev;      /* per partition: cumulative records last step */
     struct herd_dist_part_stats *stats;
 };

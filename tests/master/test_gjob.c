@@ -241,6 +241,31 @@ HERD_TEST(gjob_barrier_timeout_excludes_the_silent_worker_and_restarts)
     env_close(&v);
 }
 
+HERD_TEST(gjob_second_job_waits_for_free_workers)
+{
+    struct env v;
+    env_open(&v, 2);
+    uint64_t a = submit(&v, 2, 0);
+    uint64_t b = submit(&v, 1, 0); /* both workers are busy with job a */
+    struct herd_gjob_info info;
+    CHECK_EQ(herd_core_graph_info(v.c, b, &info), HERD_OK);
+    CHECK_STR(info.state, "waiting");
+    uint32_t owner[6] = {0, 1, 0, 1, 0, 1};
+    for (uint64_t w = 1; w <= 2; w++)
+        ready(&v, w, a, 1);
+    for (uint32_t w = 0; w < 2; w++)
+        report(&v, w + 1, a, 1, 0, owner, w, 0);
+    struct herd_gmsg done = {.op = HERD_GOP_DONE};
+    done.u.done = (struct herd_gdone){.ok = 1, .error = ""};
+    for (uint64_t w = 1; w <= 2; w++)
+        from_worker(&v, w, a, 1, &done);
+    herd_core_tick(v.c);
+    CHECK_EQ(herd_core_graph_info(v.c, b, &info), HERD_OK);
+    CHECK_STR(info.state, "loading");
+    CHECK_EQ(info.workers, 1);
+    env_close(&v);
+}
+
 HERD_TEST(gjob_refuses_bad_specs_and_illegal_transitions)
 {
     struct env v;

@@ -1,9 +1,9 @@
-/* The data plane (net/dataplane.h) over real loopback TCP: two "workers" in
+/* The data plane (worker/dataplane.h) over real loopback TCP: two "workers" in
  * one process, each with a listener and a session, exchange batches through
  * the exchange interface; end markers release take(); abort unblocks it. */
 #include "check.h"
 
-#include "net/dataplane.h"
+#include "worker/dataplane.h"
 
 #include <pthread.h>
 #include <string.h>

@@ -126,12 +126,30 @@ class Net:
     def addr(self, name):
         return self.nodes[name]["addr"]
 
+    def mac(self, name):
+        r = _in_ns(self.ns(name), "ip", "-j", "link", "show", "eth0")
+        return json.loads(r.stdout)[0]["address"]
+
+    def pin_neighbor(self, name, addr, mac):
+        """A permanent ARP entry on node `name`: during a cut its SYNs then go
+        out and vanish (as across a router) instead of failing at once for
+        want of ARP."""
+        _in_ns(self.ns(name), "ip", "neigh", "replace", addr, "lladdr", mac, "dev", "eth0",
+               "nud", "permanent")
+
     # --- link faults ---
     def cut(self, name):
         _in_ns(self.bridge_ns, "ip", "link", "set", self.nodes[name]["port"], "down")
 
     def heal(self, name):
         _in_ns(self.bridge_ns, "ip", "link", "set", self.nodes[name]["port"], "up")
+
+    def isolate(self, names, on=True):
+        """Bridge port isolation: isolated nodes cannot reach one another but
+        still reach every other node (a partition between workers only)."""
+        for name in names:
+            _in_ns(self.bridge_ns, "bridge", "link", "set", "dev", self.nodes[name]["port"],
+                   "isolated", "on" if on else "off")
 
     def has_netem(self):
         """None if tc netem works here, else why not (for pytest.skip)."""
@@ -205,7 +223,9 @@ class NsCluster(Cluster):
         args = ["worker", f"{self.net.addr(self.master_name)}:{self.control_port}",
                 "--id", wid, "--cores", str(cores), "--work-dir", self.path("work-" + wid),
                 "--secret-file", secret_file or self.secret_file] + list(extra)
-        w = NsProc(self.net.ns(wid), args, self.path(f"worker-{wid}.log"))
+        # the data plane (graph jobs) listens on the node's own address
+        w = NsProc(self.net.ns(wid), args, self.path(f"worker-{wid}.log"),
+                   env={"HERD_DATA_HOST": self.net.addr(wid)})
         self.workers[wid] = w
         return w
 

@@ -265,3 +265,26 @@ def test_query_string_is_not_part_of_the_signed_path(secured):
 
 def test_secret_never_appears_in_the_master_log(secured):
     assert SECRET not in secured.master.text()
+
+
+def test_cli_clients_never_print_the_secret(secured):
+    import subprocess
+    from cluster import HERD
+    addr = f"127.0.0.1:{secured.http_port - 1}"
+    wrong = secured.path("wrong-secret")
+    with open(wrong, "w") as f:
+        f.write("a-wrong-secret-that-must-not-leak-42\n")
+    outs = []
+    for sf, cmd, tail in [(secured.secret_file, "workers", []),
+                          (secured.secret_file, "submit", ["--", "/bin/true"]),
+                          (wrong, "workers", []), (wrong, "submit", ["--", "/bin/true"])]:
+        r = subprocess.run([HERD, cmd, "--master", addr, "--secret-file", sf, *tail],
+                           capture_output=True, text=True, timeout=30)
+        outs.append((sf, r.returncode, r.stdout + r.stderr))
+    assert outs[0][1] == 0 and outs[1][1] == 0, outs[:2]
+    assert outs[2][1] != 0 and outs[3][1] != 0, "a wrong secret must fail"
+    assert "bad mac" in outs[2][2] or "401" in outs[2][2], outs[2][2]
+    for _, _, text in outs:
+        assert SECRET not in text and "a-wrong-secret-that-must-not-leak-42" not in text
+    assert SECRET not in secured.master.text()
+    assert "a-wrong-secret-that-must-not-leak-42" not in secured.master.text()

@@ -2,12 +2,14 @@
 (tests/proc/netns.py), links cut, healed and shaped under running jobs.
 Skipped with a reason when not root or when namespaces cannot be made."""
 import os
+import random
 import sqlite3
+import subprocess
 import time
 
 import pytest
 
-from cluster import poll
+from cluster import HERD, poll
 import netns
 
 _why_not = netns.usable()
@@ -129,6 +131,26 @@ def test_master_cut_off_from_every_worker_loses_nothing(net, cluster):
     assert outs == sorted(f"task-{i}" for i in range(n))
 
 
+def test_worker_reconnects_promptly_after_a_long_cut_that_swallows_syns(net, cluster):
+    """Without a connect timeout a SYN sent into a partition waits for the
+    kernel's retries (1, 3, 7, 15, 31 s ...), so a worker could stay away long
+    after the link heals; herd gives up on a connect after 3 s and retries
+    with backoff (at most 5 s)."""
+    start(cluster, ["a"])
+    net.pin_neighbor("a", net.addr("master"), net.mac("master"))
+    net.cut("a")
+    cut_at = time.monotonic()
+    poll(lambda: cluster.workers_info()["a"]["state"] == "lost", 6, what="cut worker lost")
+    poll(lambda: time.monotonic() - cut_at >= 20, 21, what="20 s of partition")
+    assert "could not reach the master" in cluster.workers["a"].text()
+    net.heal("a")
+    healed = time.monotonic()
+    poll(lambda: cluster.workers_info()["a"]["state"] == "ready", 12,
+         what="the worker back soon after healing")
+    took = time.monotonic() - healed
+    assert took <= 10, took
+
+
 def test_latency_100ms_and_1pct_loss_on_every_link_jobs_complete(net, cluster):
     why = net.has_netem()
     if why:
@@ -156,3 +178,98 @@ def test_stopped_then_restarted_worker_node_rejoins(net, cluster):
     poll(lambda: cluster.workers_info()["a"]["state"] == "ready", 10, what="restarted node back")
     jid = cluster.submit({"tasks": [sh("echo hi") for _ in range(4)]})
     assert cluster.wait_job(jid, 20)["state"] == "succeeded"
+
+
+def chain_graph(path, n, seed):
+    """A weighted chain with random shortcuts: SSSP from 0 takes ~n supersteps."""
+    rnd = random.Random(seed)
+    with open(path, "w") as f:
+        for v in range(n - 1):
+            f.write(f"{v} {v + 1} 1\n")
+        for _ in range(3 * n):
+            a = rnd.randrange(n - 1)
+            b = min(n - 1, a + rnd.randrange(2, 50))
+            f.write(f"{a} {b} {(b - a) * 1.5}\n")
+
+
+def graph_job(c, jid):
+    code, body = c.http("GET", f"/v1/graph-jobs/{jid}")
+    assert code == 200, body
+    return body
+
+
+PARTS = 16
+
+
+def sssp_reference(tmp_path):
+    g = tmp_path / "chain.txt"
+    chain_graph(g, 1500, 5)
+    one = tmp_path / "one"
+    subprocess.run([HERD, "run", "sssp", str(g), "--in-process", "--no-fast-path",
+                    "--partitions", str(PARTS), "--source", "0", "--output", str(one)],
+                   check=True, capture_output=True, timeout=120)
+    return g, one.read_text()
+
+
+def submit_sssp_and_reach(cluster, tmp_path, g, step, **extra):
+    spec = {"algo": "sssp", "graph": str(g), "format": "snap", "workers": 3, "source": 0,
+            "partitions": PARTS, "threads": 1, "output_dir": str(tmp_path / "out"),
+            "checkpoint_every": 20, "checkpoint_dir": str(tmp_path / "ckpt")}
+    spec.update(extra)
+    code, body = cluster.http("POST", "/v1/graph-jobs", spec)
+    assert code == 201, body
+    jid = body["id"]
+
+    def reached():
+        j = graph_job(cluster, jid)
+        assert j["state"] not in ("done", "failed"), "the job ended before the fault"
+        return j["state"] == "running" and j["superstep"] >= step
+    poll(reached, 60, interval=0.005, what=f"superstep {step}")
+    return jid
+
+
+def wait_graph_job(cluster, jid, timeout):
+    return poll(lambda: (lambda j: j if j["state"] in ("done", "failed") else None)(
+        graph_job(cluster, jid)), timeout, interval=0.05, what="the graph job to end")
+
+
+def output_of(tmp_path):
+    return "".join((tmp_path / "out" / f"part-{p:05d}").read_text() for p in range(PARTS))
+
+
+def test_worker_cut_off_10s_during_graph_job_recovers_from_checkpoint(net, cluster, tmp_path):
+    g, want = sssp_reference(tmp_path)
+    start(cluster, ["a", "b", "c"])
+    jid = submit_sssp_and_reach(cluster, tmp_path, g, 60)
+    net.cut("b")
+    cut_at = time.monotonic()
+    poll(lambda: cluster.workers_info()["b"]["state"] == "lost", 3.5, what="b lost after the cut")
+    j = wait_graph_job(cluster, jid, 90)
+    assert j["state"] == "done", j.get("error")
+    assert j["recoveries"] >= 1 and j["workers"] == 2
+    assert output_of(tmp_path) == want, "the recovered result differs from a failure-free run"
+    # After the link heals, b rejoins; whatever it still sends for the old
+    # epoch is dropped by epoch number and changes nothing.
+    poll(lambda: time.monotonic() - cut_at >= 10, 11, what="10 s of partition")
+    net.heal("b")
+    poll(lambda: cluster.workers_info()["b"]["state"] == "ready", 20, what="b back after healing")
+    assert graph_job(cluster, jid)["state"] == "done"
+    assert output_of(tmp_path) == want
+
+
+def test_partition_between_two_workers_during_graph_job(net, cluster, tmp_path):
+    """Workers a and b lose each other (bridge port isolation) but both still
+    reach the master: the data plane between them stalls, the barrier times
+    out, and the job must still finish with the failure-free result."""
+    g, want = sssp_reference(tmp_path)
+    start(cluster, ["a", "b", "c"])
+    jid = submit_sssp_and_reach(cluster, tmp_path, g, 60, barrier_timeout_ms=2000)
+    net.isolate(["a", "b"])
+    try:
+        j = wait_graph_job(cluster, jid, 90)
+    finally:
+        net.isolate(["a", "b"], on=False)
+    assert j["state"] == "done", j.get("error")
+    assert j["recoveries"] >= 1
+    assert output_of(tmp_path) == want
+    assert all(w["state"] == "ready" for w in cluster.workers_info().values())

@@ -4,7 +4,10 @@
  * Superstep s computes PR_s; the dangling sum travels in aggregator 0 (its
  * value from superstep s-1 is read in s). Every vertex, dangling ones too,
  * calls send_all every superstep (a dangling vertex sends to nobody), which
- * lets the engine's pull path skip per-arc "did u send" checks. */
+ * lets the engine's pull path skip per-arc "did u send" checks.
+ * compute_range() is the same computation over a run of vertices (the
+ * engine's pull fast path); it evaluates the same expressions, so both give
+ * the same values but for the order in which the dangling sum is added. */
 #include "graph/algo/algo.h"
 
 #include <stdio.h>
@@ -52,6 +55,30 @@ static void compute(struct herd_vctx *c, uint32_t v, void *value, const void *ms
     herd_v_send_all(c, v, &share);
 }
 
+static unsigned compute_range(struct herd_vctx *c, const struct herd_vrange *r)
+{
+    const struct herd_vparams *p = herd_v_params(c);
+    double n = (double)herd_v_graph(c)->n, d = p->damping;
+    double base = (1.0 - d) / n, extra = d * herd_v_aggregate_f64(c, 0) / n;
+    uint64_t s = herd_v_superstep(c);
+    uint32_t k = r->hi - r->lo;
+    double *val = r->values, dangling = 0.0;
+    for (uint32_t i = 0; i < k; i++) {
+        double sum = r->msg ? r->msg[i] : 0.0;
+        val[i] = s == 0 ? 1.0 / n : base + d * sum + extra;
+    }
+    if (s >= p->iterations)
+        return HERD_VR_HALT;
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t deg = r->outdeg[i];
+        r->send[i] = deg ? val[i] / deg : 0.0;
+        if (deg == 0)
+            dangling += val[i];
+    }
+    herd_v_agg_f64(c, 0, dangling);
+    return HERD_VR_SENT;
+}
+
 static const struct herd_vertex_program prog = {
     .api = HERD_VERTEX_API,
     .name = "pagerank",
@@ -65,6 +92,7 @@ static const struct herd_vertex_program prog = {
     .naggs = 1,
     .setup = setup,
     .compute = compute,
+    .compute_range = compute_range,
 };
 
 const struct herd_vertex_program *herd_algo_pagerank(void)

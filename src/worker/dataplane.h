@@ -19,8 +19,8 @@
  * peer's connection dropping) — then it fails with HERD_ECLOSED, which
  * fails the superstep instead of hanging it. docs/distributed.md has the
  * design and docs/protocol.md section 9 the frames. */
-#ifndef HERD_NET_DATAPLANE_H
-#define HERD_NET_DATAPLANE_H
+#ifndef HERD_WORKER_DATAPLANE_H
+#define HERD_WORKER_DATAPLANE_H
 
 #include "base/err.h"
 #include "graph/exchange.h"
@@ -31,6 +31,7 @@
 #define HERD_DP_BATCH 100
 #define HERD_DP_END 101
 #define HERD_DP_HELLO 102
+#define HERD_DP_VECTOR 103
 
 struct herd_dp;
 struct herd_dp_session;
@@ -70,6 +71,18 @@ const struct herd_msgbatch *herd_dp_peek(struct herd_dp_session *s, uint32_t to,
  * `step` and marks that pair ended. Before the first step of the session. */
 void herd_dp_inject(struct herd_dp_session *s, uint32_t to, uint32_t from, uint64_t step,
                     struct herd_msgbatch *list);
+/* Pull path (graph/engine_dist.h): VECTOR frames of a partition's
+ * contributions are written straight into contrib[step & 1] and
+ * emitted[step & 1] at the partition's bounds (nparts+1 starts). Set before
+ * herd_dp_connect; the arrays must outlive the session's connections. */
+void herd_dp_set_pull(struct herd_dp_session *s, double *contrib[2], uint8_t *emitted[2],
+                      const uint32_t *bounds);
+/* Sends owned partition p's entries of `step` to every other worker. HERD_OK
+ * or HERD_ECLOSED. The session's user thread. */
+int herd_dp_send_vector(struct herd_dp_session *s, uint32_t p, uint64_t step);
+/* Sends END(step) to every other worker (the pull path, where the engine
+ * calls no end_step). HERD_OK or HERD_ECLOSED. */
+int herd_dp_end_all(struct herd_dp_session *s, uint64_t step);
 /* Data-plane bytes sent so far by this session. */
 uint64_t herd_dp_bytes_sent(const struct herd_dp_session *s);
 /* Aborts, closes every connection, joins the receivers, frees. NULL ok. */

@@ -1,10 +1,10 @@
-#include "worker/daemon.h"
+#include "daemon/worker.h"
 
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/rand.h"
 #include "net/conn.h"
-#include "net/dataplane.h"
+#include "worker/dataplane.h"
 #include "worker/agent.h"
 #include "worker/gpart.h"
 #include "net/tls.h"
@@ -449,6 +449,8 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     signal(SIGPIPE, SIG_IGN);
     if (setup(&d, cfg, idbuf, sizeof idbuf, dirbuf, sizeof dirbuf, &e) != HERD_OK) {
         herd_error("worker", "%s", e.msg);
+        if (d.runner)
+            herd_runner_destroy(d.runner);
         herd_tls_destroy(d.tls);
         return 1;
     }

@@ -1,11 +1,11 @@
-/* server — the `herd master` process: binds the master core (core.h) to a
+/* daemon/master — the `herd master` process: binds the master core (core.h) to a
  * libuv loop: the control-plane TCP listener, one framed connection per
  * worker (net/conn.h), the HTTP API (api/http.h) polled on the same loop, a
  * tick timer, and SIGTERM/SIGINT for a clean shutdown (journal closed
  * consistent). Without a cluster secret it binds loopback only and says so.
  * Called from the CLI on the main thread; returns the exit code. */
-#ifndef HERD_MASTER_SERVER_H
-#define HERD_MASTER_SERVER_H
+#ifndef HERD_DAEMON_MASTER_H
+#define HERD_DAEMON_MASTER_H
 
 #include "wire/auth.h"
 

@@ -1,7 +1,7 @@
 /* Design notes. The core names connections by opaque u64 ids; this file maps
  * them to live `struct herd_conn`s through a slot table whose ids carry a
  * generation, so an id of a closed connection never reaches a new one. */
-#include "master/server.h"
+#include "daemon/master.h"
 
 #include "api/http.h"
 #include "base/log.h"

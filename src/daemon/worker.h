@@ -1,10 +1,10 @@
-/* daemon — the `herd worker` process: binds the agent (agent.h) to a libuv
+/* daemon/worker — the `herd worker` process: binds the agent (agent.h) to a libuv
  * loop, a TCP connection to the master (trying each resolved address in
  * turn), the command runner (runner.h), a tick timer, and SIGTERM/SIGINT
  * (drain). Called from the CLI on the main thread; returns when the worker
  * exits. */
-#ifndef HERD_WORKER_DAEMON_H
-#define HERD_WORKER_DAEMON_H
+#ifndef HERD_DAEMON_WORKER_H
+#define HERD_DAEMON_WORKER_H
 
 #include "wire/auth.h"
 

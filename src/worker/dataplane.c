@@ -11,7 +11,7 @@
  *  - the session lock guards lanes and counters; each outgoing connection
  *    has its own send lock, so pool threads write to different peers at
  *    once; receivers never block on anything but their socket. */
-#include "net/dataplane.h"
+#include "worker/dataplane.h"
 
 #include "base/bytes.h"
 #include "base/log.h"
@@ -67,6 +67,9 @@ struct herd_dp_session {
     uint32_t nremote_workers;   /* workers other than me that own partitions */
     uint32_t *endcnt;           /* [parity * nworkers + w]: end_step calls towards w (atomic) */
     struct out_conn *out;       /* per worker */
+    double *contrib[2];         /* pull path: where VECTOR frames land */
+    uint8_t *emitted[2];
+    const uint32_t *bounds;
     struct rx *rxs;
     uint32_t nrx;
     size_t caprx;
@@ -208,6 +211,26 @@ static int rx_end(struct herd_dp_session *s, const struct rx *r, const uint8_t *
     return 0;
 }
 
+/* VECTOR: u32 part, u64 step, u32 n, n x u64 (double bits), n emitted bytes. */
+static int rx_vector(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n)
+{
+    if (n < 16 || s->bounds == NULL)
+        return -1;
+    uint32_t p = herd_get_u32(b), cnt = herd_get_u32(b + 12);
+    uint64_t step = herd_get_u64(b + 4);
+    if (p >= s->nparts || s->owner[p] != r->from_worker ||
+        cnt != s->bounds[p + 1] - s->bounds[p] || (uint64_t)cnt * 9 != n - 16)
+        return -1;
+    double *x = s->contrib[step & 1] + s->bounds[p];
+    const uint8_t *q = b + 16;
+    for (uint32_t i = 0; i < cnt; i++, q += 8) {
+        uint64_t bits = herd_get_u64(q);
+        memcpy(&x[i], &bits, 8);
+    }
+    memcpy(s->emitted[step & 1] + s->bounds[p], q, cnt);
+    return 0;
+}
+
 static void *rx_main(void *arg)
 {
     struct rx *r = arg;
@@ -218,9 +241,10 @@ static void *rx_main(void *arg)
         uint32_t len;
         if (read_frame(r->fd, &type, &body, &len) != 0)
             break;
-        int rc = type == HERD_DP_BATCH ? rx_batch(s, r, body, len)
-                 : type == HERD_DP_END ? rx_end(s, r, body, len)
-                                       : -1;
+        int rc = type == HERD_DP_BATCH    ? rx_batch(s, r, body, len)
+                 : type == HERD_DP_END    ? rx_end(s, r, body, len)
+                 : type == HERD_DP_VECTOR ? rx_vector(s, r, body, len)
+                                          : -1;
         free(body);
         if (rc != 0) {
             herd_warn("dataplane", "job %" PRIu64 ": malformed frame from worker %u; closing",
@@ -339,6 +363,54 @@ static const struct herd_exchange_ops dp_ops = {x_deliver, x_end_step, x_take, x
 struct herd_exchange herd_dp_exchange(struct herd_dp_session *s)
 {
     return (struct herd_exchange){&dp_ops, s};
+}
+
+/* ---- the pull path ---- */
+
+void herd_dp_set_pull(struct herd_dp_session *s, double *contrib[2], uint8_t *emitted[2],
+                      const uint32_t *bounds)
+{
+    for (int k = 0; k < 2; k++) {
+        s->contrib[k] = contrib[k];
+        s->emitted[k] = emitted[k];
+    }
+    s->bounds = bounds;
+}
+
+int herd_dp_send_vector(struct herd_dp_session *s, uint32_t p, uint64_t step)
+{
+    uint32_t lo = s->bounds[p], n = s->bounds[p + 1] - lo;
+    uint8_t hdr[16];
+    herd_put_u32(hdr, p);
+    herd_put_u64(hdr + 4, step);
+    herd_put_u32(hdr + 12, n);
+    uint8_t *body = malloc((size_t)n * 9 + 1);
+    if (body == NULL)
+        return HERD_ENOMEM;
+    const double *x = s->contrib[step & 1] + lo;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, &x[i], 8);
+        herd_put_u64(body + (size_t)i * 8, bits);
+    }
+    memcpy(body + (size_t)n * 8, s->emitted[step & 1] + lo, n);
+    int rc = HERD_OK;
+    for (uint32_t w = 0; w < s->nworkers && rc == HERD_OK; w++)
+        if (w != s->me && s->wparts[w] > 0)
+            rc = send_frame(s, w, HERD_DP_VECTOR, hdr, sizeof hdr, body, (size_t)n * 9);
+    free(body);
+    return rc;
+}
+
+int herd_dp_end_all(struct herd_dp_session *s, uint64_t step)
+{
+    uint8_t body[8];
+    herd_put_u64(body, step);
+    int rc = HERD_OK;
+    for (uint32_t w = 0; w < s->nworkers && rc == HERD_OK; w++)
+        if (w != s->me && s->wparts[w] > 0)
+            rc = send_frame(s, w, HERD_DP_END, body, sizeof body, NULL, 0);
+    return rc;
 }
 
 /* ---- sessions ---- */
