@@ -37,8 +37,11 @@ PLUGIN_SO  := $(patsubst examples/%.c,$(BUILD)/examples/%.so,$(PLUGIN_SRC))
 .SECONDARY:
 all: $(BUILD)/herd $(TEST_BIN) $(PLUGIN_SO)
 
+# Recreated, not updated: `ar r` keeps members whose source was moved or
+# deleted, and a stale object can then win at link time.
 $(BUILD)/libherd.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
+	rm -f $@
 	ar rcsT $@ $^
 
 $(BUILD)/herd: $(BUILD)/obj/src/cli/main.o $(BUILD)/libherd.a
