@@ -96,7 +96,7 @@ fi
 RUNPID=$!
 peak=0
 while kill -0 $RUNPID 2>/dev/null; do
-    s=$( (ps -o rss= -p $RUNPID; ps -o rss= --ppid $RUNPID) | awk '{s+=$1} END{print s+0}')
+    s=$( (ps -o rss= -p $RUNPID; ps -o rss= --ppid $RUNPID) 2>/dev/null | awk '{s+=$1} END{print s+0}' || true)
     [ "$s" -gt "$peak" ] && peak=$s
     sleep 0.05
 done

@@ -56,10 +56,11 @@ static void usage(FILE *f)
                "output paths must be readable/writable by its workers); otherwise an embedded\n"
                "local cluster of a master and --workers N worker processes (default 2) runs\n"
                "it and is torn down; --in-process (or --workers 0) uses the one-process\n"
-               "engine (fast paths, --threads). Distributed runs use the message path; their\n"
-               "results equal the one-process message path with the same --partitions\n"
-               "(default 16). --output-dir leaves one part-NNNNN file per partition (their\n"
-               "concatenation in name order is the merged result). --checkpoint-every K\n"
+               "engine (fast paths, --threads). Distributed runs use the message path, and\n"
+               "PageRank the pull path (--no-fast-path: messages); their results equal the\n"
+               "one-process run of the same path with the same --partitions (default\n"
+               "max(16, 2 x workers)). --output-dir leaves one part-NNNNN file per partition\n"
+               "(concatenated in name order they are the merged result). --checkpoint-every K\n"
                "saves every K supersteps; a lost worker's job then resumes from there.\n",
             policy);
 }
