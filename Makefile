@@ -39,7 +39,7 @@ all: $(BUILD)/herd $(TEST_BIN) $(PLUGIN_SO)
 
 $(BUILD)/libherd.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	ar rcsT $@ $^
+	rm -f $@ && ar rcsT $@ $^
 
 $(BUILD)/herd: $(BUILD)/obj/src/cli/main.o $(BUILD)/libherd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
