@@ -39,6 +39,7 @@ all: $(BUILD)/herd $(TEST_BIN) $(PLUGIN_SO)
 
 $(BUILD)/libherd.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
+	@rm -f $@ # ar r keeps members of moved or deleted sources, which then shadow the new ones
 	ar rcsT $@ $^
 
 $(BUILD)/herd: $(BUILD)/obj/src/cli/main.o $(BUILD)/libherd.a
