@@ -39,8 +39,7 @@ all: $(BUILD)/herd $(TEST_BIN) $(PLUGIN_SO)
 
 $(BUILD)/libherd.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	@rm -f $@ # ar r keeps members of moved or deleted sources, which then shadow the new ones
-	ar rcsT $@ $^
+	rm -f $@ && ar rcsT $@ $^
 
 $(BUILD)/herd: $(BUILD)/obj/src/cli/main.o $(BUILD)/libherd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -64,7 +63,7 @@ check: all
 # sources compiled by clang with the fuzzer instrumentation.
 FUZZ_SRC := $(shell find tests/fuzz -name 'fuzz_*.c' 2>/dev/null | sort)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -MMD -MP -fsanitize=fuzzer-no-link,address,undefined \
                -pthread -Isrc -Iinclude $(PKG_CFLAGS)
 FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
 fuzz: $(FUZZ_BIN)

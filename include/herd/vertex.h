@@ -33,8 +33,9 @@
  *    message is gathered over its in-arcs (a sparse matrix-vector product).
  *    compute() sees exactly what the message path would deliver: nmsgs is 1
  *    when at least one in-neighbour sent, and the message is the sum (or
- *    min) of what they sent, one term per arc. Sums are taken in in-arc
- *    order, so they may differ from the message path in the last bits.
+ *    min) of what they sent, one term per arc. Sums are taken in an order
+ *    fixed by the in-arcs (not by threads), so they may differ from the
+ *    message path in the last bits.
  *    A pull program may also offer compute_range(): compute() for a run of
  *    consecutive vertices at once, given their gathered messages. The engine
  *    then calls it instead of compute() whenever every vertex of a partition

@@ -88,6 +88,18 @@ int herd_event_open(const char *path)
     return 0;
 }
 
+void herd_event_buffer(int on)
+{
+    if (event_file != NULL)
+        setvbuf(event_file, NULL, on ? _IOFBF : _IOLBF, on ? 1u << 16 : 0);
+}
+
+void herd_event_flush(void)
+{
+    if (event_file != NULL)
+        fflush(event_file);
+}
+
 static void put_json_str(char *out, size_t n, const char *s)
 {
     size_t k = 0;

@@ -32,6 +32,14 @@ void herd_log(enum herd_log_level level, const char *subsys, const char *fmt, ..
  * or HERD_EIO. */
 int herd_event_open(const char *path);
 
+/* Event lines are written one write() each (line-buffered, the default) or,
+ * with on != 0, gathered in a buffer that herd_event_flush() writes out: a
+ * busy loop flushes once per iteration instead of paying a system call per
+ * transition. Call herd_event_buffer right after herd_event_open (before
+ * any event is written). */
+void herd_event_buffer(int on);
+void herd_event_flush(void);
+
 /* Writes one JSON line {"ts":ms,"kind":kind,"id":id,"from":from,"to":to,
  * "info":info} for a state transition; `info` may be NULL. Strings are
  * JSON-escaped. */

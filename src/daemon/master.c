@@ -256,6 +256,7 @@ static void on_check(uv_check_t *h)
     struct server *s = h->data;
     if (s->core != NULL)
         herd_core_flush(s->core);
+    herd_event_flush(); /* the event log is buffered per loop iteration */
 }
 
 static void on_http_ready(uv_poll_t *p, int status, int events)
@@ -341,6 +342,7 @@ static int start_core(struct server *s, struct herd_err *e)
     snprintf(path, sizeof path, "%s/events.jsonl", cfg->data_dir);
     if (herd_event_open(path) != 0)
         herd_warn("master", "cannot open the event log %s", path);
+    herd_event_buffer(1); /* flushed by on_check() */
     snprintf(path, sizeof path, "%s/journal.db", cfg->data_dir);
     static const struct herd_core_io io = {NULL, io_send, io_close, io_now, io_random};
     struct herd_core_io bound = io;

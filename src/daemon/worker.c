@@ -36,6 +36,7 @@ struct daemon {
     struct herd_tls *tls;      /* NULL = plain TCP */
     struct herd_rand rng;
     uv_timer_t tick;
+    uv_timer_t pump;           /* resumes paced output uploads (stage.h) */
     uv_signal_t sigterm, sigint;
     uv_getaddrinfo_t resolve;
     struct addrinfo *addrs;    /* result of the last resolution */
@@ -208,6 +209,31 @@ static void stage_failed(void *ctx, const struct herd_msg_assign *a, const char 
     report_end(ctx, a, HERD_RESULT_ERROR, why);
 }
 
+static size_t stage_queued(void *ctx)
+{
+    struct daemon *d = ctx;
+    return d->conn && d->connected ? herd_conn_queued(d->conn) : 0;
+}
+
+static void on_pump(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+    herd_stage_pump(d->stage);
+}
+
+static void stage_later(void *ctx)
+{
+    struct daemon *d = ctx;
+    if (!d->stopping && !uv_is_active((uv_handle_t *)&d->pump))
+        uv_timer_start(&d->pump, on_pump, 1, 0);
+}
+
+static void stage_uploaded(void *ctx, const struct herd_msg_result *r)
+{
+    struct daemon *d = ctx;
+    herd_agent_task_done(d->agent, r);
+}
+
 static int stage_send(void *ctx, const struct herd_msg *m)
 {
     struct daemon *d = ctx;
@@ -255,6 +281,7 @@ static void io_exit(void *ctx, int code)
     uv_signal_stop(&d->sigterm);
     uv_signal_stop(&d->sigint);
     uv_close((uv_handle_t *)&d->tick, NULL);
+    uv_close((uv_handle_t *)&d->pump, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     if (d->conn)
@@ -279,10 +306,10 @@ static void on_task_done(void *arg, const struct herd_msg_result *r)
     struct daemon *d = arg;
     herd_debug("worker", "attempt %" PRIu64 " ended: status %u exit %d", r->attempt_id,
                r->status, r->exit_code);
-    if (r->noutputs > 0 && herd_stage_upload(d->stage, r) != 0)
-        herd_warn("worker", "attempt %" PRIu64 ": outputs not sent (no connection)",
-                  r->attempt_id);
-    herd_agent_task_done(d->agent, r);
+    if (r->noutputs > 0)
+        herd_stage_upload_paced(d->stage, r); /* the RESULT follows in stage_uploaded() */
+    else
+        herd_agent_task_done(d->agent, r);
 }
 
 static void gpart_send(void *ctx, const struct herd_msg *m)
@@ -383,7 +410,8 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
         rc = setup_run_as(d, cfg->run_as, e);
     if (rc != HERD_OK)
         return rc;
-    const struct herd_stage_io sio = {d, stage_send, stage_ready, stage_failed};
+    const struct herd_stage_io sio = {d,           stage_send,   stage_ready,   stage_failed,
+                                      stage_queued, stage_later, stage_uploaded};
     if ((rc = herd_stage_create(dir, &sio, &d->stage, e)) != HERD_OK)
         return rc;
     rc = herd_funcs_create(d->loop, herd_stage_cache_dir(d->stage), 0, on_task_done, d,
@@ -429,6 +457,8 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     }
     uv_timer_init(d.loop, &d.tick);
     d.tick.data = &d;
+    uv_timer_init(d.loop, &d.pump);
+    d.pump.data = &d;
     uv_timer_start(&d.tick, on_tick, TICK_MS, TICK_MS);
     uv_signal_init(d.loop, &d.sigterm);
     uv_signal_init(d.loop, &d.sigint);

@@ -451,16 +451,12 @@ static int to_undirected(const struct header *h, uint64_t *ids, struct herd_csr 
     return herd_elist_build(&el, &map, NULL, 0, o, out, e);
 }
 
-/* The in-rows: the file's (simplified like the out-rows when asked), or
- * the transpose of the out-rows. */
+/* The in-rows: the file's, or the transpose of the out-rows. */
 static int in_rows(const struct header *h, struct herd_csr *c, struct herd_csr *in,
                    const struct herd_graph_opts *o, struct herd_err *e)
 {
-    uint32_t n = (uint32_t)h->n;
     if (in->off == NULL)
-        return herd_csr_transpose(c, n, o->threads, in, e);
-    if (o->simplify)
-        herd_csr_simplify(in, n);
+        return herd_csr_transpose(c, (uint32_t)h->n, o->threads, in, e);
     return HERD_OK;
 }
 
@@ -556,9 +552,11 @@ int herd_binfmt_read(const char *name, struct herd_zread *z, const struct herd_g
                           "%s: stored undirected; load it undirected, or convert the source "
                           "again with --directed",
                           name);
-    /* A pull-only load of a file with in-rows needs no out-row entries. */
-    struct keep k = {.out_adj = 1, .in_rows = o->directed && o->need_in};
-    if ((h.flags & F_IN) && k.in_rows && !o->need_out && !o->simplify)
+    /* A pull-only load of a file with in-rows needs no out-row entries.
+     * With --simplify the in-rows are the transpose of the simplified
+     * out-rows, so the two sets cannot disagree. */
+    struct keep k = {.out_adj = 1, .in_rows = o->directed && o->need_in && !o->simplify};
+    if ((h.flags & F_IN) && k.in_rows && !o->need_out)
         k.out_adj = 0;
     if (rc == HERD_OK)
         rc = read_payload(name, z, &h, &k, &ids, &c, &in, e);

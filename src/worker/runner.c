@@ -51,6 +51,7 @@ struct herd_runner {
     uid_t uid;
     gid_t gid;
     enum herd_keep keep;  /* which sandboxes stay (worker/sweep.h) */
+    struct herd_sweep *sweep;
 };
 
 int herd_runner_create(uv_loop_t *loop, const char *work_dir, herd_runner_done_fn done, void *arg,
@@ -64,6 +65,7 @@ int herd_runner_create(uv_loop_t *loop, const char *work_dir, herd_runner_done_f
     struct herd_runner *r = herd_xcalloc(1, sizeof *r);
     r->loop = loop;
     r->work_dir = herd_xstrdup(work_dir);
+    r->sweep = herd_sweep_create(loop, path);
     r->done = done;
     r->arg = arg;
     *out = r;
@@ -93,6 +95,7 @@ void herd_runner_set_keep(struct herd_runner *r, enum herd_keep k)
 static void maybe_free_runner(struct herd_runner *r)
 {
     if (r->destroying && r->procs == NULL) {
+        herd_sweep_destroy(r->sweep);
         free(r->work_dir);
         free(r);
     }
@@ -177,7 +180,7 @@ static void finish(struct proc *p)
     if (!herd_keep_sandbox(p->r->keep, res.status)) {
         char sandbox[4096];
         snprintf(sandbox, sizeof sandbox, "%s/sandbox/%" PRIu64, p->r->work_dir, p->attempt_id);
-        herd_sweep_remove(p->r->loop, sandbox);
+        herd_sweep_add(p->r->sweep, sandbox);
     }
     close_handle((uv_handle_t *)&p->timer);
     close_handle((uv_handle_t *)&p->process);
@@ -259,7 +262,7 @@ static int make_sandbox(struct herd_runner *r, uint64_t id, char *path, size_t n
                         struct herd_err *e)
 {
     snprintf(path, n, "%s/sandbox/%" PRIu64, r->work_dir, id);
-    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+    if (!herd_sweep_reuse(r->sweep, path) && mkdir(path, 0700) != 0 && errno != EEXIST)
         return herd_err_set(e, HERD_EIO, "sandbox %s: %s", path, strerror(errno));
     if (r->run_as && chown(path, r->uid, r->gid) != 0)
         return herd_err_set(e, HERD_EIO, "sandbox %s: chown: %s", path, strerror(errno));

@@ -35,11 +35,24 @@ struct waiter {
     struct waiter *next;
 };
 
+/* An attempt's outputs being sent (herd_stage_upload_paced). */
+struct upload {
+    struct upload *next;
+    struct herd_msg m;  /* a copy of the RESULT */
+    uint32_t file;      /* output being sent */
+    uint64_t off;       /* next offset in it */
+    int fd;             /* open output file, or -1 */
+    uint64_t size;
+};
+
 struct herd_stage {
     char *cache_dir;
     struct herd_stage_io io;
     struct fetch *fetches;
     struct waiter *waiters;
+    struct upload *uploads, **utail; /* FIFO */
+    size_t nuploads;
+    uint8_t *chunk;                  /* CHUNK bytes, for uploads */
 };
 
 int herd_stage_create(const char *work_dir, const struct herd_stage_io *io,
@@ -52,6 +65,7 @@ int herd_stage_create(const char *work_dir, const struct herd_stage_io *io,
     struct herd_stage *s = herd_xcalloc(1, sizeof *s);
     s->cache_dir = herd_xstrdup(path);
     s->io = *io;
+    s->utail = &s->uploads;
     *out = s;
     return HERD_OK;
 }
@@ -77,6 +91,14 @@ static void free_waiter(struct waiter *w)
     free(w);
 }
 
+static void free_upload(struct upload *u)
+{
+    if (u->fd >= 0)
+        close(u->fd);
+    herd_msg_free(&u->m);
+    free(u);
+}
+
 void herd_stage_destroy(struct herd_stage *s)
 {
     if (s == NULL)
@@ -87,6 +109,12 @@ void herd_stage_destroy(struct herd_stage *s)
         n = w->next;
         free_waiter(w);
     }
+    while (s->uploads) {
+        struct upload *u = s->uploads;
+        s->uploads = u->next;
+        free_upload(u);
+    }
+    free(s->chunk);
     free(s->cache_dir);
     free(s);
 }
@@ -272,6 +300,7 @@ void herd_stage_disconnected(struct herd_stage *s)
         s->io.failed(s->io.ctx, &w->m.u.assign, "lost the master while staging inputs");
         free_waiter(w);
     }
+    herd_stage_pump(s); /* uploads end at once: their RESULTs wait in the agent */
 }
 
 /* ---- sandbox side ---- */
@@ -401,4 +430,95 @@ int herd_stage_upload(struct herd_stage *s, const struct herd_msg_result *r)
         if (upload_one(s, r->outputs[i]) != 0)
             return -1;
     return 0;
+}
+
+/* ---- paced uploads ---- */
+
+void herd_stage_upload_paced(struct herd_stage *s, const struct herd_msg_result *r)
+{
+    struct upload *u = herd_xcalloc(1, sizeof *u);
+    struct herd_msg src = {.type = HERD_MSG_RESULT};
+    src.u.result = *r;
+    herd_msg_copy(&u->m, &src);
+    u->fd = -1;
+    *s->utail = u;
+    s->utail = &u->next;
+    s->nuploads++;
+    herd_stage_pump(s);
+}
+
+size_t herd_stage_uploads(const struct herd_stage *s)
+{
+    return s->nuploads;
+}
+
+/* Opens the output u is at; 0, or -1 if it cannot be read (skipped). */
+static int open_output(struct herd_stage *s, struct upload *u)
+{
+    char sha[HERD_CAS_HEX + 1], path[4096];
+    struct stat st;
+    if (input_sha(u->m.u.result.outputs[u->file], sha) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/%s", s->cache_dir, sha);
+    u->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (u->fd < 0 || fstat(u->fd, &st) != 0)
+        return -1;
+    u->size = (uint64_t)st.st_size;
+    u->off = 0;
+    return 0;
+}
+
+static void next_output(struct upload *u)
+{
+    if (u->fd >= 0)
+        close(u->fd);
+    u->fd = -1;
+    u->file++;
+}
+
+/* Sends one chunk of u; 0 when u has more to send, 1 when it is done. */
+static int send_chunk(struct herd_stage *s, struct upload *u)
+{
+    const struct herd_msg_result *r = &u->m.u.result;
+    if (u->file >= r->noutputs)
+        return 1;
+    if (u->fd < 0 && open_output(s, u) != 0) {
+        next_output(u);
+        return 0;
+    }
+    char sha[HERD_CAS_HEX + 1];
+    input_sha(r->outputs[u->file], sha);
+    ssize_t n = pread(u->fd, s->chunk, CHUNK, (off_t)u->off);
+    struct herd_msg m = {.type = HERD_MSG_STORE};
+    m.u.store = (struct herd_msg_store){sha, u->off, u->size, n > 0 ? (uint32_t)n : 0, s->chunk};
+    if (n < 0 || (n == 0 && u->off < u->size) || !s->io.send(s->io.ctx, &m)) {
+        u->file = r->noutputs; /* unreadable or no connection: give up on all */
+        return 1;
+    }
+    u->off += (uint64_t)n;
+    if (u->off >= u->size)
+        next_output(u);
+    return 0;
+}
+
+void herd_stage_pump(struct herd_stage *s)
+{
+    if (s->chunk == NULL && s->uploads != NULL)
+        s->chunk = herd_xmalloc(CHUNK);
+    while (s->uploads != NULL) {
+        struct upload *u = s->uploads;
+        if (s->io.queued && s->io.queued(s->io.ctx) >= HERD_STAGE_UPLOAD_WINDOW) {
+            if (s->io.later)
+                s->io.later(s->io.ctx);
+            return;
+        }
+        if (send_chunk(s, u) == 0)
+            continue;
+        s->uploads = u->next; /* done: off the FIFO before the callback */
+        if (s->uploads == NULL)
+            s->utail = &s->uploads;
+        s->nuploads--;
+        s->io.uploaded(s->io.ctx, &u->m.u.result);
+        free_upload(u);
+    }
 }

@@ -28,7 +28,20 @@ struct herd_stage_io {
     void (*ready)(void *ctx, const struct herd_msg_assign *a);
     /* A blob could not be fetched: end the attempt with status ERROR. */
     void (*failed)(void *ctx, const struct herd_msg_assign *a, const char *why);
+    /* Output uploads (herd_stage_upload_paced); these may be NULL when only
+     * herd_stage_upload is used. Bytes queued on the connection to the
+     * master and not yet written (NULL: never wait): */
+    size_t (*queued)(void *ctx);
+    /* The connection is over the window: call herd_stage_pump() soon. */
+    void (*later)(void *ctx);
+    /* Every output of r is on the connection (or could not be sent, the
+     * connection being gone): send r's RESULT now (r is borrowed). */
+    void (*uploaded)(void *ctx, const struct herd_msg_result *r);
 };
+
+/* Upload flow control: at most this many bytes queued on the connection
+ * before the pump waits for it to drain. */
+#define HERD_STAGE_UPLOAD_WINDOW (4u << 20)
 
 /* Creates <work_dir>/cache. HERD_EIO. */
 int herd_stage_create(const char *work_dir, const struct herd_stage_io *io,
@@ -59,7 +72,20 @@ int herd_stage_link_inputs(const char *cache_dir, const struct herd_msg_assign *
 int herd_stage_collect_outputs(const char *cache_dir, const char *sandbox, char *const *names,
                                uint32_t n, char ***entries, struct herd_err *e);
 /* Sends the outputs listed in r (entries as above) to the master in STORE
- * chunks. Returns 0 if all were queued on the connection, -1 otherwise. */
+ * chunks, all at once. Returns 0 if all were queued on the connection, -1
+ * otherwise. */
 int herd_stage_upload(struct herd_stage *s, const struct herd_msg_result *r);
+
+/* The same with flow control: r is copied into a FIFO of uploads, and STORE
+ * chunks go out only while io.queued() is under HERD_STAGE_UPLOAD_WINDOW
+ * (otherwise io.later() asks for herd_stage_pump()). Once all of r's
+ * chunks are queued, io.uploaded(r) is called (possibly before this
+ * returns), so the RESULT follows its outputs and no upload holds more than
+ * the window in memory. */
+void herd_stage_upload_paced(struct herd_stage *s, const struct herd_msg_result *r);
+/* Sends what the window allows now. */
+void herd_stage_pump(struct herd_stage *s);
+/* Uploads not yet handed to io.uploaded. */
+size_t herd_stage_uploads(const struct herd_stage *s);
 
 #endif

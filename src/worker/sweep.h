@@ -1,10 +1,7 @@
-/* sweep — removing a finished attempt's sandbox directory off the loop
+/* sweep — removing finished attempts' sandbox directories off the loop
  * thread (libuv's thread pool), and the policy for which sandboxes stay for
  * debugging (`herd worker --keep-sandboxes failed|all|none`).
- *
- * A removal is self-contained (it owns its path), so the runner that asked
- * for it may be gone when it ends; the loop must run until it has (uv_run
- * does, as a pending work request keeps the loop alive). Loop thread. */
+ * Loop thread; a batch in flight keeps the loop alive until it ends. */
 #ifndef HERD_WORKER_SWEEP_H
 #define HERD_WORKER_SWEEP_H
 
@@ -24,9 +21,29 @@ const char *herd_keep_name(enum herd_keep k);
  * leaves its sandbox in place under policy k. */
 int herd_keep_sandbox(enum herd_keep k, int status);
 
-/* Removes the directory tree at path in the background (directories are
- * made writable first, so a task's read-only directories go too). Errors
- * are logged, not returned. */
-void herd_sweep_remove(uv_loop_t *loop, const char *path);
+/* A sweeper removes directory trees in the background, in batches: one
+ * batch at a time runs on libuv's thread pool, and paths added meanwhile
+ * wait for the next, so a busy worker pays one thread hand-off per batch,
+ * not per sandbox. Directories are made writable first, so a task's
+ * read-only directories go too; errors are logged. */
+struct herd_sweep;
+
+/* root is the directory the sandboxes live in (free ones wait there as
+ * root/.free-N). */
+struct herd_sweep *herd_sweep_create(uv_loop_t *loop, const char *root);
+/* Done with the sandbox at path (a directory under root): an empty one is
+ * kept for reuse (renamed, a few microseconds: creating and removing a
+ * directory can cost a millisecond on a busy file system); anything else is
+ * queued (copied) for removal. */
+void herd_sweep_add(struct herd_sweep *s, const char *path);
+/* Makes path a fresh sandbox from a free one if there is one (renamed into
+ * place, mode 0700): 1, else 0 (the caller creates it). */
+int herd_sweep_reuse(struct herd_sweep *s, const char *path);
+/* Paths queued or being removed. */
+size_t herd_sweep_pending(const struct herd_sweep *s);
+/* Gives the sweeper up: what is queued is still removed (free sandboxes
+ * too), and it frees
+ * itself when the last batch ends (the loop must run until then). */
+void herd_sweep_destroy(struct herd_sweep *s);
 
 #endif

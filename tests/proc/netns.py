@@ -27,7 +27,7 @@ import socket
 import subprocess
 import threading
 
-from cluster import HERD, Cluster, Proc
+from cluster import HERD, Cluster, Proc, poll
 
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -202,7 +202,6 @@ class NsCluster(Cluster):
         net.add_node(self.master_name)
 
     def start_master(self, port=0):
-        from cluster import poll
         self.starts += 1
         pf = self.path("ports")
         if os.path.exists(pf):

@@ -24,7 +24,12 @@ struct fake {
     uint8_t *stored; /* concatenated STORE data */
     size_t stored_len;
     char store_sha[HERD_CAS_HEX + 1];
+    uint64_t blob_off;
     int nready, nfailed;
+    size_t drained;                  /* stored bytes the fake connection has written */
+    int nlater, nuploaded;
+    uint64_t uploaded_ids[MAXSENT];
+    size_t stored_at_upload[MAXSENT]; /* stored_len when each RESULT was released */
     uint64_t ready_ids[MAXSENT], failed_ids[MAXSENT];
     char why[256];
 };
@@ -39,7 +44,10 @@ static int fake_send(void *ctx, const struct herd_msg *m)
         f->fetch_off[f->nfetch++] = m->u.fetch.offset;
     } else if (m->type == HERD_MSG_STORE) {
         const struct herd_msg_store *s = &m->u.store;
-        CHECK_EQ(s->offset, f->stored_len);
+        if (strcmp(s->sha256, f->store_sha) != 0)
+            f->blob_off = 0; /* the next blob starts at 0 */
+        CHECK_EQ(s->offset, f->blob_off);
+        f->blob_off += s->data_len;
         f->stored = herd_xrealloc(f->stored, f->stored_len + s->data_len + 1);
         memcpy(f->stored + f->stored_len, s->data, s->data_len);
         f->stored_len += s->data_len;
@@ -62,6 +70,24 @@ static void fake_failed(void *ctx, const struct herd_msg_assign *a, const char *
     snprintf(f->why, sizeof f->why, "%s", why);
 }
 
+static size_t fake_queued(void *ctx)
+{
+    struct fake *f = ctx;
+    return f->stored_len - f->drained;
+}
+
+static void fake_later(void *ctx)
+{
+    ((struct fake *)ctx)->nlater++;
+}
+
+static void fake_uploaded(void *ctx, const struct herd_msg_result *r)
+{
+    struct fake *f = ctx;
+    f->stored_at_upload[f->nuploaded] = f->stored_len;
+    f->uploaded_ids[f->nuploaded++] = r->attempt_id;
+}
+
 static char *tmpdir(void)
 {
     char *d = herd_xstrdup("/tmp/herd-stage-XXXXXX");
@@ -73,7 +99,8 @@ static struct herd_stage *make(struct fake *f, char **dir)
 {
     memset(f, 0, sizeof *f);
     f->connected = 1;
-    struct herd_stage_io io = {f, fake_send, fake_ready, fake_failed};
+    struct herd_stage_io io = {f,           fake_send,  fake_ready,   fake_failed,
+                               fake_queued, fake_later, fake_uploaded};
     struct herd_stage *s = NULL;
     struct herd_err e;
     *dir = tmpdir();
@@ -316,5 +343,70 @@ HERD_TEST(link_inputs_collect_and_upload_outputs)
     free(entries);
     free(out);
     free_assign(&a);
+    done(s, &f, dir);
+}
+
+/* Writes n pattern bytes to sandbox/name and collects it as an output. */
+static char **make_output(struct herd_stage *s, const char *sandbox, const char *name, size_t n)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", sandbox, name);
+    uint8_t *p = pattern(n);
+    FILE *fp = fopen(path, "wb");
+    CHECK(fp != NULL && fwrite(p, 1, n, fp) == n);
+    fclose(fp);
+    free(p);
+    char *names[] = {(char *)name}, **entries = NULL;
+    struct herd_err e;
+    CHECK_EQ(herd_stage_collect_outputs(herd_stage_cache_dir(s), sandbox, names, 1, &entries, &e),
+             HERD_OK);
+    return entries;
+}
+
+HERD_TEST(paced_upload_waits_for_the_window_and_results_follow_outputs)
+{
+    struct fake f;
+    char *dir;
+    struct herd_stage *s = make(&f, &dir);
+    char sandbox[512];
+    snprintf(sandbox, sizeof sandbox, "%s/box", dir);
+    CHECK_EQ(mkdir(sandbox, 0700), 0);
+    size_t big = 10u << 20, small = 1000;
+    char **e1 = make_output(s, sandbox, "big.bin", big);
+    char **e2 = make_output(s, sandbox, "small.txt", small);
+    struct herd_msg_result r1 = {.attempt_id = 1, .noutputs = 1, .outputs = e1, .error = ""};
+    struct herd_msg_result r2 = {.attempt_id = 2, .noutputs = 1, .outputs = e2, .error = ""};
+    herd_stage_upload_paced(s, &r1);
+    herd_stage_upload_paced(s, &r2);
+    /* the window is full: nothing more until the connection drains */
+    CHECK_EQ(f.stored_len, HERD_STAGE_UPLOAD_WINDOW);
+    CHECK_EQ(f.nuploaded, 0);
+    CHECK_INT(f.nlater, >=, 1);
+    CHECK_EQ(herd_stage_uploads(s), 2);
+    herd_stage_pump(s);
+    CHECK_EQ(f.stored_len, HERD_STAGE_UPLOAD_WINDOW);
+    int rounds = 0;
+    while (herd_stage_uploads(s) > 0 && rounds++ < 100) {
+        f.drained = f.stored_len;
+        herd_stage_pump(s);
+        CHECK_INT(f.stored_len - f.drained, <=, HERD_STAGE_UPLOAD_WINDOW + (256u << 10));
+    }
+    CHECK_EQ(f.nuploaded, 2);
+    CHECK_EQ(f.uploaded_ids[0], 1);
+    CHECK_EQ(f.uploaded_ids[1], 2);
+    CHECK_EQ(f.stored_at_upload[0], big); /* each RESULT after all of its chunks */
+    CHECK_EQ(f.stored_at_upload[1], big + small);
+    uint8_t *want = pattern(big);
+    CHECK(memcmp(f.stored, want, big) == 0);
+    free(want);
+    /* without a connection an upload ends at once (its RESULT waits in the agent) */
+    f.connected = 0;
+    herd_stage_upload_paced(s, &r2);
+    CHECK_EQ(f.nuploaded, 3);
+    CHECK_EQ(herd_stage_uploads(s), 0);
+    free(e1[0]);
+    free(e1);
+    free(e2[0]);
+    free(e2);
     done(s, &f, dir);
 }
