@@ -72,7 +72,7 @@ build-fuzz/obj/%.o: %.c
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) -lpthread
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lpthread
 
 clean:
 	rm -rf build build-san build-fuzz
