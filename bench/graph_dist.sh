@@ -10,8 +10,10 @@
 #      median.
 #   2. Peak memory of all processes (sum of VmRSS of `herd` processes,
 #      sampled every 50 ms) per arc, for the distributed run.
-#   3. Empty-superstep round with 2 workers: PageRank on a 2-vertex graph,
-#      (time of 2*N iterations - time of N iterations) / N.
+#   3. Empty-superstep round with 2 workers: PageRank on a 2-vertex graph on
+#      the message path (--no-fast-path: a round is STEP, compute, one END
+#      per pair of workers, REPORT), (T(3000 it.) - T(1000 it.)) / 2000; and
+#      the same on the pull path (adds a VECTOR frame per partition).
 #   4. Checkpoint every 5 supersteps: the distributed run with and without.
 #   5. A worker killed at superstep 10: master + 2 workers on loopback
 #      (started fresh for every run, so every run loads the graph cold), job
@@ -104,12 +106,15 @@ echo "peak RSS of all herd processes: $((peak / 1024)) MiB = $(echo "$peak * 102
 
 # --- 3: empty-superstep round ---
 printf '1 2\n2 1\n' >tiny.el
-rm -f e1.t e2.t
+rm -f e1.t e2.t p1.t p2.t
 for r in $(seq "$RUNS"); do
-    timed e1 "$HERD_BIN" run pagerank tiny.el --iterations 1000 --workers 2 -o /dev/null
-    timed e2 "$HERD_BIN" run pagerank tiny.el --iterations 3000 --workers 2 -o /dev/null
+    timed e1 "$HERD_BIN" run pagerank tiny.el --iterations 1000 --workers 2 --no-fast-path -o /dev/null
+    timed e2 "$HERD_BIN" run pagerank tiny.el --iterations 3000 --workers 2 --no-fast-path -o /dev/null
+    timed p1 "$HERD_BIN" run pagerank tiny.el --iterations 1000 --workers 2 -o /dev/null
+    timed p2 "$HERD_BIN" run pagerank tiny.el --iterations 3000 --workers 2 -o /dev/null
 done
-echo "empty superstep round, 2 workers: $(echo "($(mn e2.t) - $(mn e1.t)) / 2000 * 1000000" | bc -l | cut -c1-6) us (min over runs)"
+echo "empty superstep round, 2 workers, message path: $(echo "($(mn e2.t) - $(mn e1.t)) / 2000 * 1000000" | bc -l | cut -c1-6) us (min over runs)"
+echo "the same on the pull path: $(echo "($(mn p2.t) - $(mn p1.t)) / 2000 * 1000000" | bc -l | cut -c1-6) us"
 
 # --- 5: a worker killed at superstep 10 ---
 rm -f ports

@@ -319,12 +319,13 @@ static void gpart_send(void *ctx, const struct herd_msg *m)
         herd_conn_send(d->conn, m);
 }
 
-/* The data-plane listener ($HERD_DATA_HOST, default loopback: the data plane
- * is not authenticated yet) and the graph side. */
+/* The data-plane listener ($HERD_DATA_HOST, default loopback; with a cluster
+ * secret its connections are authenticated, without one it must stay on
+ * loopback, like the master) and the graph side. */
 static int setup_graph(struct daemon *d, const char *dir, uint32_t cores, struct herd_err *e)
 {
     const char *host = getenv("HERD_DATA_HOST");
-    int rc = herd_dp_listen(host && *host ? host : "127.0.0.1", 0, &d->dp, e);
+    int rc = herd_dp_listen(host && *host ? host : "127.0.0.1", 0, d->cfg->secret, &d->dp, e);
     if (rc == HERD_OK)
         rc = herd_gpart_create(d->loop, d->dp, cores, dir, gpart_send, d, &d->gpart, e);
     return rc;

@@ -16,6 +16,7 @@
 #include "base/bytes.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "wire/auth.h"
 #include "wire/frame.h"
 
 #include <arpa/inet.h>
@@ -78,6 +79,7 @@ struct herd_dp_session {
 
 struct herd_dp {
     int fd;
+    struct herd_secret secret; /* len 0 = no authentication */
     uint16_t port;
     char addr[80];
     pthread_t th;
@@ -138,6 +140,9 @@ static int read_frame(int fd, uint16_t *type, uint8_t **body, uint32_t *len)
     *len = fh.length;
     return 0;
 }
+
+static void hello_mac(const struct herd_secret *sec, const uint8_t nonce[HERD_NONCE_LEN],
+                      const uint8_t hello[16], uint8_t out[HERD_MAC_LEN]);
 
 /* ---- lanes ---- */
 
@@ -485,6 +490,30 @@ static int dial(const char *addr, struct herd_err *e)
     return -1;
 }
 
+/* Dialer side: reads DCHALLENGE, answers DHELLO with the proof. 0 or -1. */
+static int handshake_out(struct herd_dp_session *s, uint32_t w)
+{
+    int fd = s->out[w].fd;
+    struct timeval tv = {5, 0}, none = {0, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    uint16_t type;
+    uint8_t *nonce = NULL;
+    uint32_t len;
+    if (read_frame(fd, &type, &nonce, &len) != 0 || type != HERD_DP_CHALLENGE ||
+        len != HERD_NONCE_LEN) {
+        free(nonce);
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+    uint8_t body[16 + HERD_MAC_LEN];
+    herd_put_u64(body, s->job);
+    herd_put_u32(body + 8, s->epoch);
+    herd_put_u32(body + 12, s->me);
+    hello_mac(&s->dp->secret, nonce, body, body + 16);
+    free(nonce);
+    return send_frame(s, w, HERD_DP_HELLO, body, sizeof body, NULL, 0) == HERD_OK ? 0 : -1;
+}
+
 int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_err *e)
 {
     for (uint32_t w = 0; w < s->nworkers; w++) {
@@ -493,13 +522,9 @@ int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_e
         int fd = dial(peers[w], e);
         if (fd < 0)
             return HERD_EIO;
-        uint8_t body[16];
-        herd_put_u64(body, s->job);
-        herd_put_u32(body + 8, s->epoch);
-        herd_put_u32(body + 12, s->me);
         s->out[w].fd = fd;
-        if (send_frame(s, w, HERD_DP_HELLO, body, sizeof body, NULL, 0) != HERD_OK)
-            return herd_err_set(e, HERD_EIO, "data plane: hello to %s failed", peers[w]);
+        if (handshake_out(s, w) != 0)
+            return herd_err_set(e, HERD_EIO, "data plane: handshake with %s failed", peers[w]);
     }
     return HERD_OK;
 }
@@ -626,6 +651,48 @@ static void adopt(struct herd_dp *dp, int fd, const uint8_t *b)
     }
 }
 
+/* The DHELLO proof: HMAC(secret, "herd-data" 0x00 || nonce || job, epoch, from). */
+static void hello_mac(const struct herd_secret *sec, const uint8_t nonce[HERD_NONCE_LEN],
+                      const uint8_t hello[16], uint8_t out[HERD_MAC_LEN])
+{
+    static const char label[] = "herd-data";
+    uint8_t buf[sizeof label + HERD_NONCE_LEN + 16];
+    memcpy(buf, label, sizeof label); /* with its NUL */
+    memcpy(buf + sizeof label, nonce, HERD_NONCE_LEN);
+    memcpy(buf + sizeof label + HERD_NONCE_LEN, hello, 16);
+    if (sec->len == 0)
+        memset(out, 0, HERD_MAC_LEN);
+    else
+        herd_auth_hmac(sec, buf, sizeof buf, out);
+}
+
+/* Listener side of the handshake: DCHALLENGE out, DHELLO in and checked.
+ * 0 and the 16 bytes (job, epoch, from) in hello, or -1. */
+static int handshake_in(struct herd_dp *dp, int fd, uint8_t hello[16])
+{
+    uint8_t nonce[HERD_NONCE_LEN], fh[HERD_FRAME_HEADER], want[HERD_MAC_LEN];
+    herd_auth_nonce(nonce);
+    herd_frame_header_put(fh, HERD_DP_CHALLENGE, HERD_NONCE_LEN);
+    if (write_all(fd, fh, sizeof fh) || write_all(fd, nonce, sizeof nonce))
+        return -1;
+    uint16_t type;
+    uint8_t *body = NULL;
+    uint32_t len;
+    if (read_frame(fd, &type, &body, &len) != 0 || type != HERD_DP_HELLO ||
+        len != 16 + HERD_MAC_LEN) {
+        free(body);
+        return -1;
+    }
+    hello_mac(&dp->secret, nonce, body, want);
+    int ok = dp->secret.len == 0 || herd_auth_equal(want, body + 16);
+    if (ok)
+        memcpy(hello, body, 16);
+    else
+        herd_warn("dataplane", "a peer failed the data-plane proof; closing");
+    free(body);
+    return ok ? 0 : -1;
+}
+
 static void *accept_main(void *arg)
 {
     struct herd_dp *dp = arg;
@@ -640,22 +707,19 @@ static void *accept_main(void *arg)
         }
         struct timeval tv = {5, 0};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        uint16_t type;
-        uint8_t *body = NULL;
-        uint32_t len;
-        if (read_frame(fd, &type, &body, &len) != 0 || type != HERD_DP_HELLO || len != 16) {
-            free(body);
+        uint8_t hello[16];
+        if (handshake_in(dp, fd, hello) != 0) {
             close(fd);
             continue;
         }
         struct timeval none = {0, 0};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
-        adopt(dp, fd, body);
-        free(body);
+        adopt(dp, fd, hello);
     }
 }
 
-int herd_dp_listen(const char *host, uint16_t port, struct herd_dp **out, struct herd_err *e)
+int herd_dp_listen(const char *host, uint16_t port, const struct herd_secret *secret,
+                   struct herd_dp **out, struct herd_err *e)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
@@ -674,6 +738,8 @@ int herd_dp_listen(const char *host, uint16_t port, struct herd_dp **out, struct
     }
     struct herd_dp *dp = herd_xcalloc(1, sizeof *dp);
     dp->fd = fd;
+    if (secret)
+        dp->secret = *secret;
     dp->port = ntohs(sa.sin_port);
     snprintf(dp->addr, sizeof dp->addr, "%s:%u", host, dp->port);
     pthread_mutex_init(&dp->mu, NULL);
@@ -705,5 +771,6 @@ void herd_dp_destroy(struct herd_dp *dp)
     pthread_join(dp->th, NULL);
     close(dp->fd);
     pthread_mutex_destroy(&dp->mu);
+    memset(&dp->secret, 0, sizeof dp->secret);
     free(dp);
 }

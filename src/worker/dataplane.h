@@ -25,6 +25,7 @@
 #include "base/err.h"
 #include "graph/exchange.h"
 #include "graph/msgbuf.h"
+#include "wire/auth.h"
 
 #include <stdint.h>
 
@@ -32,13 +33,18 @@
 #define HERD_DP_END 101
 #define HERD_DP_HELLO 102
 #define HERD_DP_VECTOR 103
+#define HERD_DP_CHALLENGE 104
 
 struct herd_dp;
 struct herd_dp_session;
 
-/* Listens on host:port (port 0 = any) and starts the accept thread.
- * HERD_OK and *out, or HERD_EIO with the reason. */
-int herd_dp_listen(const char *host, uint16_t port, struct herd_dp **out, struct herd_err *e);
+/* Listens on host:port (port 0 = any) and starts the accept thread. With a
+ * cluster secret (copied; NULL or len 0 = none) every connection must prove
+ * it holds the secret: the listener sends DCHALLENGE (a fresh nonce), the
+ * dialer's DHELLO carries HMAC(secret, "herd-data" 0 || nonce || job, epoch,
+ * from). HERD_OK and *out, or HERD_EIO with the reason. */
+int herd_dp_listen(const char *host, uint16_t port, const struct herd_secret *secret,
+                   struct herd_dp **out, struct herd_err *e);
 /* "host:port" peers should dial. */
 const char *herd_dp_addr(const struct herd_dp *dp);
 uint16_t herd_dp_port(const struct herd_dp *dp);

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 /* 4 partitions: 0 and 2 on worker 0, 1 and 3 on worker 1. */
 static const uint32_t owner[4] = {0, 1, 0, 1};
@@ -16,16 +17,22 @@ struct pair {
     struct herd_dp_session *s[2];
 };
 
-static void open_pair(struct pair *p, uint32_t epoch)
+static void open_pair_with(struct pair *p, uint32_t epoch, const struct herd_secret *s0,
+                           const struct herd_secret *s1)
 {
     struct herd_err e;
     for (int w = 0; w < 2; w++) {
-        CHECK_EQ(herd_dp_listen("127.0.0.1", 0, &p->dp[w], &e), HERD_OK);
+        CHECK_EQ(herd_dp_listen("127.0.0.1", 0, w ? s1 : s0, &p->dp[w], &e), HERD_OK);
         p->s[w] = herd_dp_session_create(p->dp[w], 77, epoch, (uint32_t)w, 2, 4, owner, 8);
     }
     char *peers[2] = {(char *)herd_dp_addr(p->dp[0]), (char *)herd_dp_addr(p->dp[1])};
     for (int w = 0; w < 2; w++)
         CHECK_EQ(herd_dp_connect(p->s[w], peers, &e), HERD_OK);
+}
+
+static void open_pair(struct pair *p, uint32_t epoch)
+{
+    open_pair_with(p, epoch, NULL, NULL);
 }
 
 static void close_pair(struct pair *p)
@@ -141,5 +148,43 @@ HERD_TEST(dataplane_inject_and_peek_for_checkpoints)
     CHECK_EQ(x.ops->take(x.impl, 2, 1, 7, &l), HERD_OK); /* no wait: the pair is ended */
     CHECK(l != NULL && l->count == 1);
     herd_msgbatch_free_list(l);
+    close_pair(&p);
+}
+
+static struct herd_secret secret_of(const char *text)
+{
+    struct herd_secret s = {.len = strlen(text)};
+    memcpy(s.key, text, s.len);
+    return s;
+}
+
+HERD_TEST(dataplane_with_a_secret_works_and_refuses_a_wrong_proof)
+{
+    struct herd_secret good = secret_of("0123456789abcdef-cluster"), bad = secret_of("not-the-secret!!");
+    struct pair p;
+    open_pair_with(&p, 5, &good, &good);
+    struct herd_exchange x0 = herd_dp_exchange(p.s[0]), x1 = herd_dp_exchange(p.s[1]);
+    send_step(x0, 0, 0, 7); /* partition 0 (worker 0) -> 1 and 3 (worker 1) */
+    send_step(x0, 2, 0, 9);
+    struct herd_msgbatch *l = NULL;
+    CHECK_EQ(x1.ops->take(x1.impl, 1, 0, 0, &l), HERD_OK);
+    CHECK(l != NULL && l->count == 1);
+    herd_msgbatch_free_list(l);
+    close_pair(&p);
+    /* worker 1 holds another secret: worker 0 refuses its connection, so
+     * worker 1's sends fail once the close arrives */
+    open_pair_with(&p, 6, &good, &bad);
+    x1 = herd_dp_exchange(p.s[1]);
+    int rc = HERD_OK;
+    for (int i = 0; i < 200 && rc == HERD_OK; i++) {
+        struct herd_msgbatch *b = herd_msgbatch_new(8, 1);
+        b->count = 0;
+        rc = x1.ops->deliver(x1.impl, 1, 0, 0, b);
+        if (rc != HERD_OK)
+            herd_msgbatch_free_list(b);
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    CHECK_EQ(rc, HERD_ECLOSED);
     close_pair(&p);
 }

@@ -246,3 +246,20 @@ def test_status_shows_superstep_and_local_mode(tmp_path):
     d = tmp_path / "parts"
     herd("run", "pagerank", g, "--workers", 2, "--output-dir", d)
     assert read_parts(d, PARTS) == want
+
+
+def test_graph_job_with_a_cluster_secret(tmp_path):
+    """With a secret, workers prove it to each other on the data plane too."""
+    c = Cluster(heartbeat_ms=200, secret="graph-secret-0123456789")
+    c.start_master()
+    try:
+        g = tmp_path / "chain.txt"
+        chain_graph(g, 300, 13)
+        want = one_process("sssp", g, ("--source", 0), tmp_path / "one")
+        start_workers(c, 2)
+        jid = graph_job(c, tmp_path, "sssp", g, 2, 0, {"source": 0})
+        wait_done(c, jid)
+        assert read_parts(tmp_path / "out", PARTS) == want
+        assert "failed the data-plane proof" not in c.workers["w0"].text()
+    finally:
+        c.close()
