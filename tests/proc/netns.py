@@ -10,13 +10,18 @@ Link faults act on the bridge side of a node's veth pair, so the node keeps
 its address and routes while packets silently vanish (a real partition, not
 "network unreachable"): cut()/heal() set the port down/up; shape() adds
 latency and loss with tc netem on both ends of the pair (if the kernel has
-sch_netem; see has_netem()).
+sch_netem; see has_netem()). Where the kernel lacks netem, the same fault is
+built from userspace parts: drop_input() drops a share of a node's incoming
+packets with nftables, and delay_relay() starts a TCP relay (run_relay(),
+this file run as a script) in a node's namespace that holds every chunk for
+a fixed time in each direction; clients dial the relay instead of the server.
 
 The tests talk to the master's HTTP API on loopback inside the master's
 namespace, through a socket created there (setns in a short-lived thread), so
 the observer never shares the links under test.
 
 Needs root and `ip` (iproute2). usable() says why not, for a skip message."""
+import asyncio
 import ctypes
 import http.client
 import json
@@ -25,7 +30,9 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 import threading
+import time
 
 from cluster import HERD, Cluster, Proc, poll
 
@@ -95,6 +102,7 @@ class Net:
         self.bridge_ns = f"{self.prefix}-br"
         self.nodes = {}
         self.namespaces = []
+        self.relays = []
         self._add_ns(self.bridge_ns)
         _in_ns(self.bridge_ns, "ip", "link", "add", "br0", "type", "bridge")
         _in_ns(self.bridge_ns, "ip", "link", "set", "br0", "up")
@@ -171,7 +179,49 @@ class Net:
         _in_ns(n["ns"], "tc", "qdisc", "replace", "dev", "eth0", "root", *spec)
         _in_ns(self.bridge_ns, "tc", "qdisc", "replace", "dev", n["port"], "root", *spec)
 
+    def has_nft(self):
+        """None if nftables rules can be loaded in a namespace here, else why not."""
+        if shutil.which("nft") is None:
+            return "`nft` (nftables) not installed (scripts/deps.sh installs it)"
+        r = _in_ns(self.bridge_ns, "nft", "add", "table", "inet", "herdprobe", check=False)
+        if r.returncode != 0:
+            return "nftables unusable in a namespace: " + r.stderr.strip()
+        _in_ns(self.bridge_ns, "nft", "delete", "table", "inet", "herdprobe", check=False)
+        return None
+
+    def drop_input(self, name, pct):
+        """Drops `pct`% of the packets that reach node `name` over its link
+        (eth0; its loopback is spared), at random, with nftables."""
+        ns = self.ns(name)
+        _in_ns(ns, "nft", "add", "table", "inet", "herdtest")
+        _in_ns(ns, "nft", "add", "chain", "inet", "herdtest", "c",
+               "{ type filter hook input priority 0; }")
+        _in_ns(ns, "nft", "add", "rule", "inet", "herdtest", "c", "iifname", "eth0",
+               "numgen", "random", "mod", "100", "<", str(pct), "counter", "drop")
+
+    def delay_relay(self, name, target_port, delay_ms, log_path):
+        """Starts a relay in node `name`'s namespace that forwards connections
+        on a new port of the node's address to `target_port` there, holding
+        each chunk `delay_ms` in each direction (order kept). Returns the
+        relay's port; close() stops it. Its log counts the connections."""
+        addr = self.addr(name)
+        log = open(log_path, "ab")
+        p = subprocess.Popen(["ip", "netns", "exec", self.ns(name), sys.executable,
+                              os.path.abspath(__file__), "relay", addr, addr,
+                              str(target_port), str(delay_ms)],
+                             stdout=subprocess.PIPE, stderr=log, start_new_session=True)
+        log.close()
+        self.relays.append(p)
+        line = p.stdout.readline().decode()
+        if not line.startswith("port "):
+            raise RuntimeError(f"delay relay did not start (see {log_path})")
+        return int(line.split()[1])
+
     def close(self):
+        for p in self.relays:
+            p.kill()
+            p.wait(timeout=10)
+        self.relays = []
         for ns in reversed(self.namespaces):
             _ip("netns", "del", ns, check=False)
         self.namespaces = []
@@ -199,6 +249,7 @@ class NsCluster(Cluster):
         super().__init__(secret=secret, **kw)
         self.net = net
         self.master_name = "master"
+        self.worker_port = None  # workers dial this port instead (a relay), if set
         net.add_node(self.master_name)
 
     def start_master(self, port=0):
@@ -219,7 +270,8 @@ class NsCluster(Cluster):
     def start_worker(self, wid, cores=1, secret_file=None, extra=()):
         if wid not in self.net.nodes:
             self.net.add_node(wid)
-        args = ["worker", f"{self.net.addr(self.master_name)}:{self.control_port}",
+        port = self.worker_port or self.control_port
+        args = ["worker", f"{self.net.addr(self.master_name)}:{port}",
                 "--id", wid, "--cores", str(cores), "--work-dir", self.path("work-" + wid),
                 "--secret-file", secret_file or self.secret_file] + list(extra)
         # the data plane (graph jobs) listens on the node's own address
@@ -257,3 +309,70 @@ class _NsHTTPConnection(http.client.HTTPConnection):
         s.settimeout(self.timeout)
         s.connect((self.host, self.port))
         self.sock = s
+
+
+# --- the delaying relay (runs as `python3 netns.py relay ...` in a namespace) ---
+async def _pump(reader, writer, delay, stats):
+    """Copies reader to writer, each chunk written `delay` s after it was
+    read; a single queue and one writer task keep the order."""
+    queue = asyncio.Queue()
+
+    async def deliver():
+        while True:
+            due, data = await queue.get()
+            wait = due - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if data is None:
+                if writer.can_write_eof():
+                    writer.write_eof()
+                return
+            writer.write(data)
+            await writer.drain()
+            stats["bytes"] += len(data)
+
+    sender = asyncio.ensure_future(deliver())
+    try:
+        while True:
+            data = await reader.read(65536)
+            queue.put_nowait((time.monotonic() + delay, data or None))
+            if not data:
+                break
+        await sender
+    finally:
+        sender.cancel()
+
+
+async def _relay_conn(client_r, client_w, target, delay, stats):
+    stats["conns"] += 1
+    print(f"relay: connection {stats['conns']}", file=sys.stderr, flush=True)
+    try:
+        server_r, server_w = await asyncio.open_connection(*target)
+    except OSError as e:
+        print(f"relay: cannot reach {target}: {e}", file=sys.stderr, flush=True)
+        client_w.close()
+        return
+    pumps = [asyncio.ensure_future(_pump(client_r, server_w, delay, stats)),
+             asyncio.ensure_future(_pump(server_r, client_w, delay, stats))]
+    try:
+        # a reset on either side ends both directions
+        await asyncio.wait(pumps, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for p in pumps:
+            p.cancel()
+        client_w.close()
+        server_w.close()
+
+
+async def run_relay(listen_host, target_host, target_port, delay_ms):
+    stats = {"conns": 0, "bytes": 0}
+    target = (target_host, target_port)
+    server = await asyncio.start_server(
+        lambda r, w: _relay_conn(r, w, target, delay_ms / 1000.0, stats), listen_host, 0)
+    print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__" and len(sys.argv) == 6 and sys.argv[1] == "relay":
+    asyncio.run(run_relay(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
