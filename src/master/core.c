@@ -14,6 +14,8 @@
 #define DEFAULT_LOST_AFTER 3
 #define DEFAULT_BACKOFF_MS 100
 #define DEFAULT_MAX_QUEUED 4000000u
+#define DEFAULT_KEEP_FINISHED 1000u
+#define DEFAULT_KEEP_FINISHED_MS 600000u
 
 uint64_t herd_core__now(struct herd_core *c)
 {
@@ -42,11 +44,12 @@ void herd_core__flush(struct herd_core *c)
 {
     struct herd_err e;
     herd_core__journal_err(c, herd_journal_commit(c->journal, &e), &e);
-    if (c->nrecorded == 0)
-        return;
-    herd_core__complete_recorded(c);
-    herd_core__dispatch(c);
-    herd_core__journal_err(c, herd_journal_commit(c->journal, &e), &e);
+    if (c->nrecorded > 0) {
+        herd_core__complete_recorded(c);
+        herd_core__dispatch(c);
+        herd_core__journal_err(c, herd_journal_commit(c->journal, &e), &e);
+    }
+    herd_core__evict(c); /* after the commit: views of evicted jobs read the journal */
 }
 
 void herd_core_flush(struct herd_core *c)
@@ -105,6 +108,10 @@ static void apply_defaults(struct herd_core_config *cfg)
         cfg->retry_backoff_ms = DEFAULT_BACKOFF_MS;
     if (cfg->max_queued == 0)
         cfg->max_queued = DEFAULT_MAX_QUEUED;
+    if (cfg->keep_finished == 0)
+        cfg->keep_finished = DEFAULT_KEEP_FINISHED;
+    if (cfg->keep_finished_ms == 0)
+        cfg->keep_finished_ms = DEFAULT_KEEP_FINISHED_MS;
 }
 
 int herd_core_create(const struct herd_core_config *cfg, const struct herd_core_io *io,
@@ -175,6 +182,8 @@ void herd_core_destroy(struct herd_core *c)
     herd_journal_close(c->journal);
     herd_blobs_close(c->blobs);
     free(c->recorded);
+    free(c->fin);
+    free(c->view_name);
     herd_sched_fini(&c->sched);
     free_attempts(c);
     free_conns(c);
@@ -244,4 +253,5 @@ void herd_core_stats(struct herd_core *c, struct herd_core_stats *out)
 {
     *out = c->stats;
     out->illegal_transitions = c->ast.illegal + c->tst.illegal + c->jst.illegal + c->reg.illegal;
+    out->jobs_in_memory = c->njobs;
 }

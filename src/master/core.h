@@ -50,6 +50,11 @@ struct herd_core_config {
     int batch_commits;             /* 1: calls do not commit the journal at their end; the
                                       binding calls herd_core_flush() once per loop
                                       iteration (one transaction for many results) */
+    uint32_t keep_finished;        /* finished jobs kept in memory (the newest); older
+                                      ones are evicted and answered from the journal;
+                                      0 = default 1,000 */
+    uint64_t keep_finished_ms;     /* a finished job is evicted after this long even
+                                      under the bound; 0 = default 600,000 (10 minutes) */
 };
 
 /* Opens the journal, resumes every unfinished job (their RUNNING attempts from
@@ -102,7 +107,8 @@ uint64_t herd_core_next_deadline(struct herd_core *c);
 int herd_core_submit(struct herd_core *c, const struct herd_job_spec *spec, uint64_t *job_id,
                      struct herd_err *e);
 /* Cancels a job: pending tasks are canceled, running attempts are killed on
- * their workers. HERD_ENOTFOUND if unknown; HERD_OK if already finished. */
+ * their workers. HERD_ENOTFOUND if unknown; HERD_OK if already finished
+ * (evicted or not). */
 int herd_core_cancel(struct herd_core *c, uint64_t job_id, struct herd_err *e);
 
 /* --- read-only views for the HTTP API; strings valid until the next call
@@ -131,7 +137,8 @@ struct herd_job_info {
     uint32_t total, pending, running, succeeded, failed, canceled;
     uint64_t submitted_ms, finished_ms; /* wall clock; finished 0 while running */
 };
-/* HERD_OK and *out, or HERD_ENOTFOUND. */
+/* HERD_OK and *out, or HERD_ENOTFOUND. A finished job evicted from memory
+ * is answered from the journal. */
 int herd_core_job_info(struct herd_core *c, uint64_t job_id, struct herd_job_info *out);
 void herd_core_each_job(struct herd_core *c, void (*fn)(void *arg, const struct herd_job_info *j),
                         void *arg);
@@ -176,6 +183,8 @@ struct herd_core_stats {
     uint64_t workers_lost;
     uint64_t attempts_retried;
     uint64_t illegal_transitions;  /* refused state changes (a bug if non-zero) */
+    uint64_t jobs_in_memory;       /* running jobs plus the finished ones still kept */
+    uint64_t jobs_evicted;         /* finished jobs dropped from memory (journal only) */
 };
 void herd_core_stats(struct herd_core *c, struct herd_core_stats *out);
 

@@ -4,7 +4,8 @@
  * Files: core.c (create/destroy, tick, submit, cancel), core_load.c (journal
  * load), core_conn.c (connections, HELLO, auth, reconciliation,
  * heartbeats), core_run.c (dispatch, results, retries, dependants, loss),
- * core_view.c (read-only views). */
+ * core_view.c (read-only views), core_evict.c (dropping finished jobs from
+ * memory). */
 #ifndef HERD_MASTER_CORE_INT_H
 #define HERD_MASTER_CORE_INT_H
 
@@ -36,6 +37,12 @@ struct backoff_ent {
     struct herd_task *task;
 };
 
+/* A finished job still in memory, in the order jobs finished. */
+struct fin_ent {
+    uint64_t job_id;
+    uint64_t at;                      /* core clock when it became final */
+};
+
 struct herd_core {
     struct herd_core_config cfg;
     struct herd_secret secret;        /* copy; len 0 = none */
@@ -62,6 +69,9 @@ struct herd_core {
     uint64_t tasks_added;             /* unfinished tasks ever added (submit, load) */
     uint64_t *recorded;               /* attempts whose OK result awaits the commit */
     size_t nrecorded, caprecorded;
+    struct fin_ent *fin;              /* finished jobs in memory: fin[finhead..nfin) */
+    size_t finhead, nfin, capfin;
+    char *view_name;                  /* job name of the last journal-backed view */
 };
 
 uint64_t herd_core__now(struct herd_core *c);
@@ -103,6 +113,14 @@ void herd_core__complete_recorded(struct herd_core *c);
 /* core_conn.c */
 void herd_core__heartbeats(struct herd_core *c);
 void herd_core__close_conn(struct herd_core *c, struct herd_core_conn *k, const char *why);
+
+/* core_evict.c: a job just became final (queued for eviction); evicts the
+ * finished jobs beyond cfg.keep_finished or older than cfg.keep_finished_ms
+ * (their records stay in the journal, where the views find them). */
+void herd_core__job_final(struct herd_core *c, struct herd_job *j);
+void herd_core__evict(struct herd_core *c);
+/* Removes a stale backoff entry's task from the heap (core_run.c). */
+void herd_core__heap_drop_job(struct herd_core *c, const struct herd_job *j);
 
 /* core_load.c */
 int herd_core__load(struct herd_core *c, struct herd_err *e);

@@ -142,8 +142,16 @@ static void resume_job(struct herd_core *c, struct herd_job *j)
             t->ndeps_left += ds != HERD_TASK_SUCCEEDED;
             bad |= herd_task_state_final(ds) && ds != HERD_TASK_SUCCEEDED;
         }
-        if (bad && t->state == HERD_TASK_PENDING)
-            herd_task_set_state(t, HERD_TASK_DEP_FAILED, "a dependency did not succeed", &c->tst);
+        if (bad && t->state == HERD_TASK_PENDING &&
+            herd_task_set_state(t, HERD_TASK_DEP_FAILED, "a dependency did not succeed",
+                                &c->tst) == HERD_OK) {
+            struct herd_err e;
+            herd_core__journal_err(c,
+                                   herd_journal_task_final(c->journal, t->id, "dep_failed",
+                                                           t->attempts, t->exit_code,
+                                                           t->last_worker, &e),
+                                   &e);
+        }
     }
     for (uint32_t i = 0; i < j->ntasks; i++) {
         struct herd_task *t = &j->tasks[i];
@@ -165,8 +173,10 @@ int herd_core__load(struct herd_core *c, struct herd_err *e)
     uint32_t resumed = 0;
     for (size_t k = 0; k < c->njobs; k++) {
         struct herd_job *j = c->joblist[k];
-        if (j->state != HERD_JOB_RUNNING)
+        if (j->state != HERD_JOB_RUNNING) {
+            herd_core__job_final(c, j); /* evicted at the first flush if over the bound */
             continue;
+        }
         for (uint32_t i = 0; i < j->ntasks; i++)
             if (j->tasks[i].id == 0)
                 return herd_err_set(e, HERD_EDB, "journal: job %" PRIu64 " lacks task %u",

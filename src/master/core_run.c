@@ -30,10 +30,9 @@ static void heap_push(struct herd_core *c, uint64_t when, struct herd_task *t)
     }
 }
 
-static void heap_pop(struct herd_core *c)
+static void sift_down(struct herd_core *c, size_t i)
 {
-    c->heap[0] = c->heap[--c->nheap];
-    for (size_t i = 0;;) {
+    for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
         if (l < c->nheap && c->heap[l].when < c->heap[m].when)
             m = l;
@@ -44,6 +43,25 @@ static void heap_pop(struct herd_core *c)
         heap_swap(c->heap, i, m);
         i = m;
     }
+}
+
+static void heap_pop(struct herd_core *c)
+{
+    c->heap[0] = c->heap[--c->nheap];
+    sift_down(c, 0);
+}
+
+void herd_core__heap_drop_job(struct herd_core *c, const struct herd_job *j)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nheap; i++)
+        if (c->heap[i].task->job != j)
+            c->heap[n++] = c->heap[i];
+    if (n == c->nheap)
+        return;
+    c->nheap = n;
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(c, i);
 }
 
 static int heap_live(const struct backoff_ent *b)
@@ -90,6 +108,7 @@ void herd_core__job_check_done(struct herd_core *c, struct herd_job *j)
         &e);
     herd_info("master", "job %" PRIu64 " %s (%u/%u tasks succeeded)", j->id,
               herd_job_state_name(to), j->count[HERD_TASK_SUCCEEDED], j->ntasks);
+    herd_core__job_final(c, j);
 }
 
 static void journal_task_final(struct herd_core *c, struct herd_task *t)

@@ -175,6 +175,9 @@ int herd_core_submit(struct herd_core *c, const struct herd_job_spec *spec, uint
 int herd_core_cancel(struct herd_core *c, uint64_t job_id, struct herd_err *e)
 {
     struct herd_job *j = herd_u64map_get(&c->jobs, job_id);
+    struct herd_job_info ji;
+    if (j == NULL && herd_core_job_info(c, job_id, &ji) == HERD_OK)
+        return HERD_OK; /* finished and evicted from memory */
     if (j == NULL)
         return herd_err_set(e, HERD_ENOTFOUND, "job %llu not found", (unsigned long long)job_id);
     if (j->state != HERD_JOB_RUNNING)
@@ -188,6 +191,7 @@ int herd_core_cancel(struct herd_core *c, uint64_t job_id, struct herd_err *e)
         struct herd_err je;
         herd_core__journal_err(
             c, herd_journal_job_state(c->journal, j->id, "canceled", j->finished_ms, &je), &je);
+        herd_core__job_final(c, j);
     }
     herd_info("master", "job %llu canceled", (unsigned long long)job_id);
     herd_core__dispatch(c);

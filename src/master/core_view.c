@@ -1,6 +1,10 @@
 /* core_view — read-only views of workers, jobs and tasks for the HTTP API,
  * and recorded task output. */
+#include "base/mem.h"
 #include "master/core_int.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 static void worker_info(const struct herd_worker *w, struct herd_worker_info *i)
 {
@@ -46,31 +50,123 @@ static void job_info(const struct herd_job *j, struct herd_job_info *i)
     i->finished_ms = j->finished_ms;
 }
 
+/* Job info from a journal row; the name is copied to c->view_name. */
+static void stored_job_info(struct herd_core *c, const struct herd_journal_job_view *v,
+                            struct herd_job_info *i)
+{
+    free(c->view_name);
+    c->view_name = herd_xstrdup(v->name);
+    uint32_t done = v->succeeded + v->failed + v->canceled;
+    *i = (struct herd_job_info){
+        .id = v->id,
+        .name = c->view_name,
+        .state = "?",
+        .priority = v->priority,
+        .total = v->ntasks,
+        .pending = v->ntasks > done ? v->ntasks - done : 0,
+        .succeeded = v->succeeded,
+        .failed = v->failed,
+        .canceled = v->canceled,
+        .submitted_ms = v->submitted_ms,
+        .finished_ms = v->finished_ms,
+    };
+    /* the state string is the journal's, valid only in the callback: map it
+     * to the static name */
+    for (int s = 0; s < HERD_JOB_NSTATES; s++)
+        if (strcmp(v->state, herd_job_state_name((enum herd_job_state)s)) == 0)
+            i->state = herd_job_state_name((enum herd_job_state)s);
+}
+
+struct got_job {
+    struct herd_core *c;
+    struct herd_job_info *out;
+};
+
+static void got_job(void *arg, const struct herd_journal_job_view *v)
+{
+    struct got_job *g = arg;
+    stored_job_info(g->c, v, g->out);
+}
+
 int herd_core_job_info(struct herd_core *c, uint64_t job_id, struct herd_job_info *out)
 {
     struct herd_job *j = herd_u64map_get(&c->jobs, job_id);
-    if (j == NULL)
+    if (j != NULL) {
+        job_info(j, out);
+        return HERD_OK;
+    }
+    struct herd_job_info i;
+    struct got_job g = {c, &i};
+    struct herd_err e;
+    int rc = herd_journal_job_get(c->journal, job_id, got_job, &g, &e);
+    if (rc == HERD_EDB)
+        herd_core__journal_err(c, rc, &e);
+    if (rc != HERD_OK)
         return HERD_ENOTFOUND;
-    job_info(j, out);
+    *out = i;
     return HERD_OK;
+}
+
+struct each_job {
+    struct herd_core *c;
+    void (*fn)(void *arg, const struct herd_job_info *j);
+    void *arg;
+};
+
+/* Every journalled job: the in-memory record where there is one (it is
+ * current), the journal's row for an evicted one. */
+static void each_stored_job(void *arg, const struct herd_journal_job_view *v)
+{
+    struct each_job *k = arg;
+    struct herd_job *j = herd_u64map_get(&k->c->jobs, v->id);
+    struct herd_job_info i;
+    if (j != NULL)
+        job_info(j, &i);
+    else
+        stored_job_info(k->c, v, &i);
+    k->fn(k->arg, &i);
 }
 
 void herd_core_each_job(struct herd_core *c, void (*fn)(void *arg, const struct herd_job_info *j),
                         void *arg)
 {
-    for (size_t k = 0; k < c->njobs; k++) {
-        struct herd_job_info i;
-        job_info(c->joblist[k], &i);
-        fn(arg, &i);
-    }
+    struct each_job k = {c, fn, arg};
+    struct herd_err e;
+    herd_core__journal_err(c, herd_journal_job_list(c->journal, each_stored_job, &k, &e), &e);
+}
+
+struct each_task {
+    void (*fn)(void *arg, const struct herd_task_info *t);
+    void *arg;
+};
+
+static void each_stored_task(void *arg, const struct herd_journal_task_view *v)
+{
+    struct each_task *k = arg;
+    struct herd_task_info i = {
+        .id = v->id,
+        .index = v->index,
+        .name = v->name,
+        .state = v->state,
+        .attempts = v->attempts,
+        .exit_code = v->exit_code,
+        .worker = v->worker,
+    };
+    k->fn(k->arg, &i);
 }
 
 void herd_core_each_task(struct herd_core *c, uint64_t job_id,
                          void (*fn)(void *arg, const struct herd_task_info *t), void *arg)
 {
     struct herd_job *j = herd_u64map_get(&c->jobs, job_id);
-    if (j == NULL)
+    if (j == NULL) { /* evicted (or unknown: no rows) */
+        struct each_task k = {fn, arg};
+        struct herd_err e;
+        herd_core__journal_err(c, herd_journal_task_list(c->journal, job_id, each_stored_task,
+                                                         &k, &e),
+                               &e);
         return;
+    }
     for (uint32_t k = 0; k < j->ntasks; k++) {
         const struct herd_task *t = &j->tasks[k];
         struct herd_task_info i = {

@@ -113,6 +113,39 @@ int herd_journal_attempt_list(struct herd_journal *j, uint64_t job_id, uint32_t 
                               void (*fn)(void *arg, const struct herd_journal_attempt_info *a),
                               void *arg, struct herd_err *e);
 
+/* --- jobs and tasks read back (journal_view.c), for finished jobs the core
+ * no longer keeps in memory. Strings are borrowed for the callback only. --- */
+struct herd_journal_job_view {
+    uint64_t id;
+    const char *name, *state;      /* state as recorded: "running", "succeeded", ... */
+    int32_t priority;
+    uint32_t ntasks;
+    uint32_t succeeded, failed, canceled; /* tasks by recorded final state
+                                             (failed includes dep_failed) */
+    uint64_t submitted_ms, finished_ms;
+};
+struct herd_journal_task_view {
+    uint64_t id;
+    uint32_t index;
+    const char *name;              /* "" if unnamed */
+    const char *state;             /* recorded final state, or "pending" */
+    uint32_t attempts;
+    int32_t exit_code;
+    const char *worker;            /* "" if none */
+};
+/* Calls fn once with job job_id: HERD_OK, HERD_ENOTFOUND or HERD_EDB. */
+int herd_journal_job_get(struct herd_journal *j, uint64_t job_id,
+                         void (*fn)(void *arg, const struct herd_journal_job_view *v), void *arg,
+                         struct herd_err *e);
+/* Calls fn for every job ever recorded, ascending id. */
+int herd_journal_job_list(struct herd_journal *j,
+                          void (*fn)(void *arg, const struct herd_journal_job_view *v), void *arg,
+                          struct herd_err *e);
+/* Calls fn for each task of a job, by index (none if the job is unknown). */
+int herd_journal_task_list(struct herd_journal *j, uint64_t job_id,
+                           void (*fn)(void *arg, const struct herd_journal_task_view *v),
+                           void *arg, struct herd_err *e);
+
 /* --- loading, for herd_core_create --- */
 struct herd_journal_job_row {
     uint64_t id;
