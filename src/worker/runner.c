@@ -241,7 +241,9 @@ static void on_timeout(uv_timer_t *t)
     kill(-p->process.pid, SIGKILL);
 }
 
-static char **build_env(const struct herd_msg_assign *a, uint64_t attempt)
+/* The child's environment: ours, the task's, and HERD_ATTEMPT (written into
+ * `var`, which must outlive the spawn). */
+static char **build_env(const struct herd_msg_assign *a, char *var, size_t varlen)
 {
     size_t n = 0;
     while (environ[n])
@@ -252,9 +254,8 @@ static char **build_env(const struct herd_msg_assign *a, uint64_t attempt)
         env[k++] = environ[i];
     for (uint32_t i = 0; i < a->nenv; i++)
         env[k++] = a->env[i];
-    static __thread char attempt_var[64];
-    snprintf(attempt_var, sizeof attempt_var, "HERD_ATTEMPT=%" PRIu64, attempt);
-    env[k++] = attempt_var;
+    snprintf(var, varlen, "HERD_ATTEMPT=%" PRIu64, a->attempt_id);
+    env[k++] = var;
     return env;
 }
 
@@ -288,7 +289,8 @@ static int spawn(struct herd_runner *r, struct proc *p, const struct herd_msg_as
     stdio[2].data.stream = (uv_stream_t *)&p->err.pipe;
     char **argv = herd_xcalloc(a->nargv + 1, sizeof *argv);
     memcpy(argv, a->argv, a->nargv * sizeof *argv);
-    char **env = build_env(a, a->attempt_id);
+    char attempt_var[64];
+    char **env = build_env(a, attempt_var, sizeof attempt_var);
     uv_process_options_t o = {.exit_cb = on_exit_cb,
                               .file = argv[0],
                               .args = argv,
