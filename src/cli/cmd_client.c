@@ -88,8 +88,9 @@ int herd_cli_parse_job_id(const char *cmd, const char *s, uint64_t *out)
 {
     char *end = NULL;
     if (s[0] >= '0' && s[0] <= '9') {
+        errno = 0;
         unsigned long long v = strtoull(s, &end, 10);
-        if (*end == '\0') {
+        if (*end == '\0' && errno != ERANGE) {
             *out = v;
             return 0;
         }

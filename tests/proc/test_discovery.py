@@ -86,3 +86,9 @@ def test_herd_wait_exits_nonzero_for_a_failed_job(cluster):
     jid = sub.stdout.split()[-1]
     waited = herd("wait", jid, env=env)
     assert waited.returncode != 0
+
+
+def test_client_refuses_job_ids_that_do_not_fit_64_bits():
+    r = herd("status", "99999999999999999999999")
+    assert r.returncode == 2
+    assert "bad job id" in r.stderr
