@@ -25,6 +25,7 @@
 #include "base/err.h"
 #include "graph/exchange.h"
 #include "graph/msgbuf.h"
+#include "net/tls.h"
 #include "wire/auth.h"
 
 #include <stdint.h>
@@ -45,6 +46,18 @@ struct herd_dp_session;
  * from). HERD_OK and *out, or HERD_EIO with the reason. */
 int herd_dp_listen(const char *host, uint16_t port, const struct herd_secret *secret,
                    struct herd_dp **out, struct herd_err *e);
+/* herd_dp_listen with TLS on every data-plane connection: accepted ones are
+ * sessions of `server` (HERD_TLS_SERVER: its certificate, and with a CA a
+ * client certificate is required), dialled ones sessions of `client`
+ * (HERD_TLS_CLIENT; the peer's certificate must chain to its CA, peer names
+ * are not checked: workers' certificates need not name their data address).
+ * Both contexts are borrowed and must outlive dp; both or neither (NULL =
+ * plain TCP, HERD_EINVAL if only one). A peer that does not speak TLS, or
+ * whose certificate fails, is refused and logged; to a session that is a
+ * lost peer (herd_dp_connect fails, or take() fails with HERD_ECLOSED). */
+int herd_dp_listen_tls(const char *host, uint16_t port, const struct herd_secret *secret,
+                       struct herd_tls *server, struct herd_tls *client, struct herd_dp **out,
+                       struct herd_err *e);
 /* "host:port" peers should dial. */
 const char *herd_dp_addr(const struct herd_dp *dp);
 uint16_t herd_dp_port(const struct herd_dp *dp);
