@@ -48,6 +48,7 @@ struct daemon {
 };
 
 static void try_next_address(struct daemon *d);
+static void io_exit(void *ctx, int code);
 
 static void conn_on_connect(struct herd_conn *c)
 {
@@ -73,6 +74,13 @@ static void conn_on_close(struct herd_conn *c, const char *why)
     d->connected = 0;
     if (d->stopping)
         return;
+    if (herd_conn_tls_refused(c)) {
+        herd_error("worker", "TLS with the master at %s failed: %s; not retrying (check "
+                             "--tls-cert, --tls-key and --tls-ca on both ends)",
+                   herd_conn_peer(c), why);
+        io_exit(d, 1);
+        return;
+    }
     if (!was_up) {
         herd_debug("worker", "connect %s failed: %s", herd_conn_peer(c), why);
         try_next_address(d);
