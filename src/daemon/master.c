@@ -371,7 +371,14 @@ static int start_core(struct server *s, struct herd_err *e)
                                   .lost_after = cfg->lost_after,
                                   .blob_dir = blobs,
                                   .max_queued = cfg->max_queued,
-                                  .batch_commits = 1};
+                                  .batch_commits = 1,
+                                  .keep_finished = cfg->keep_finished,
+                                  .keep_finished_ms = cfg->keep_finished_ms};
+    if (cfg->keep_finished || cfg->keep_finished_ms)
+        herd_info("master", "finished jobs in memory: the newest %u, each for at most %" PRIu64
+                            " s (--keep-finished-jobs, --keep-finished-for)",
+                  cfg->keep_finished ? cfg->keep_finished : 1000,
+                  (cfg->keep_finished_ms ? cfg->keep_finished_ms : 600000) / 1000);
     return herd_core_create(&cc, &bound, &s->core, e);
 }
 
