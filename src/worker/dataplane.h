@@ -18,7 +18,11 @@
  * end-of-step marker arrived or the session is aborted (herd_dp_abort, a
  * peer's connection dropping) — then it fails with HERD_ECLOSED, which
  * fails the superstep instead of hanging it. docs/distributed.md has the
- * design and docs/protocol.md section 9 the frames. */
+ * design and docs/protocol.md section 9 the frames.
+ *
+ * Layers: worker/dplink.h carries frames over one socket, plain or TLS;
+ * worker/dpframe.h decodes and checks frame bodies (pure, fuzzed); this
+ * module owns listener, sessions, lanes and the exchange binding. */
 #ifndef HERD_WORKER_DATAPLANE_H
 #define HERD_WORKER_DATAPLANE_H
 
