@@ -338,9 +338,6 @@ static int setup_graph(struct daemon *d, const char *dir, uint32_t cores, struct
     const struct herd_worker_config *cfg = d->cfg;
     const char *host = getenv("HERD_DATA_HOST");
     int rc = HERD_OK;
-    if (d->tls != NULL && (cfg->tls_cert == NULL || cfg->tls_key == NULL))
-        return herd_err_set(e, HERD_EINVAL, "TLS: a worker needs --tls-cert and --tls-key "
-                                            "(its data-plane listener serves TLS too)");
     if (d->tls != NULL) {
         struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
         rc = herd_tls_create(HERD_TLS_SERVER, &tc, &d->dp_tls, e);
@@ -424,6 +421,9 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
     int rc = HERD_OK;
     if (cfg->tls_cert || cfg->tls_key || cfg->tls_ca) {
         struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
+        if (cfg->tls_cert == NULL || cfg->tls_key == NULL)
+            return herd_err_set(e, HERD_EINVAL, "TLS: a worker needs --tls-cert and --tls-key "
+                                                "(its data-plane listener serves TLS too)");
         rc = herd_tls_create(HERD_TLS_CLIENT, &tc, &d->tls, e);
         if (rc != HERD_OK)
             return rc;

@@ -184,12 +184,17 @@ static int rx_end(struct herd_dp_session *s, const struct rx *r, const uint8_t *
 static int rx_vector(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n,
                      struct herd_err *e)
 {
+    /* Under the lock: the arrays are the engine's, and herd_dp_abort (called
+     * before the engine goes) must know no copy into them is under way. */
+    pthread_mutex_lock(&s->mu);
     struct herd_dpframe_shape sh = shape_of(s);
     struct herd_dpframe_vector v;
-    int rc = herd_dpframe_vector_decode(&sh, r->from_worker, b, n, &v, e);
+    int rc = s->aborted ? herd_err_set(e, HERD_ECLOSED, "session aborted")
+                        : herd_dpframe_vector_decode(&sh, r->from_worker, b, n, &v, e);
     if (rc == HERD_OK)
         herd_dpframe_vector_copy(&v, s->contrib[v.step & 1] + s->bounds[v.part],
                                  s->emitted[v.step & 1] + s->bounds[v.part]);
+    pthread_mutex_unlock(&s->mu);
     return rc;
 }
 
@@ -506,7 +511,7 @@ int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_e
 void herd_dp_abort(struct herd_dp_session *s)
 {
     pthread_mutex_lock(&s->mu);
-    s->aborted = 1;
+    s->aborted = 1; /* and no VECTOR is copied into the pull arrays from now on */
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
 }

@@ -81,7 +81,9 @@ int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_e
 /* The exchange binding over this session (its destroy is a no-op: the
  * session outlives the engine). */
 struct herd_exchange herd_dp_exchange(struct herd_dp_session *s);
-/* Any thread: makes every waiting and future take() fail. */
+/* Any thread: makes every waiting and future take() fail. Once it returns,
+ * no receiver writes into the pull arrays (herd_dp_set_pull) any more, so
+ * the engine that owns them may go. */
 void herd_dp_abort(struct herd_dp_session *s);
 /* Waits until every remote partition's end marker of `step` has arrived
  * (for a checkpoint). HERD_OK or HERD_ECLOSED (aborted). */
