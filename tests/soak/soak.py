@@ -14,9 +14,12 @@ its memory should stop growing early; then
      grows by less than MAX_GROWTH (5 %): the least-squares line through
      the second half's samples rises by less than 5 % of their median
      across that half.
+The master's other memory bound is the journal's SQLite page cache (64 MiB
+by default), which fills as the journal grows: --journal-cache-mib makes it
+small enough to fill early too.
 
 Usage: /usr/bin/python3 tests/soak/soak.py [--minutes 30] [--workers 4] [--seed S]
-           [--keep-jobs 50] [--keep-for 60]
+           [--keep-jobs 50] [--keep-for 60] [--journal-cache-mib N]
 Prints a summary and an RSS-by-minute table for docs/soak.md; exit status 0
 if every check passed. Graph jobs are not part of it: tests/proc covers
 their faults."""
@@ -169,7 +172,12 @@ def main():
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--keep-jobs", type=int, default=50)
     ap.add_argument("--keep-for", type=int, default=60)
+    ap.add_argument("--journal-cache-mib", type=int, default=0,
+                    help="the master's SQLite page cache ($HERD_JOURNAL_CACHE_MIB; "
+                         "0 = the default, 64 MiB)")
     args = ap.parse_args()
+    if args.journal_cache_mib:
+        os.environ["HERD_JOURNAL_CACHE_MIB"] = str(args.journal_cache_mib)
     s = Soak(args)
     try:
         s.start()
@@ -183,6 +191,7 @@ def main():
         print(f"missing results {missing}, wrong results {wrong}, jobs not succeeded {len(bad)}")
         for line in bad[:10]:
             print("  " + line)
+        print(f"journal page cache: {args.journal_cache_mib or 64} MiB")
         print(f"eviction bounds: {args.keep_jobs} jobs, {args.keep_for} s; first eviction at "
               f"{'never' if reached is None else f'{reached:.0f} s'}")
         print(f"master RSS over the second half: median {med / 1024:.1f} MiB, trend "
