@@ -9,7 +9,9 @@ PageRank ITERS iterations on a Kronecker graph (herd's .hgr), submitted with
 `herd run --master`, on the pull path (one VECTOR frame per partition per
 round) and the message path (--no-fast-path: BATCH frames, far more bytes),
 alternating plain and TLS, RUNS rounds; prints min and median wall time of
-`herd run` per case and checks that TLS and plain outputs are identical.
+`herd run` per case, and the CPU time (user + sys) the two workers spent
+on it, which other load on the machine disturbs far less than wall time;
+checks that TLS and plain outputs are identical.
 
 Usage: /usr/bin/python3 bench/dataplane_tls.py [SCALE] [RUNS] [ITERS]
 (defaults 18, 3, 20). HERD_BIN picks the binary (default build/herd)."""
@@ -56,12 +58,23 @@ def cluster(d, tls):
     return c
 
 
+def cpu_s(c):
+    """User + sys seconds of the cluster's worker processes so far."""
+    total = 0
+    for w in c.workers.values():
+        with open(f"/proc/{w.p.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run(c, graph, iters, opts, out):
-    t0 = time.monotonic()
+    """(wall s of `herd run`, worker CPU s)"""
+    c0, t0 = cpu_s(c), time.monotonic()
     subprocess.run([HERD, "run", "pagerank", graph, "--iterations", str(iters), *opts,
                     "--master", f"127.0.0.1:{c.http_port - 1}", "--workers", "2",
                     "--output", out], check=True, capture_output=True, timeout=1200)
-    return time.monotonic() - t0
+    return time.monotonic() - t0, cpu_s(c) - c0
 
 
 def main():
@@ -89,12 +102,16 @@ def main():
     finally:
         for c in clusters.values():
             c.close()
-    print("| path | plain min / median (s) | TLS min / median (s) | TLS cost (min/min) |")
-    print("|---|---|---|---|")
+    print("| path | wall plain min / median (s) | wall TLS min / median (s) | "
+          "worker CPU plain / TLS, median (s) | TLS cost: wall min/min, CPU median |")
+    print("|---|---|---|---|---|")
     for path in ("pull", "messages"):
-        p, t = times[(path, "plain")], times[(path, "tls")]
-        print(f"| {path} | {min(p):.3f} / {statistics.median(p):.3f} | "
-              f"{min(t):.3f} / {statistics.median(t):.3f} | {(min(t) / min(p) - 1) * 100:+.1f} % |")
+        pw, tw = [w for w, _ in times[(path, "plain")]], [w for w, _ in times[(path, "tls")]]
+        pc = statistics.median(c for _, c in times[(path, "plain")])
+        tc = statistics.median(c for _, c in times[(path, "tls")])
+        print(f"| {path} | {min(pw):.3f} / {statistics.median(pw):.3f} | "
+              f"{min(tw):.3f} / {statistics.median(tw):.3f} | {pc:.2f} / {tc:.2f} | "
+              f"{(min(tw) / min(pw) - 1) * 100:+.1f} %, {(tc / pc - 1) * 100:+.1f} % |")
     print(f"load average at the end {os.getloadavg()}")
 
 
