@@ -87,7 +87,8 @@ static void master_usage(FILE *f)
                "with TLS; --tls-ca: each must present a certificate signed by that CA.\n"
                "Memory: the master keeps the newest --keep-finished-jobs finished jobs (default\n"
                "1000), each for at most --keep-finished-for seconds (default 600); older ones\n"
-               "are dropped from memory and answered from the journal.\n",
+               "are dropped from memory and answered from the journal, whose SQLite page cache\n"
+               "takes up to 64 MiB ($HERD_JOURNAL_CACHE_MIB sets another size).\n",
             HERD_ADDR_DEFAULT_PORT);
 }
 
