@@ -1,0 +1,221 @@
+/* The chunk reader of the text loaders: reads a feed (a zread stream for
+ * whole files, a byte range for load_range.c) in chunks of whole lines,
+ * finds the DIMACS 'p' line, and hands each chunk to the pieces of
+ * load_text.c; plus the entry points of load_text.h and load_text_scan.h. */
+#include "graph/load_text.h"
+#include "graph/load_text_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- DIMACS 'p' line ----------------------------------------------------- */
+
+/* The end of the line at p (CR stripped) in *le; returns where the next
+ * line starts. */
+static const char *next_line(const char *p, const char *end, const char **le)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p)), *l = nl ? nl : end;
+    *le = l > p && l[-1] == '\r' ? l - 1 : l;
+    return nl ? nl + 1 : end;
+}
+
+/* A DIMACS line before the 'p' line: blank or a comment. */
+static int dimacs_skippable(const char *q, const char *le)
+{
+    return q == le || *q == 'c';
+}
+
+static int dimacs_take(struct herd_text_drive *dv, const struct herd_text_phead *h, uint64_t line, struct herd_err *e)
+{
+    dv->c->dim = h->dim;
+    dv->c->dim_n = h->n;
+    dv->p_line = line;
+    dv->p_m = h->m;
+    dv->line_base = line;
+    dv->need_header = 0;
+    if (dv->cb && dv->cb->header)
+        return dv->cb->header(dv->cb_arg, h->n, h->m, e);
+    return HERD_OK;
+}
+
+/* Finds and parses the DIMACS 'p' line at the start of a chunk; *skip is
+ * the byte offset after it. Whole file: it must be in the first chunk. A
+ * range may hold only comments: then the chunk is skipped whole. */
+static int dimacs_header(struct herd_text_drive *dv, const char *buf, size_t len, size_t *skip,
+                         struct herd_err *e)
+{
+    const char *p = buf, *end = buf + len, *name = dv->c->name;
+    struct herd_text_piece tmp;
+    uint64_t line = 0;
+    memset(&tmp, 0, sizeof tmp);
+    while (p < end) {
+        const char *le, *next = next_line(p, end, &le), *q = herd_text_skip_ws(p, le);
+        line++;
+        p = next;
+        if (dimacs_skippable(q, le))
+            continue;
+        struct herd_text_phead h;
+        if (herd_text_p_line(&tmp, q, le, &h) != 0)
+            return herd_err_set(e, HERD_EPARSE, "%s:%llu: %s", name,
+                                (unsigned long long)herd_text_lineno(dv, dv->line_base + line), tmp.msg);
+        *skip = (size_t)(next - buf);
+        return dimacs_take(dv, &h, dv->line_base + line, e);
+    }
+    if (dv->cb == NULL)
+        return herd_err_set(e, HERD_EPARSE, "%s:%llu: missing the 'p' line", name,
+                            (unsigned long long)line + 1);
+    dv->line_base += line;
+    *skip = len;
+    return HERD_OK;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+static int line_too_long(struct herd_text_drive *dv, struct herd_err *e)
+{
+    return herd_err_set(e, HERD_EPARSE, "%s:%llu: line longer than %zu bytes", dv->c->name,
+                        (unsigned long long)herd_text_lineno(dv, dv->line_base + 1), (size_t)HERD_TEXT_LINE_MAX);
+}
+
+static int set_threads(int threads)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = threads > 0 ? threads : cores > 0 ? (int)cores : 1;
+    return n > HERD_TEXT_MAX_THREADS ? HERD_TEXT_MAX_THREADS : n;
+}
+
+/* Doubles the read buffer (up to the line limit) for a line that did not
+ * fit; HERD_OK, or the line's error at the limit. */
+static int grow(struct herd_text_drive *dv, char **buf, size_t *cap, struct herd_err *e)
+{
+    if (*cap >= HERD_TEXT_LINE_MAX)
+        return line_too_long(dv, e);
+    size_t ncap = *cap * 2 < HERD_TEXT_LINE_MAX ? *cap * 2 : HERD_TEXT_LINE_MAX;
+    char *nb = realloc(*buf, ncap + 1);
+    if (nb == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "%s: read buffer", dv->c->name);
+    *buf = nb;
+    *cap = ncap;
+    return HERD_OK;
+}
+
+/* Parses one chunk of whole lines, buf[len] writable. */
+static int drive_chunk(struct herd_text_drive *dv, char *buf, size_t len, struct herd_err *e)
+{
+    size_t skip = 0;
+    int rc = HERD_OK;
+    char saved = buf[len];
+    buf[len] = '\0'; /* stops strtod on a last line without newline */
+    if (dv->need_header)
+        rc = dimacs_header(dv, buf, len, &skip, e);
+    if (rc == HERD_OK)
+        rc = herd_text_run_chunk(dv, buf + skip, buf + len, e);
+    buf[len] = saved;
+    return rc;
+}
+
+/* Reads the whole feed chunk by chunk, cutting at the last newline. */
+static int drive_stream(struct herd_text_drive *dv, struct herd_err *e)
+{
+    const struct herd_text_feed *f = dv->feed;
+    size_t chunk = dv->cb ? HERD_TEXT_RANGE_CHUNK : HERD_TEXT_CHUNK;
+    size_t cap = f->size < chunk ? (size_t)f->size + 1 : chunk, carry = 0, got;
+    dv->nthreads = set_threads(dv->c->threads);
+    dv->need_header = dv->need_header || (dv->c->kind == HERD_TEXT_DIMACS && dv->cb == NULL);
+    char *buf = malloc(cap + 1);
+    if (buf == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "%s: read buffer", dv->c->name);
+    int rc, read_any = 0;
+    for (;;) {
+        rc = f->read(f->arg, buf + carry, cap - carry, &got, e);
+        if (rc != HERD_OK)
+            break;
+        size_t len = carry + got, cut = len;
+        int eof = got < cap - carry;
+        if (len == 0)
+            break;
+        if (!eof) {
+            const char *nl = memrchr(buf, '\n', len);
+            if (nl == NULL) {
+                carry = len;
+                if ((rc = grow(dv, &buf, &cap, e)) != HERD_OK)
+                    break;
+                continue;
+            }
+            cut = (size_t)(nl - buf) + 1;
+        }
+        read_any = 1;
+        rc = drive_chunk(dv, buf, cut, e);
+        if (rc != HERD_OK || eof)
+            break;
+        memmove(buf, buf + cut, len - cut);
+        carry = len - cut;
+    }
+    if (rc == HERD_OK && !read_any && dv->need_header && dv->cb == NULL)
+        rc = herd_err_set(e, HERD_EPARSE, "%s:1: missing the 'p' line", dv->c->name);
+    free(buf);
+    return rc;
+}
+
+/* ---- the whole-file loaders ---------------------------------------------- */
+
+static int zread_feed(void *arg, char *buf, size_t cap, size_t *got, struct herd_err *e)
+{
+    return herd_zread_read(arg, buf, cap, got, e);
+}
+
+static int drive_file(const struct herd_text_src *s, struct herd_text_cfg *c, struct herd_text_drive *dv,
+                      struct herd_err *e)
+{
+    struct herd_text_feed f = {.read = zread_feed, .arg = s->z, .size = herd_zread_left(s->z)};
+    c->name = s->name;
+    c->weights = s->weights;
+    c->threads = s->threads;
+    dv->c = c;
+    dv->feed = &f;
+    return drive_stream(dv, e);
+}
+
+int herd_text_load_edges(const struct herd_text_src *s, const struct herd_idmap *vmap,
+                         const char *vname, struct herd_elist *el, struct herd_err *e)
+{
+    struct herd_text_cfg c = {.kind = HERD_TEXT_EDGES, .vmap = vmap, .vname = vname};
+    struct herd_text_drive dv = {.el = el};
+    int rc = drive_file(s, &c, &dv, e);
+    if (rc == HERD_OK && vmap)
+        el->dense = 1;
+    return rc;
+}
+
+int herd_text_load_vertices(const struct herd_text_src *s, struct herd_idmap *map,
+                            struct herd_err *e)
+{
+    struct herd_text_cfg c = {.kind = HERD_TEXT_VERTICES};
+    struct herd_text_drive dv = {0};
+    int rc = drive_file(s, &c, &dv, e);
+    if (rc != HERD_OK) {
+        free(dv.v);
+        return rc;
+    }
+    return herd_idmap_from_list(map, dv.v, dv.nv, e);
+}
+
+int herd_text_load_dimacs(const struct herd_text_src *s, struct herd_elist *el,
+                          struct herd_idmap *map, struct herd_err *e)
+{
+    struct herd_text_cfg c = {.kind = HERD_TEXT_DIMACS};
+    struct herd_text_drive dv = {.el = el};
+    uint64_t before = el->m;
+    int rc = drive_file(s, &c, &dv, e);
+    if (rc != HERD_OK)
+        return rc;
+    if (el->m - before != dv.p_m)
+        return herd_err_set(e, HERD_EPARSE,
+                            "%s:%llu: the 'p' line declares %llu arcs but the file has %llu",
+                            s->name, (unsigned long long)dv.p_line, (unsigned long long)dv.p_m,
+                            (unsigned long long)(el->m - before));
+    el->dense = 1;
+    herd_idmap_offset(map, 1, c.dim_n);
+    return HERD_OK;
+}
