@@ -219,3 +219,142 @@ int herd_text_load_dimacs(const struct herd_text_src *s, struct herd_elist *el,
     herd_idmap_offset(map, 1, c.dim_n);
     return HERD_OK;
 }
+
+/* ---- range scans --------------------------------------------------------- */
+
+int herd_text_scan(const struct herd_text_range *r, struct herd_err *e)
+{
+    int edges = r->kind == HERD_TEXT_EDGES;
+    struct herd_text_cfg c = {.name = r->name, .kind = r->kind, .weights = r->weights,
+                              .threads = r->threads, .raw = 1,
+                              .listed = edges ? r->cb->listed : NULL, .listed_arg = r->cb_arg,
+                              .listed_in = r->cb->listed_in};
+    struct herd_text_drive dv = {.c = &c, .feed = &r->feed, .cb = r->cb, .cb_arg = r->cb_arg,
+                                 .lines_before = r->lines_before, .lines_arg = r->lines_arg};
+    if (r->before && r->before->found) {
+        dv.ncols = r->before->ncols;
+        c.dim = (enum herd_text_dim)r->before->dim;
+        c.dim_n = r->before->n;
+    } else {
+        dv.need_header = r->kind == HERD_TEXT_DIMACS;
+    }
+    return drive_stream(&dv, e);
+}
+
+/* A growing window over the start of a file, for herd_text_prologue(). */
+struct window {
+    const struct herd_text_feed *f;
+    char *buf;
+    size_t len, cap, pos; /* bytes held, room, the next line's start */
+    uint64_t off;         /* file offset of buf[0] */
+    uint64_t line;        /* lines taken */
+    int eof;
+};
+
+/* Reads more, keeping the line at w->pos; a line that fills the largest
+ * window is refused like the whole-file loader refuses it. */
+static int window_fill(struct window *w, const char *name, struct herd_err *e)
+{
+    memmove(w->buf, w->buf + w->pos, w->len - w->pos);
+    w->off += w->pos;
+    w->len -= w->pos;
+    w->pos = 0;
+    if (w->len == w->cap) {
+        if (w->cap >= HERD_TEXT_LINE_MAX)
+            return herd_err_set(e, HERD_EPARSE, "%s:%llu: line longer than %zu bytes", name,
+                                (unsigned long long)w->line + 1, (size_t)HERD_TEXT_LINE_MAX);
+        size_t cap = w->cap * 2 < HERD_TEXT_LINE_MAX ? w->cap * 2 : HERD_TEXT_LINE_MAX;
+        char *nb = realloc(w->buf, cap + 1);
+        if (nb == NULL)
+            return herd_err_set(e, HERD_ENOMEM, "%s: read buffer", name);
+        w->buf = nb;
+        w->cap = cap;
+    }
+    size_t got;
+    int rc = w->f->read(w->f->arg, w->buf + w->len, w->cap - w->len, &got, e);
+    if (rc != HERD_OK)
+        return rc;
+    w->eof = got < w->cap - w->len;
+    w->len += got;
+    w->buf[w->len] = '\0'; /* stops strtod on a last line without newline */
+    return HERD_OK;
+}
+
+/* The next whole line starting before `limit`: 1 with [*p, *le) (CR
+ * stripped), 0 when there is none, or minus an error code (*e set). */
+static int window_line(struct window *w, const char *name, uint64_t limit, const char **p,
+                       const char **le, struct herd_err *e)
+{
+    const char *nl;
+    int rc;
+    if (w->off + w->pos >= limit)
+        return 0;
+    while ((nl = memchr(w->buf + w->pos, '\n', w->len - w->pos)) == NULL && !w->eof)
+        if ((rc = window_fill(w, name, e)) != HERD_OK)
+            return -rc;
+    if (w->pos == w->len)
+        return 0;
+    *p = w->buf + w->pos;
+    next_line(*p, w->buf + w->len, le);
+    w->pos = nl ? (size_t)(nl - w->buf) + 1 : w->len;
+    w->line++;
+    return 1;
+}
+
+/* Parses one line before the range; 1 when it was the first data line. */
+static int first_line(enum herd_text_kind kind, struct herd_text_piece *pc, const char *p,
+                      const char *le, struct herd_text_first *out)
+{
+    if (kind == HERD_TEXT_EDGES) {
+        pc->b.n = 0;
+        if (herd_text_line(pc, p, le) != 0)
+            return -1;
+        out->ncols = pc->ncols;
+        return pc->ncols != 0;
+    }
+    const char *q = herd_text_skip_ws(p, le);
+    struct herd_text_phead h;
+    if (q == le || *q == 'c')
+        return 0;
+    if (herd_text_p_line(pc, q, le, &h) != 0)
+        return -1;
+    out->dim = (int)h.dim;
+    out->n = h.n;
+    out->m = h.m;
+    return 1;
+}
+
+int herd_text_prologue(const char *name, enum herd_text_kind kind,
+                       const struct herd_text_feed *feed, uint64_t limit,
+                       struct herd_text_first *out, struct herd_err *e)
+{
+    struct herd_text_first r = {0};
+    struct herd_text_cfg c = {.name = name, .kind = kind, .raw = 1};
+    struct herd_text_piece pc = {.c = &c, .cap = 1};
+    uint64_t s1, d1;
+    struct window w = {.f = feed, .cap = 64u << 10, .eof = 0};
+    const char *p = NULL, *le = NULL;
+    int rc = HERD_OK, got;
+    pc.b.s64 = &s1;
+    pc.b.d64 = &d1;
+    if (kind == HERD_TEXT_VERTICES) {
+        *out = r;
+        return HERD_OK;
+    }
+    if ((w.buf = malloc(w.cap + 1)) == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "%s: read buffer", name);
+    while ((got = window_line(&w, name, limit, &p, &le, e)) == 1) {
+        int f = first_line(kind, &pc, p, le, &r);
+        if (f < 0)
+            rc = herd_err_set(e, pc.err, "%s:%llu: %s", name, (unsigned long long)w.line, pc.msg);
+        if (f != 0)
+            break;
+    }
+    rc = got < 0 ? -got : rc;
+    r.found = got == 1 && rc == HERD_OK;
+    r.line = w.line;
+    free(w.buf);
+    if (rc == HERD_OK)
+        *out = r;
+    return rc;
+}
