@@ -125,33 +125,33 @@ static int widen(struct herd_text_piece *pc)
     return 0;
 }
 
-/* The caller's .v membership test of a range scan. */
-static int check_listed(struct herd_text_piece *pc, uint64_t s, uint64_t d)
+/* Checks both endpoints against the vertex file: the whole-file loader's
+ * map (then they become dense ids) or a range scan caller's `listed`. */
+static int check_ids(struct herd_text_piece *pc, uint64_t *s, uint64_t *d)
 {
     const struct herd_text_cfg *c = pc->c;
-    const char *in = c->listed_in ? c->listed_in : "the vertex file";
-    if (!c->listed(c->listed_arg, s))
-        return fail(pc, "vertex %llu is not listed in %s", (unsigned long long)s, in);
-    if (!c->listed(c->listed_arg, d))
-        return fail(pc, "vertex %llu is not listed in %s", (unsigned long long)d, in);
+    uint64_t id[2] = {*s, *d};
+    uint32_t dense[2];
+    for (int i = 0; i < 2; i++) {
+        int ok = c->vmap ? herd_idmap_find(c->vmap, id[i], &dense[i])
+                         : c->listed(c->listed_arg, id[i]);
+        if (!ok)
+            return fail(pc, "vertex %llu is not listed in %s", (unsigned long long)id[i],
+                        c->vmap ? c->vname : c->listed_in ? c->listed_in : "the vertex file");
+    }
+    if (c->vmap) {
+        *s = dense[0];
+        *d = dense[1];
+    }
     return 0;
 }
 
 static int store(struct herd_text_piece *pc, uint64_t s, uint64_t d, double w, int has_w)
 {
     struct herd_eblock *b = &pc->b;
-    if (pc->c->listed && check_listed(pc, s, d))
-        return -1;
-    if (pc->c->vmap) {
-        uint32_t ds, dd;
-        if (!herd_idmap_find(pc->c->vmap, s, &ds))
-            return fail(pc, "vertex %llu is not listed in %s", (unsigned long long)s,
-                        pc->c->vname);
-        if (!herd_idmap_find(pc->c->vmap, d, &dd))
-            return fail(pc, "vertex %llu is not listed in %s", (unsigned long long)d,
-                        pc->c->vname);
-        s = ds;
-        d = dd;
+    if (pc->c->check_ids) {
+        if (check_ids(pc, &s, &d))
+            return -1;
     } else if ((s > UINT32_MAX || d > UINT32_MAX) && b->s32 && widen(pc) != 0) {
         return -1;
     }
@@ -264,7 +264,7 @@ static int dimacs_line(struct herd_text_piece *pc, const char *p, const char *le
     return store(pc, u, v, w, dim == HERD_DIM_SP);
 }
 
-int herd_text_line(struct herd_text_piece *pc, const char *p, const char *le)
+static int handle_line(struct herd_text_piece *pc, const char *p, const char *le)
 {
     p = herd_text_skip_ws(p, le);
     if (p == le)
@@ -295,7 +295,7 @@ static void *piece_run(void *arg)
         const char *le = nl ? nl : pc->end;
         pc->lines++;
         const char *stop = le > p && le[-1] == '\r' ? le - 1 : le;
-        if (herd_text_line(pc, p, stop) != 0) {
+        if (handle_line(pc, p, stop) != 0) {
             pc->err_line = pc->lines;
             return NULL;
         }
@@ -304,6 +304,18 @@ static void *piece_run(void *arg)
     return NULL;
 }
 
+/* One line through piece_run() (which alone calls handle_line(), so that it
+ * stays inlined in the hot loop). */
+int herd_text_line(struct herd_text_piece *pc, const char *p, const char *le)
+{
+    pc->p = p;
+    pc->end = le;
+    piece_run(pc);
+    return pc->err == HERD_OK ? 0 : -1;
+}
+
+/* ---- pieces -------------------------------------------------------------- */
+
 static void piece_free(struct herd_text_piece *pc)
 {
     herd_eblock_free(&pc->b);
@@ -311,31 +323,69 @@ static void piece_free(struct herd_text_piece *pc)
     pc->v = NULL;
 }
 
-static int piece_init(struct herd_text_piece *pc, const struct herd_text_cfg *c, const char *p, const char *end)
+void herd_text_keep_free(struct herd_text_keep *k)
+{
+    herd_eblock_free(&k->b);
+    free(k->v);
+    memset(k, 0, sizeof *k);
+}
+
+/* Allocates the arrays a piece lacks, pc->cap entries each. */
+static int piece_alloc(struct herd_text_piece *pc)
+{
+    const struct herd_text_cfg *c = pc->c;
+    struct herd_eblock *b = &pc->b;
+    size_t cap = pc->cap;
+    if (c->kind == HERD_TEXT_VERTICES) {
+        pc->v = pc->v ? pc->v : malloc(cap * sizeof *pc->v);
+        return pc->v ? 0 : -1;
+    }
+    if (c->raw) {
+        b->s64 = b->s64 ? b->s64 : malloc(cap * sizeof *b->s64);
+        b->d64 = b->d64 ? b->d64 : malloc(cap * sizeof *b->d64);
+    } else {
+        b->s32 = malloc(cap * sizeof *b->s32);
+        b->d32 = malloc(cap * sizeof *b->d32);
+    }
+    int want_w = c->weights && (c->kind == HERD_TEXT_EDGES || c->dim == HERD_DIM_SP ||
+                                (c->raw && c->weights == 1));
+    if (want_w && b->w == NULL)
+        b->w = malloc(cap * sizeof *b->w);
+    int ids = c->raw ? b->s64 && b->d64 : b->s32 && b->d32;
+    return ids && (!want_w || b->w) ? 0 : -1;
+}
+
+/* Sets a piece up over [p, end), taking `keep`'s buffers when they are
+ * large enough (range scans; NULL for the whole-file loaders). */
+static int piece_init(struct herd_text_piece *pc, const struct herd_text_cfg *c, const char *p,
+                      const char *end, struct herd_text_keep *keep)
 {
     size_t bytes = (size_t)(end - p);
     memset(pc, 0, sizeof *pc);
     pc->c = c;
     pc->p = p;
     pc->end = end;
-    if (c->kind == HERD_TEXT_VERTICES) {
-        pc->cap = bytes / 2 + 1;
-        pc->v = malloc(pc->cap * sizeof *pc->v);
-        return pc->v ? 0 : -1;
+    pc->cap = c->kind == HERD_TEXT_VERTICES ? bytes / 2 + 1 : bytes / 4 + 1;
+    if (keep && keep->cap >= pc->cap) {
+        pc->b = keep->b;
+        pc->b.n = 0;
+        pc->v = keep->v;
+        pc->cap = keep->cap;
+        memset(keep, 0, sizeof *keep);
+    } else if (keep) {
+        herd_text_keep_free(keep);
     }
-    pc->cap = bytes / 4 + 1;
-    if (c->raw) {
-        pc->b.s64 = malloc(pc->cap * sizeof *pc->b.s64);
-        pc->b.d64 = malloc(pc->cap * sizeof *pc->b.d64);
-    } else {
-        pc->b.s32 = malloc(pc->cap * sizeof *pc->b.s32);
-        pc->b.d32 = malloc(pc->cap * sizeof *pc->b.d32);
-    }
-    int want_w = c->weights && (c->kind == HERD_TEXT_EDGES || c->dim == HERD_DIM_SP || (c->raw && c->weights == 1));
-    if (want_w)
-        pc->b.w = malloc(pc->cap * sizeof *pc->b.w);
-    int ids = c->raw ? pc->b.s64 && pc->b.d64 : pc->b.s32 && pc->b.d32;
-    return ids && (!want_w || pc->b.w) ? 0 : -1;
+    return piece_alloc(pc);
+}
+
+/* Range scans: keeps a delivered piece's buffers for the next chunk. */
+static void piece_keep(struct herd_text_piece *pc, struct herd_text_keep *keep)
+{
+    keep->b = pc->b;
+    keep->v = pc->v;
+    keep->cap = pc->cap;
+    memset(&pc->b, 0, sizeof pc->b);
+    pc->v = NULL;
 }
 
 static void *shrink(void *p, size_t bytes)
@@ -471,7 +521,7 @@ int herd_text_run_chunk(struct herd_text_drive *dv, const char *p, const char *e
             to = at;
         const char *nl = to < end ? memchr(to, '\n', (size_t)(end - to)) : NULL;
         to = i == k - 1 || nl == NULL ? end : nl + 1;
-        if (piece_init(&pcs[i], dv->c, at, to) != 0) {
+        if (piece_init(&pcs[i], dv->c, at, to, dv->keep ? &dv->keep[i] : NULL) != 0) {
             piece_free(&pcs[i]);
             rc = herd_err_set(e, HERD_ENOMEM, "%s: buffers for %zu bytes of text", dv->c->name,
                               len);
@@ -484,6 +534,8 @@ int herd_text_run_chunk(struct herd_text_drive *dv, const char *p, const char *e
     for (int j = 0; j < i; j++) {
         if (rc == HERD_OK)
             rc = merge(dv, &pcs[j], e);
+        if (dv->keep)
+            piece_keep(&pcs[j], &dv->keep[j]);
         piece_free(&pcs[j]);
     }
     return rc;

@@ -180,7 +180,8 @@ static int drive_file(const struct herd_text_src *s, struct herd_text_cfg *c, st
 int herd_text_load_edges(const struct herd_text_src *s, const struct herd_idmap *vmap,
                          const char *vname, struct herd_elist *el, struct herd_err *e)
 {
-    struct herd_text_cfg c = {.kind = HERD_TEXT_EDGES, .vmap = vmap, .vname = vname};
+    struct herd_text_cfg c = {.kind = HERD_TEXT_EDGES, .vmap = vmap, .vname = vname,
+                              .check_ids = vmap != NULL};
     struct herd_text_drive dv = {.el = el};
     int rc = drive_file(s, &c, &dv, e);
     if (rc == HERD_OK && vmap)
@@ -228,9 +229,13 @@ int herd_text_scan(const struct herd_text_range *r, struct herd_err *e)
     struct herd_text_cfg c = {.name = r->name, .kind = r->kind, .weights = r->weights,
                               .threads = r->threads, .raw = 1,
                               .listed = edges ? r->cb->listed : NULL, .listed_arg = r->cb_arg,
-                              .listed_in = r->cb->listed_in};
+                              .listed_in = r->cb->listed_in,
+                              .check_ids = edges && r->cb->listed};
+    struct herd_text_keep keep[HERD_TEXT_MAX_THREADS];
     struct herd_text_drive dv = {.c = &c, .feed = &r->feed, .cb = r->cb, .cb_arg = r->cb_arg,
-                                 .lines_before = r->lines_before, .lines_arg = r->lines_arg};
+                                 .lines_before = r->lines_before, .lines_arg = r->lines_arg,
+                                 .keep = keep};
+    memset(keep, 0, sizeof keep);
     if (r->before && r->before->found) {
         dv.ncols = r->before->ncols;
         c.dim = (enum herd_text_dim)r->before->dim;
@@ -238,7 +243,10 @@ int herd_text_scan(const struct herd_text_range *r, struct herd_err *e)
     } else {
         dv.need_header = r->kind == HERD_TEXT_DIMACS;
     }
-    return drive_stream(&dv, e);
+    int rc = drive_stream(&dv, e);
+    for (int i = 0; i < HERD_TEXT_MAX_THREADS; i++)
+        herd_text_keep_free(&keep[i]);
+    return rc;
 }
 
 /* A growing window over the start of a file, for herd_text_prologue(). */

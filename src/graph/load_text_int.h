@@ -36,6 +36,7 @@ struct herd_text_cfg {
     int (*listed)(void *arg, uint64_t id); /* range scan: .v membership, or NULL */
     void *listed_arg;
     const char *listed_in;
+    int check_ids;         /* vmap or listed is set */
 };
 
 /* One piece of a chunk, parsed by one thread. */
@@ -52,6 +53,14 @@ struct herd_text_piece {
     int err;              /* HERD_OK or the error */
     uint64_t err_line;
     char msg[200];
+};
+
+/* A range scan's piece buffers, kept from one chunk to the next so that
+ * each chunk does not fault in fresh pages. */
+struct herd_text_keep {
+    struct herd_eblock b;
+    uint64_t *v;
+    uint64_t cap;
 };
 
 struct herd_text_drive {
@@ -72,6 +81,7 @@ struct herd_text_drive {
     void *lines_arg;
     uint64_t before;       /* lines_before's answer, once asked */
     int have_before;
+    struct herd_text_keep *keep; /* HERD_TEXT_MAX_THREADS kept buffers, or NULL */
 };
 
 /* A DIMACS 'p' line. */
@@ -101,6 +111,9 @@ static inline uint64_t herd_text_lineno(struct herd_text_drive *dv, uint64_t rel
     }
     return dv->before + rel;
 }
+
+/* Frees kept buffers. */
+void herd_text_keep_free(struct herd_text_keep *k);
 
 /* Parses [p, end) — whole lines — on up to dv->nthreads threads and folds
  * the pieces into the drive in order. HERD_OK or the first error. */
