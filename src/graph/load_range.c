@@ -4,7 +4,6 @@
  * the start of the file, and hands the lines to the parsers of load_text.c
  * through load_text_scan.h. */
 #include "graph/load_range.h"
-#include "graph/binfmt.h"
 #include "graph/load.h"
 #include "graph/load_text_scan.h"
 
@@ -93,20 +92,21 @@ static int src_read(const struct src *s, void *buf, size_t n, uint64_t off, size
 
 /* ---- what kind of input ---------------------------------------------------- */
 
-static const char *unsplittable(const uint8_t *head, size_t n)
+/* A compressed stream (recognised whatever the name or format, as zread
+ * does), or NULL. */
+static const char *compressed(const uint8_t *head, size_t n)
 {
     static const uint8_t xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
     if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
         return "gzip";
     if (n >= 6 && memcmp(head, xz, 6) == 0)
         return "xz";
-    if (herd_binfmt_is(head, n))
-        return "herd binary";
     return NULL;
 }
 
-/* The format of an input as the whole-file loader would guess it; refuses
- * compressed and binary inputs with HERD_EINVAL. */
+/* The format of an input as the whole-file loader would guess it (the
+ * binary magic counts only when the format is still unknown after the
+ * name); refuses compressed and binary inputs with HERD_EINVAL. */
 static int sniff(const struct src *s, const struct herd_graph_opts *o,
                  enum herd_graph_format *out, struct herd_err *e)
 {
@@ -115,7 +115,7 @@ static int sniff(const struct src *s, const struct herd_graph_opts *o,
     int rc = src_read(s, head, sizeof head, 0, &n, e);
     if (rc != HERD_OK)
         return rc;
-    const char *what = unsplittable(head, n);
+    const char *what = compressed(head, n);
     enum herd_graph_format f = o->format;
     if (what == NULL && f == HERD_FMT_AUTO)
         f = herd_graph_format_by_name(s->name);
