@@ -19,7 +19,7 @@
 /* The bytes of one input: a file (read with pread) or memory. */
 struct src {
     const char *name;
-    int fd;             /* -1: memory */
+    int fd; /* -1: memory */
     const uint8_t *mem;
     uint64_t size;
 };
@@ -107,8 +107,8 @@ static const char *compressed(const uint8_t *head, size_t n)
 /* The format of an input as the whole-file loader would guess it (the
  * binary magic counts only when the format is still unknown after the
  * name); refuses compressed and binary inputs with HERD_EINVAL. */
-static int sniff(const struct src *s, const struct herd_graph_opts *o,
-                 enum herd_graph_format *out, struct herd_err *e)
+static int sniff(const struct src *s, const struct herd_graph_opts *o, enum herd_graph_format *out,
+                 struct herd_err *e)
 {
     uint8_t head[SNIFF];
     size_t n;
@@ -230,9 +230,8 @@ static int prologue(const struct src *s, enum herd_text_kind kind, uint64_t limi
 
 /* ---- the scans ------------------------------------------------------------- */
 
-static int scan(const struct src *s, const struct herd_graph_opts *o, int vertices,
-                uint64_t start, uint64_t end, const struct herd_scan_cb *cb, void *arg,
-                struct herd_err *e)
+static int scan(const struct src *s, const struct herd_graph_opts *o, int vertices, uint64_t start,
+                uint64_t end, const struct herd_scan_cb *cb, void *arg, struct herd_err *e)
 {
     static const struct herd_scan_cb none;
     enum herd_graph_format fmt;
@@ -241,7 +240,7 @@ static int scan(const struct src *s, const struct herd_graph_opts *o, int vertic
     int rc = sniff(s, o, &fmt, e);
     if (rc != HERD_OK)
         return rc;
-    enum herd_text_kind kind = vertices ? HERD_TEXT_VERTICES
+    enum herd_text_kind kind = vertices                 ? HERD_TEXT_VERTICES
                                : fmt == HERD_FMT_DIMACS ? HERD_TEXT_DIMACS
                                                         : HERD_TEXT_EDGES;
     end = end < s->size ? end : s->size;
@@ -254,10 +253,16 @@ static int scan(const struct src *s, const struct herd_graph_opts *o, int vertic
     struct range_rd r = {.s = s, .pos = first, .end = end, .stop = UINT64_MAX};
     struct line_count lc = {.s = s, .upto = first};
     struct herd_text_range tr = {
-        .name = s->name, .kind = kind, .threads = o->threads, .weights = o->weighted,
+        .name = s->name,
+        .kind = kind,
+        .threads = o->threads,
+        .weights = o->weighted,
         .feed = {.read = range_read, .arg = &r, .size = end - first + SEEK_BLOCK},
-        .before = &before, .lines_before = count_lines, .lines_arg = &lc,
-        .cb = cb ? cb : &none, .cb_arg = arg};
+        .before = &before,
+        .lines_before = count_lines,
+        .lines_arg = &lc,
+        .cb = cb ? cb : &none,
+        .cb_arg = arg};
     return herd_text_scan(&tr, e);
 }
 
@@ -372,8 +377,8 @@ int herd_graph_scan_vertices_range_mem(const char *name, const void *bytes, size
 }
 
 int herd_graph_scan_finish_mem(const char *name, const void *bytes, size_t len,
-                               const struct herd_graph_opts *o, uint64_t nedges,
-                               uint64_t nvertices, struct herd_err *e)
+                               const struct herd_graph_opts *o, uint64_t nedges, uint64_t nvertices,
+                               struct herd_err *e)
 {
     struct src s;
     src_mem(name, bytes, len, &s);

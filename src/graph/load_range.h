@@ -130,7 +130,7 @@ int herd_graph_scan_vertices_range_mem(const char *name, const void *bytes, size
                                        uint64_t end, const struct herd_scan_cb *cb, void *arg,
                                        struct herd_err *e);
 int herd_graph_scan_finish_mem(const char *name, const void *bytes, size_t len,
-                               const struct herd_graph_opts *o, uint64_t nedges,
-                               uint64_t nvertices, struct herd_err *e);
+                               const struct herd_graph_opts *o, uint64_t nedges, uint64_t nvertices,
+                               struct herd_err *e);
 
 #endif

@@ -16,8 +16,8 @@
 
 #define MIN_PARALLEL (1u << 20) /* smaller chunks are parsed on one thread */
 
-
-__attribute__((format(printf, 2, 3))) static int fail(struct herd_text_piece *pc, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct herd_text_piece *pc, const char *fmt,
+                                                      ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -133,11 +133,13 @@ static int check_ids(struct herd_text_piece *pc, uint64_t *s, uint64_t *d)
     uint64_t id[2] = {*s, *d};
     uint32_t dense[2];
     for (int i = 0; i < 2; i++) {
-        int ok = c->vmap ? herd_idmap_find(c->vmap, id[i], &dense[i])
-                         : c->listed(c->listed_arg, id[i]);
+        int ok =
+            c->vmap ? herd_idmap_find(c->vmap, id[i], &dense[i]) : c->listed(c->listed_arg, id[i]);
         if (!ok)
             return fail(pc, "vertex %llu is not listed in %s", (unsigned long long)id[i],
-                        c->vmap ? c->vname : c->listed_in ? c->listed_in : "the vertex file");
+                        c->vmap        ? c->vname
+                        : c->listed_in ? c->listed_in
+                                       : "the vertex file");
     }
     if (c->vmap) {
         *s = dense[0];
@@ -246,7 +248,8 @@ static int dimacs_line(struct herd_text_piece *pc, const char *p, const char *le
     if (*p == 'p')
         return fail(pc, "a second 'p' line");
     if (tag[dim] && (*p != tag[dim] || p + 1 == le || !herd_text_is_ws(p[1])))
-        return fail(pc, "expected an '%c' line, found '%s'", tag[dim], show(p, le, tok, sizeof tok));
+        return fail(pc, "expected an '%c' line, found '%s'", tag[dim],
+                    show(p, le, tok, sizeof tok));
     if (tag[dim])
         p++;
     if (dimacs_id(pc, &p, le, "source vertex", &u) || dimacs_id(pc, &p, le, "target vertex", &v))
@@ -424,7 +427,8 @@ static void piece_give_edges(struct herd_text_piece *pc, struct herd_elist *el)
     memset(b, 0, sizeof *b);
 }
 
-static int piece_give_vertices(struct herd_text_piece *pc, struct herd_text_drive *dv, struct herd_err *e)
+static int piece_give_vertices(struct herd_text_piece *pc, struct herd_text_drive *dv,
+                               struct herd_err *e)
 {
     if (dv->nv + pc->nv > dv->vcap) {
         uint64_t cap = dv->vcap ? dv->vcap : 1024;
@@ -463,10 +467,12 @@ static int piece_deliver(struct herd_text_piece *pc, struct herd_text_drive *dv,
     return cb->edges(dv->cb_arg, b->s64, b->d64, w, b->n, e);
 }
 
-static int column_mismatch(struct herd_text_drive *dv, struct herd_text_piece *pc, struct herd_err *e)
+static int column_mismatch(struct herd_text_drive *dv, struct herd_text_piece *pc,
+                           struct herd_err *e)
 {
     return herd_err_set(e, HERD_EPARSE, "%s:%llu: %d columns, but earlier lines have %d",
-                        dv->c->name, (unsigned long long)herd_text_lineno(dv, dv->line_base + pc->first_line),
+                        dv->c->name,
+                        (unsigned long long)herd_text_lineno(dv, dv->line_base + pc->first_line),
                         pc->ncols, dv->ncols);
 }
 
@@ -481,7 +487,8 @@ static int merge(struct herd_text_drive *dv, struct herd_text_piece *pc, struct 
         return column_mismatch(dv, pc, e);
     if (pc->err)
         return herd_err_set(e, pc->err, "%s:%llu: %s", name,
-                            (unsigned long long)herd_text_lineno(dv, dv->line_base + pc->err_line), pc->msg);
+                            (unsigned long long)herd_text_lineno(dv, dv->line_base + pc->err_line),
+                            pc->msg);
     if (!dv->ncols)
         dv->ncols = pc->ncols;
     dv->line_base += pc->lines;
@@ -509,7 +516,8 @@ static int run_pieces(struct herd_text_piece *pcs, int k)
     return 0;
 }
 
-int herd_text_run_chunk(struct herd_text_drive *dv, const char *p, const char *end, struct herd_err *e)
+int herd_text_run_chunk(struct herd_text_drive *dv, const char *p, const char *end,
+                        struct herd_err *e)
 {
     size_t len = (size_t)(end - p);
     int k = len < MIN_PARALLEL ? 1 : dv->nthreads, rc = HERD_OK, i;
@@ -523,8 +531,8 @@ int herd_text_run_chunk(struct herd_text_drive *dv, const char *p, const char *e
         to = i == k - 1 || nl == NULL ? end : nl + 1;
         if (piece_init(&pcs[i], dv->c, at, to, dv->keep ? &dv->keep[i] : NULL) != 0) {
             piece_free(&pcs[i]);
-            rc = herd_err_set(e, HERD_ENOMEM, "%s: buffers for %zu bytes of text", dv->c->name,
-                              len);
+            rc =
+                herd_err_set(e, HERD_ENOMEM, "%s: buffers for %zu bytes of text", dv->c->name, len);
             break;
         }
         at = to;
@@ -543,7 +551,8 @@ int herd_text_run_chunk(struct herd_text_drive *dv, const char *p, const char *e
 
 /* ---- DIMACS 'p' line ----------------------------------------------------- */
 
-int herd_text_p_line(struct herd_text_piece *tmp, const char *q, const char *le, struct herd_text_phead *h)
+int herd_text_p_line(struct herd_text_piece *tmp, const char *q, const char *le,
+                     struct herd_text_phead *h)
 {
     char tok[64];
     if (*q != 'p' || q + 1 == le || !herd_text_is_ws(q[1]))

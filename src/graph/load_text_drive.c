@@ -26,7 +26,8 @@ static int dimacs_skippable(const char *q, const char *le)
     return q == le || *q == 'c';
 }
 
-static int dimacs_take(struct herd_text_drive *dv, const struct herd_text_phead *h, uint64_t line, struct herd_err *e)
+static int dimacs_take(struct herd_text_drive *dv, const struct herd_text_phead *h, uint64_t line,
+                       struct herd_err *e)
 {
     dv->c->dim = h->dim;
     dv->c->dim_n = h->n;
@@ -58,7 +59,8 @@ static int dimacs_header(struct herd_text_drive *dv, const char *buf, size_t len
         struct herd_text_phead h;
         if (herd_text_p_line(&tmp, q, le, &h) != 0)
             return herd_err_set(e, HERD_EPARSE, "%s:%llu: %s", name,
-                                (unsigned long long)herd_text_lineno(dv, dv->line_base + line), tmp.msg);
+                                (unsigned long long)herd_text_lineno(dv, dv->line_base + line),
+                                tmp.msg);
         *skip = (size_t)(next - buf);
         return dimacs_take(dv, &h, dv->line_base + line, e);
     }
@@ -75,7 +77,8 @@ static int dimacs_header(struct herd_text_drive *dv, const char *buf, size_t len
 static int line_too_long(struct herd_text_drive *dv, struct herd_err *e)
 {
     return herd_err_set(e, HERD_EPARSE, "%s:%llu: line longer than %zu bytes", dv->c->name,
-                        (unsigned long long)herd_text_lineno(dv, dv->line_base + 1), (size_t)HERD_TEXT_LINE_MAX);
+                        (unsigned long long)herd_text_lineno(dv, dv->line_base + 1),
+                        (size_t)HERD_TEXT_LINE_MAX);
 }
 
 static int set_threads(int threads)
@@ -165,8 +168,8 @@ static int zread_feed(void *arg, char *buf, size_t cap, size_t *got, struct herd
     return herd_zread_read(arg, buf, cap, got, e);
 }
 
-static int drive_file(const struct herd_text_src *s, struct herd_text_cfg *c, struct herd_text_drive *dv,
-                      struct herd_err *e)
+static int drive_file(const struct herd_text_src *s, struct herd_text_cfg *c,
+                      struct herd_text_drive *dv, struct herd_err *e)
 {
     struct herd_text_feed f = {.read = zread_feed, .arg = s->z, .size = herd_zread_left(s->z)};
     c->name = s->name;
@@ -180,8 +183,8 @@ static int drive_file(const struct herd_text_src *s, struct herd_text_cfg *c, st
 int herd_text_load_edges(const struct herd_text_src *s, const struct herd_idmap *vmap,
                          const char *vname, struct herd_elist *el, struct herd_err *e)
 {
-    struct herd_text_cfg c = {.kind = HERD_TEXT_EDGES, .vmap = vmap, .vname = vname,
-                              .check_ids = vmap != NULL};
+    struct herd_text_cfg c = {
+        .kind = HERD_TEXT_EDGES, .vmap = vmap, .vname = vname, .check_ids = vmap != NULL};
     struct herd_text_drive dv = {.el = el};
     int rc = drive_file(s, &c, &dv, e);
     if (rc == HERD_OK && vmap)
@@ -226,14 +229,22 @@ int herd_text_load_dimacs(const struct herd_text_src *s, struct herd_elist *el,
 int herd_text_scan(const struct herd_text_range *r, struct herd_err *e)
 {
     int edges = r->kind == HERD_TEXT_EDGES;
-    struct herd_text_cfg c = {.name = r->name, .kind = r->kind, .weights = r->weights,
-                              .threads = r->threads, .raw = 1,
-                              .listed = edges ? r->cb->listed : NULL, .listed_arg = r->cb_arg,
+    struct herd_text_cfg c = {.name = r->name,
+                              .kind = r->kind,
+                              .weights = r->weights,
+                              .threads = r->threads,
+                              .raw = 1,
+                              .listed = edges ? r->cb->listed : NULL,
+                              .listed_arg = r->cb_arg,
                               .listed_in = r->cb->listed_in,
                               .check_ids = edges && r->cb->listed};
     struct herd_text_keep keep[HERD_TEXT_MAX_THREADS];
-    struct herd_text_drive dv = {.c = &c, .feed = &r->feed, .cb = r->cb, .cb_arg = r->cb_arg,
-                                 .lines_before = r->lines_before, .lines_arg = r->lines_arg,
+    struct herd_text_drive dv = {.c = &c,
+                                 .feed = &r->feed,
+                                 .cb = r->cb,
+                                 .cb_arg = r->cb_arg,
+                                 .lines_before = r->lines_before,
+                                 .lines_arg = r->lines_arg,
                                  .keep = keep};
     memset(keep, 0, sizeof keep);
     if (r->before && r->before->found) {

@@ -15,8 +15,8 @@
 
 #include <stdint.h>
 
-#define HERD_TEXT_CHUNK (32u << 20)       /* text read per round (whole file) */
-#define HERD_TEXT_RANGE_CHUNK (8u << 20)  /* a range's round: its 64-bit blocks are larger */
+#define HERD_TEXT_CHUNK (32u << 20)        /* text read per round (whole file) */
+#define HERD_TEXT_RANGE_CHUNK (8u << 20)   /* a range's round: its 64-bit blocks are larger */
 #define HERD_TEXT_LINE_MAX HERD_TEXT_CHUNK /* longer lines are refused */
 #define HERD_TEXT_MAX_THREADS 64
 
@@ -24,19 +24,19 @@ enum herd_text_dim { HERD_DIM_SP, HERD_DIM_TW, HERD_DIM_EDGE };
 
 /* What every piece of one load shares (read-only while pieces run). */
 struct herd_text_cfg {
-    const char *name;      /* for messages */
+    const char *name; /* for messages */
     enum herd_text_kind kind;
-    int weights;           /* as herd_graph_opts.weighted */
+    int weights; /* as herd_graph_opts.weighted */
     int threads;
     const struct herd_idmap *vmap; /* whole-file .e: the .v ids, or NULL */
     const char *vname;
     enum herd_text_dim dim;
     uint64_t dim_n;
-    int raw;               /* range scan: 64-bit blocks of input ids (DIMACS too) */
+    int raw;                               /* range scan: 64-bit blocks of input ids (DIMACS too) */
     int (*listed)(void *arg, uint64_t id); /* range scan: .v membership, or NULL */
     void *listed_arg;
     const char *listed_in;
-    int check_ids;         /* vmap or listed is set */
+    int check_ids; /* vmap or listed is set */
 };
 
 /* One piece of a chunk, parsed by one thread. */
@@ -48,9 +48,9 @@ struct herd_text_piece {
     struct herd_eblock b; /* edges */
     uint64_t *v;          /* vertex ids (vertex files) */
     uint64_t nv;
-    int ncols;            /* columns of the first data line; 0 before it */
-    uint64_t first_line;  /* its line within the piece */
-    int err;              /* HERD_OK or the error */
+    int ncols;           /* columns of the first data line; 0 before it */
+    uint64_t first_line; /* its line within the piece */
+    int err;             /* HERD_OK or the error */
     uint64_t err_line;
     char msg[200];
 };
@@ -69,17 +69,17 @@ struct herd_text_drive {
     struct herd_elist *el; /* edges, whole file */
     uint64_t *v;           /* vertex ids, whole file */
     uint64_t nv, vcap;
-    uint64_t line_base;    /* lines before the current chunk (of the range) */
-    int ncols;             /* column count fixed by the first data line */
+    uint64_t line_base; /* lines before the current chunk (of the range) */
+    int ncols;          /* column count fixed by the first data line */
     int nthreads;
-    int need_header;       /* DIMACS: the 'p' line is still to come */
-    uint64_t p_line, p_m;  /* DIMACS 'p' line and its arc count */
+    int need_header;      /* DIMACS: the 'p' line is still to come */
+    uint64_t p_line, p_m; /* DIMACS 'p' line and its arc count */
     /* range scan only */
     const struct herd_scan_cb *cb; /* NULL: whole file */
     void *cb_arg;
     uint64_t (*lines_before)(void *arg);
     void *lines_arg;
-    uint64_t before;       /* lines_before's answer, once asked */
+    uint64_t before; /* lines_before's answer, once asked */
     int have_before;
     struct herd_text_keep *keep; /* HERD_TEXT_MAX_THREADS kept buffers, or NULL */
 };

@@ -26,11 +26,11 @@ enum herd_text_kind { HERD_TEXT_EDGES, HERD_TEXT_VERTICES, HERD_TEXT_DIMACS };
 
 /* What the lines before a range fix for it: the file's first data line. */
 struct herd_text_first {
-    int found;       /* a data line starts before the limit (else the rest is unset) */
-    int ncols;       /* SNAP/Graphalytics: its column count (2 or 3) */
-    int dim;         /* DIMACS: its problem kind (load_text.c's private enum) */
-    uint64_t n, m;   /* DIMACS: the counts it declares */
-    uint64_t line;   /* its line number; when !found, the lines read */
+    int found;     /* a data line starts before the limit (else the rest is unset) */
+    int ncols;     /* SNAP/Graphalytics: its column count (2 or 3) */
+    int dim;       /* DIMACS: its problem kind (load_text.c's private enum) */
+    uint64_t n, m; /* DIMACS: the counts it declares */
+    uint64_t line; /* its line number; when !found, the lines read */
 };
 
 /* Reads `feed` (which must start at byte 0 of the file) line by line, up to
@@ -39,15 +39,16 @@ struct herd_text_first {
  * HERD_OK with *ctx (found = 0 when no data line starts before `limit`), or
  * that line's error: HERD_EPARSE "NAME:LINE: reason" (absolute line),
  * HERD_EIO, HERD_ENOMEM. HERD_TEXT_VERTICES needs no context: found = 0. */
-int herd_text_prologue(const char *name, enum herd_text_kind kind, const struct herd_text_feed *feed,
-                       uint64_t limit, struct herd_text_first *ctx, struct herd_err *e);
+int herd_text_prologue(const char *name, enum herd_text_kind kind,
+                       const struct herd_text_feed *feed, uint64_t limit,
+                       struct herd_text_first *ctx, struct herd_err *e);
 
 struct herd_text_range {
-    const char *name;             /* for messages */
+    const char *name; /* for messages */
     enum herd_text_kind kind;
-    int threads;                  /* 0 = all cores */
-    int weights;                  /* as herd_graph_opts.weighted */
-    struct herd_text_feed feed;   /* the lines of the range, whole */
+    int threads;                /* 0 = all cores */
+    int weights;                /* as herd_graph_opts.weighted */
+    struct herd_text_feed feed; /* the lines of the range, whole */
     /* the file's first data line when it starts before the range (from
      * herd_text_prologue); NULL or !found: the range holds it, if any */
     const struct herd_text_first *before;

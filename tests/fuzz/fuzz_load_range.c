@@ -26,7 +26,7 @@ struct seq {
     double *w;
     size_t m, cap;
     int weighted;
-    uint64_t n;   /* DIMACS 'p' line */
+    uint64_t n; /* DIMACS 'p' line */
     int headers;
 };
 
@@ -81,8 +81,7 @@ static int cmp_u64(const void *a, const void *b)
 /* Scans the ranges between cut points as a job would; the error is the
  * lowest failing range's, then the whole-job checks'. */
 static int scan_ranges(const char *name, const uint8_t *t, size_t len, const uint64_t *cut,
-                       int ncut, const struct herd_graph_opts *o, struct seq *q,
-                       struct herd_err *e)
+                       int ncut, const struct herd_graph_opts *o, struct seq *q, struct herd_err *e)
 {
     for (int i = 0; i + 1 < ncut; i++) {
         int rc = herd_graph_scan_range_mem(name, t, len, o, cut[i], cut[i + 1], &CB, q, e);
@@ -150,9 +149,9 @@ static void check(const char *name, const uint8_t *t, size_t len, const uint64_t
     uint64_t all[2] = {0, len};
     int rc = scan_ranges(name, t, len, cut, ncut, o, &q, &e);
     int orc = scan_ranges(name, t, len, all, 2, o, &one, &oe);
-    if (rc != orc || (rc == HERD_OK && (q.m != one.m || memcmp(q.s, one.s, q.m * 8) != 0 ||
-                                        memcmp(q.d, one.d, q.m * 8) != 0 ||
-                                        memcmp(q.w, one.w, q.m * 8) != 0)))
+    if (rc != orc ||
+        (rc == HERD_OK && (q.m != one.m || memcmp(q.s, one.s, q.m * 8) != 0 ||
+                           memcmp(q.d, one.d, q.m * 8) != 0 || memcmp(q.w, one.w, q.m * 8) != 0)))
         abort();
     static const uint8_t xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
     int zipped = (len >= 2 && t[0] == 0x1f && t[1] == 0x8b) || (len >= 6 && !memcmp(t, xz, 6));
@@ -173,7 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int dimacs = data[0] & 1, weighted = data[0] >> 1 & 3, ncut = data[1] & 7;
     struct herd_graph_opts o = {.format = dimacs ? HERD_FMT_DIMACS : HERD_FMT_SNAP,
                                 .weighted = weighted == 3 ? HERD_GRAPH_WEIGHTS_AUTO : weighted,
-                                .directed = data[0] >> 3 & 1, .need_out = 1,
+                                .directed = data[0] >> 3 & 1,
+                                .need_out = 1,
                                 .threads = data[0] >> 4 & 1 ? 2 : 1};
     if (size < 2 + 2 * (size_t)ncut)
         return 0;

@@ -28,14 +28,14 @@ struct got {
     uint64_t *s, *d, *v;
     double *w;
     size_t m, cap, nv, vcap;
-    int weighted;       /* -1 before the first batch, then whether w was given */
-    int mixed;          /* batches disagreed about w */
-    int headers;        /* header calls */
+    int weighted; /* -1 before the first batch, then whether w was given */
+    int mixed;    /* batches disagreed about w */
+    int headers;  /* header calls */
     uint64_t hn, hm;
     const uint64_t *vset; /* sorted .v ids for `listed`, or NULL */
     size_t nvset;
-    const char *vname;    /* the .v path, for `listed` messages */
-    int fail_after;     /* edges callback fails once m reaches this (0: never) */
+    const char *vname; /* the .v path, for `listed` messages */
+    int fail_after;    /* edges callback fails once m reaches this (0: never) */
 };
 
 static void got_init(struct got *g)
@@ -121,8 +121,8 @@ static int on_listed(void *arg, uint64_t id)
     return bsearch(&id, g->vset, g->nvset, sizeof id, cmp_u64) != NULL;
 }
 
-static const struct herd_scan_cb CB = {.edges = on_edges, .vertices = on_vertices,
-                                       .header = on_header};
+static const struct herd_scan_cb CB = {
+    .edges = on_edges, .vertices = on_vertices, .header = on_header};
 
 static uint64_t file_size(const char *path)
 {
@@ -341,8 +341,8 @@ static void check_bad_case(const char *file)
         corpus_vset(file, &g, &vg);
         int rc = scan_k(path, &o, k, &g, 0, &e);
         if (rc != wrc || strcmp(e.msg, we.msg) != 0)
-            herd_test_fail(__FILE__, __LINE__, "%s k=%d: got %d '%s', whole file %d '%s'", file,
-                           k, rc, rc ? e.msg : "", wrc, we.msg);
+            herd_test_fail(__FILE__, __LINE__, "%s k=%d: got %d '%s', whole file %d '%s'", file, k,
+                           rc, rc ? e.msg : "", wrc, we.msg);
         got_fini(&g);
         got_fini(&vg);
     }
@@ -372,8 +372,8 @@ HERD_TEST(bad_corpus_gives_the_whole_file_errors)
 
 /* A SNAP text of `m` random edges with comments, blank lines, tabs and
  * CRLF sprinkled in; the edges (in file order) go to *s, *d, *w. */
-static char *random_snap(unsigned seed, size_t m, int weighted, uint64_t *s, uint64_t *d,
-                         double *w, size_t *len)
+static char *random_snap(unsigned seed, size_t m, int weighted, uint64_t *s, uint64_t *d, double *w,
+                         size_t *len)
 {
     size_t cap = m * 64 + 256, n = 0;
     char *t = malloc(cap);
@@ -408,8 +408,8 @@ HERD_TEST(random_snap_ranges_are_the_lines_in_order)
         size_t len;
         char *text = random_snap(seed, M, weighted, s, d, w, &len);
         const char *path = put("r.txt", text, len);
-        struct herd_graph_opts o = {.directed = seed % 2, .weighted = HERD_GRAPH_WEIGHTS_AUTO,
-                                    .threads = (int)seed % 3};
+        struct herd_graph_opts o = {
+            .directed = seed % 2, .weighted = HERD_GRAPH_WEIGHTS_AUTO, .threads = (int)seed % 3};
         check_good(path, NULL, &o, KS, NKS);
         for (int k = 1; k <= 64; k *= 4) { /* exact sequence, each range in file order */
             struct got g;
@@ -436,9 +436,14 @@ HERD_TEST(weights_follow_opts_weighted)
         const char *path;
         int weighted, want_w;
         double first;
-    } t[] = {{two, 0, 0, 0},   {two, 1, 1, 1.0},   {two, HERD_GRAPH_WEIGHTS_AUTO, 0, 0},
-             {three, 0, 0, 0}, {three, 1, 1, 0.5}, {three, HERD_GRAPH_WEIGHTS_AUTO, 1, 0.5},
-             {tw, 1, 1, 1.0},  {tw, HERD_GRAPH_WEIGHTS_AUTO, 0, 0}};
+    } t[] = {{two, 0, 0, 0},
+             {two, 1, 1, 1.0},
+             {two, HERD_GRAPH_WEIGHTS_AUTO, 0, 0},
+             {three, 0, 0, 0},
+             {three, 1, 1, 0.5},
+             {three, HERD_GRAPH_WEIGHTS_AUTO, 1, 0.5},
+             {tw, 1, 1, 1.0},
+             {tw, HERD_GRAPH_WEIGHTS_AUTO, 0, 0}};
     for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
         struct herd_graph_opts o = {.weighted = t[i].weighted};
         struct got g;
@@ -633,7 +638,7 @@ static const char *datasets(void)
 #define NEED_DATASETS()                                                                            \
     do {                                                                                           \
         if (datasets() == NULL) {                                                                  \
-            fprintf(stderr, "skip: no ../shared/datasets (set HERD_DATASETS)\n");                 \
+            fprintf(stderr, "skip: no ../shared/datasets (set HERD_DATASETS)\n");                  \
             return;                                                                                \
         }                                                                                          \
     } while (0)
@@ -646,8 +651,8 @@ HERD_TEST(datasets_snap_and_graphalytics)
                                        "p2p-Gnutella08.txt"};
     char path[1200], vpath[1200];
     for (unsigned i = 0; i < 3; i++) {
-        struct herd_graph_opts o = {.directed = i != 1, .weighted = HERD_GRAPH_WEIGHTS_AUTO,
-                                    .threads = 2};
+        struct herd_graph_opts o = {
+            .directed = i != 1, .weighted = HERD_GRAPH_WEIGHTS_AUTO, .threads = 2};
         snprintf(path, sizeof path, "%s/%s", datasets(), snap[i]);
         check_good(path, NULL, &o, ks, 3);
     }
