@@ -297,6 +297,73 @@ static int finish(const struct src *s, const struct herd_graph_opts *o, uint64_t
     return rc;
 }
 
+/* ---- staged ranges ---------------------------------------------------------- */
+
+/* Newlines in [from, to). */
+static int count_newlines(const struct src *s, uint64_t from, uint64_t to, uint64_t *n,
+                          struct herd_err *e)
+{
+    char buf[SEEK_BLOCK];
+    while (from < to) {
+        size_t want = to - from < sizeof buf ? (size_t)(to - from) : sizeof buf, got;
+        int rc = src_read(s, buf, want, from, &got, e);
+        if (rc != HERD_OK)
+            return rc;
+        if (got == 0)
+            break;
+        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++)
+            (*n)++;
+        from += got;
+    }
+    return HERD_OK;
+}
+
+static void context_fill(struct herd_scan_context *c, enum herd_graph_format fmt, int vertices,
+                         const struct herd_text_first *p)
+{
+    c->format = (int32_t)fmt;
+    c->vertices = vertices;
+    c->before = p->found && p->at < c->first;
+    c->ncols = c->before ? p->ncols : 0;
+    c->dim = c->before ? p->dim : 0;
+    c->n = c->before ? p->n : 0;
+    c->m = c->before ? p->m : 0;
+}
+
+static int contexts(const struct src *s, const struct herd_graph_opts *o, int vertices,
+                    const uint64_t *cuts, int k, struct herd_scan_context *out, struct herd_err *e)
+{
+    enum herd_graph_format fmt;
+    struct herd_text_first p = {0};
+    uint64_t first = 0, next, newlines = 0;
+    int rc = sniff(s, o, &fmt, e);
+    if (rc == HERD_OK && !vertices)
+        rc = prologue(s, fmt == HERD_FMT_DIMACS ? HERD_TEXT_DIMACS : HERD_TEXT_EDGES, UINT64_MAX,
+                      &p, e);
+    for (int i = 0; i <= k && rc == HERD_OK; i++) {
+        if (i > 0 && cuts[i] < cuts[i - 1])
+            return herd_err_set(e, HERD_EINVAL, "%s: cut %d (%llu) is before cut %d", s->name, i,
+                                (unsigned long long)cuts[i], i - 1);
+        rc = first_line_at(s, cuts[i] < s->size ? cuts[i] : s->size, &next, e);
+        if (rc == HERD_OK && i > 0) {
+            out[i - 1].stop = next;
+            context_fill(&out[i - 1], fmt, vertices, &p);
+        }
+        if (rc == HERD_OK && i < k) {
+            rc = count_newlines(s, first, next, &newlines, e);
+            out[i].first = next;
+            out[i].line = newlines + 1;
+        }
+        first = next;
+    }
+    return rc;
+}
+
+static uint64_t staged_lines_before(void *arg)
+{
+    return *(const uint64_t *)arg;
+}
+
 /* ---- entry points ---------------------------------------------------------- */
 
 static int scan_file(const char *path, const struct herd_graph_opts *o, int vertices,
@@ -383,4 +450,58 @@ int herd_graph_scan_finish_mem(const char *name, const void *bytes, size_t len,
     struct src s;
     src_mem(name, bytes, len, &s);
     return finish(&s, o, nedges, nvertices, e);
+}
+
+int herd_graph_scan_contexts(const char *path, const struct herd_graph_opts *o, int vertices,
+                             const uint64_t *cuts, int k, struct herd_scan_context *out,
+                             struct herd_err *e)
+{
+    struct src s;
+    int rc = src_open(path, &s, e);
+    if (rc != HERD_OK)
+        return rc;
+    rc = contexts(&s, o, vertices, cuts, k, out, e);
+    src_close(&s);
+    return rc;
+}
+
+int herd_graph_scan_staged(const char *name, const void *bytes, size_t len,
+                           const struct herd_graph_opts *o, const struct herd_scan_context *ctx,
+                           const struct herd_scan_cb *cb, void *arg, struct herd_err *e)
+{
+    static const struct herd_scan_cb none;
+    struct src s;
+    int f = ctx->format;
+    if (ctx->stop < ctx->first || len != ctx->stop - ctx->first || ctx->line == 0 ||
+        (f != HERD_FMT_SNAP && f != HERD_FMT_GRAPHALYTICS && f != HERD_FMT_DIMACS))
+        return herd_err_set(e, HERD_EINVAL,
+                            "%s: staged range of %zu bytes does not match its context", name, len);
+    src_mem(name, bytes, len, &s);
+    struct range_rd r = {.s = &s, .pos = 0, .end = len, .stop = len};
+    struct herd_text_first before = {
+        .found = ctx->before, .ncols = ctx->ncols, .dim = ctx->dim, .n = ctx->n, .m = ctx->m};
+    uint64_t lines = ctx->line - 1;
+    struct herd_text_range tr = {.name = name,
+                                 .kind = ctx->vertices          ? HERD_TEXT_VERTICES
+                                         : f == HERD_FMT_DIMACS ? HERD_TEXT_DIMACS
+                                                                : HERD_TEXT_EDGES,
+                                 .threads = o->threads,
+                                 .weights = o->weighted,
+                                 .feed = {.read = range_read, .arg = &r, .size = len},
+                                 .before = &before,
+                                 .lines_before = staged_lines_before,
+                                 .lines_arg = &lines,
+                                 .cb = cb ? cb : &none,
+                                 .cb_arg = arg};
+    return herd_text_scan(&tr, e);
+}
+
+int herd_graph_scan_contexts_mem(const char *name, const void *bytes, size_t len,
+                                 const struct herd_graph_opts *o, int vertices,
+                                 const uint64_t *cuts, int k, struct herd_scan_context *out,
+                                 struct herd_err *e)
+{
+    struct src s;
+    src_mem(name, bytes, len, &s);
+    return contexts(&s, o, vertices, cuts, k, out, e);
 }

@@ -119,6 +119,44 @@ int herd_graph_splittable(const char *path, const struct herd_graph_opts *o, uin
 int herd_graph_scan_finish(const char *path, const struct herd_graph_opts *o, uint64_t nedges,
                            uint64_t nvertices, struct herd_err *e);
 
+/* ---- staged ranges ----------------------------------------------------------
+ * For a range whose bytes are shipped to a worker that cannot read the file
+ * (staged by the master): where the file is, herd_graph_scan_contexts()
+ * gives each range's exact byte span and the context it needs from before
+ * it, in one pass over the file; where the bytes are,
+ * herd_graph_scan_staged() parses them with that context, exactly as
+ * herd_graph_scan_range() would parse the range in the file (same
+ * callbacks, same errors and absolute line numbers). The context is plain
+ * data: encode its fields for the wire as you like. */
+struct herd_scan_context {
+    uint64_t first, stop; /* the range's lines are the file's bytes [first, stop) */
+    uint64_t line;        /* the number of the line at `first` (1-based) */
+    int32_t format;       /* as detected: HERD_FMT_SNAP, _GRAPHALYTICS or _DIMACS */
+    int32_t vertices;     /* a Graphalytics .v range */
+    int32_t before;       /* the file's first data line starts before `first`; then: */
+    int32_t ncols;        /*   SNAP/Graphalytics: its column count */
+    int32_t dim;          /*   DIMACS: its problem, 0 sp, 1 tw, 2 edge */
+    uint64_t n, m;        /*   DIMACS: the counts it declares */
+};
+
+/* The contexts of the k ranges [cuts[i], cuts[i+1]), i < k (cuts ascending;
+ * a cut past the end of the file counts as the end), in out[0..k). `vertices`:
+ * `path` is a .v file. Returns HERD_OK, HERD_EIO, HERD_EINVAL (compressed
+ * or binary input, cuts not ascending), HERD_ENOMEM, or HERD_EPARSE: the
+ * error of the file's first data line, which the context of later ranges
+ * depends on (it is also the whole-file loader's error). */
+int herd_graph_scan_contexts(const char *path, const struct herd_graph_opts *o, int vertices,
+                             const uint64_t *cuts, int k, struct herd_scan_context *out,
+                             struct herd_err *e);
+
+/* Parses a staged range: `bytes` are exactly the file's bytes [ctx->first,
+ * ctx->stop) (len = stop - first), `name` the file's name for messages.
+ * o->format and the name are not consulted (ctx->format is). Callbacks and
+ * returns as herd_graph_scan_range() (HERD_EINVAL: len does not match). */
+int herd_graph_scan_staged(const char *name, const void *bytes, size_t len,
+                           const struct herd_graph_opts *o, const struct herd_scan_context *ctx,
+                           const struct herd_scan_cb *cb, void *arg, struct herd_err *e);
+
 /* In-memory twins for tests and fuzz targets: `name` labels messages and
  * guides the format guess, the text is `bytes` (kept alive by the caller).
  * Returns as the file versions. */
@@ -129,6 +167,10 @@ int herd_graph_scan_vertices_range_mem(const char *name, const void *bytes, size
                                        const struct herd_graph_opts *o, uint64_t start,
                                        uint64_t end, const struct herd_scan_cb *cb, void *arg,
                                        struct herd_err *e);
+int herd_graph_scan_contexts_mem(const char *name, const void *bytes, size_t len,
+                                 const struct herd_graph_opts *o, int vertices,
+                                 const uint64_t *cuts, int k, struct herd_scan_context *out,
+                                 struct herd_err *e);
 int herd_graph_scan_finish_mem(const char *name, const void *bytes, size_t len,
                                const struct herd_graph_opts *o, uint64_t nedges, uint64_t nvertices,
                                struct herd_err *e);

@@ -299,8 +299,8 @@ static int window_fill(struct window *w, const char *name, struct herd_err *e)
     return HERD_OK;
 }
 
-/* The next whole line starting before `limit`: 1 with [*p, *le) (CR
- * stripped), 0 when there is none, or minus an error code (*e set). */
+/* The next whole line starting before `limit`: 1 with [*p, *le) (without
+ * its newline), 0 when there is none, or minus an error code (*e set). */
 static int window_line(struct window *w, const char *name, uint64_t limit, const char **p,
                        const char **le, struct herd_err *e)
 {
@@ -314,13 +314,14 @@ static int window_line(struct window *w, const char *name, uint64_t limit, const
     if (w->pos == w->len)
         return 0;
     *p = w->buf + w->pos;
-    next_line(*p, w->buf + w->len, le);
+    *le = nl ? nl : w->buf + w->len;
     w->pos = nl ? (size_t)(nl - w->buf) + 1 : w->len;
     w->line++;
     return 1;
 }
 
-/* Parses one line before the range; 1 when it was the first data line. */
+/* Parses one line before the range, [p, le) without its newline (a CR
+ * is still there); 1 when it was the first data line. */
 static int first_line(enum herd_text_kind kind, struct herd_text_piece *pc, const char *p,
                       const char *le, struct herd_text_first *out)
 {
@@ -331,6 +332,7 @@ static int first_line(enum herd_text_kind kind, struct herd_text_piece *pc, cons
         out->ncols = pc->ncols;
         return pc->ncols != 0;
     }
+    next_line(p, le, &le); /* strips the CR as dimacs_header() does */
     const char *q = herd_text_skip_ws(p, le);
     struct herd_text_phead h;
     if (q == le || *q == 'c')
@@ -363,6 +365,7 @@ int herd_text_prologue(const char *name, enum herd_text_kind kind,
     if ((w.buf = malloc(w.cap + 1)) == NULL)
         return herd_err_set(e, HERD_ENOMEM, "%s: read buffer", name);
     while ((got = window_line(&w, name, limit, &p, &le, e)) == 1) {
+        r.at = w.off + (uint64_t)(p - w.buf);
         int f = first_line(kind, &pc, p, le, &r);
         if (f < 0)
             rc = herd_err_set(e, pc.err, "%s:%llu: %s", name, (unsigned long long)w.line, pc.msg);

@@ -120,8 +120,9 @@ void herd_text_keep_free(struct herd_text_keep *k);
 int herd_text_run_chunk(struct herd_text_drive *dv, const char *p, const char *end,
                         struct herd_err *e);
 
-/* Parses one line [p, le) (CR stripped) into a piece: 0, or -1 with
- * pc->err and pc->msg. */
+/* Parses one line [p, le) (without its newline; a final CR is stripped
+ * here, as for every line of a chunk) into a piece: 0, or -1 with pc->err
+ * and pc->msg. */
 int herd_text_line(struct herd_text_piece *pc, const char *p, const char *le);
 
 /* Parses a DIMACS file's first data line, q at its first non-blank, which

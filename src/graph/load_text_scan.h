@@ -31,6 +31,7 @@ struct herd_text_first {
     int dim;       /* DIMACS: its problem kind (load_text.c's private enum) */
     uint64_t n, m; /* DIMACS: the counts it declares */
     uint64_t line; /* its line number; when !found, the lines read */
+    uint64_t at;   /* its byte offset */
 };
 
 /* Reads `feed` (which must start at byte 0 of the file) line by line, up to

@@ -7,7 +7,8 @@
  * checked as a whole job (herd_graph_scan_finish_mem), must fail exactly
  * like herd_graph_load_mem() (same code, same "FILE:LINE: reason"), or
  * succeed with the same graph, and their edges concatenated must be those
- * of the single range [0, len), in order. Compressed text must be refused
+ * of the single range [0, len), in order; staged (contexts, then each
+ * range's bytes alone) they must give the same. Compressed text must be refused
  * (HERD_EINVAL: not splittable). Seeds:
  * tests/fuzz/corpus/fuzz_load_range/. */
 #include "graph/graph.h"
@@ -93,6 +94,30 @@ static int scan_ranges(const char *name, const uint8_t *t, size_t len, const uin
     return herd_graph_scan_finish_mem(name, t, len, o, q->m, 0, e);
 }
 
+/* The same ranges staged: contexts, then each range's bytes alone. */
+static int scan_staged(const char *name, const uint8_t *t, size_t len, const uint64_t *cut,
+                       int ncut, const struct herd_graph_opts *o, struct seq *q, struct herd_err *e)
+{
+    struct herd_scan_context ctx[16];
+    int rc = herd_graph_scan_contexts_mem(name, t, len, o, 0, cut, ncut - 1, ctx, e);
+    for (int i = 0; i + 1 < ncut && rc == HERD_OK; i++) {
+        size_t n = ctx[i].stop - ctx[i].first;
+        uint8_t *copy = malloc(n + 1);
+        memcpy(copy, t + ctx[i].first, n);
+        rc = herd_graph_scan_staged(name, copy, n, o, &ctx[i], &CB, q, e);
+        free(copy);
+    }
+    return rc == HERD_OK ? herd_graph_scan_finish_mem(name, t, len, o, q->m, 0, e) : rc;
+}
+
+static int same_seq(const struct seq *a, const struct seq *b)
+{
+    if (a->m != b->m)
+        return 0;
+    return a->m == 0 || (memcmp(a->s, b->s, a->m * 8) == 0 && memcmp(a->d, b->d, a->m * 8) == 0 &&
+                         memcmp(a->w, b->w, a->m * 8) == 0);
+}
+
 static void same_graph(const struct herd_graph *a, const struct herd_graph *b)
 {
     if (a->n != b->n || a->m != b->m || (a->out_w == NULL) != (b->out_w == NULL))
@@ -144,16 +169,18 @@ static void compare_whole(const char *name, const uint8_t *t, size_t len, int rc
 static void check(const char *name, const uint8_t *t, size_t len, const uint64_t *cut, int ncut,
                   const struct herd_graph_opts *o)
 {
-    struct seq q = {0}, one = {0};
-    struct herd_err e, oe;
+    static const uint8_t xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+    struct seq q = {0}, one = {0}, st = {0};
+    struct herd_err e, oe, se;
     uint64_t all[2] = {0, len};
     int rc = scan_ranges(name, t, len, cut, ncut, o, &q, &e);
     int orc = scan_ranges(name, t, len, all, 2, o, &one, &oe);
-    if (rc != orc ||
-        (rc == HERD_OK && (q.m != one.m || memcmp(q.s, one.s, q.m * 8) != 0 ||
-                           memcmp(q.d, one.d, q.m * 8) != 0 || memcmp(q.w, one.w, q.m * 8) != 0)))
+    int src = scan_staged(name, t, len, cut, ncut, o, &st, &se);
+    if (rc != orc || (rc == HERD_OK && !same_seq(&q, &one)))
         abort();
-    static const uint8_t xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+    if (src != rc || (rc == HERD_OK && !same_seq(&q, &st)) ||
+        (rc != HERD_OK && strcmp(e.msg, se.msg) != 0))
+        abort();
     int zipped = (len >= 2 && t[0] == 0x1f && t[1] == 0x8b) || (len >= 6 && !memcmp(t, xz, 6));
     if (zipped != (rc == HERD_EINVAL)) /* compressed text cannot be split, and only that */
         abort();
@@ -161,6 +188,7 @@ static void check(const char *name, const uint8_t *t, size_t len, const uint64_t
         compare_whole(name, t, len, rc, &e, &q, o);
     seq_free(&q);
     seq_free(&one);
+    seq_free(&st);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

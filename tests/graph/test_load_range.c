@@ -131,26 +131,70 @@ static uint64_t file_size(const char *path)
     return (uint64_t)st.st_size;
 }
 
+enum { VERTS = 1, STAGED = 2 }; /* scan_k modes */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    size_t n = (size_t)file_size(path);
+    char *p = malloc(n + 1);
+    CHECK(p != NULL);
+    CHECK_EQ(fread(p, 1, n, f), n);
+    fclose(f);
+    *len = n;
+    return p;
+}
+
+/* The staged way: contexts computed where the file is, then each range's
+ * bytes alone (as a master would ship them). */
+static int scan_staged(const char *path, const struct herd_graph_opts *o, int k,
+                       const struct herd_scan_cb *cb, struct got *g, int vertices,
+                       struct herd_err *e)
+{
+    size_t size;
+    char *text = slurp(path, &size);
+    uint64_t *cuts = malloc(((size_t)k + 1) * sizeof *cuts);
+    struct herd_scan_context *ctx = malloc((size_t)k * sizeof *ctx);
+    for (int i = 0; i <= k; i++)
+        cuts[i] = (uint64_t)size * (uint64_t)i / (uint64_t)k;
+    int rc = herd_graph_scan_contexts(path, o, vertices, cuts, k, ctx, e);
+    for (int i = 0; i < k && rc == HERD_OK; i++) {
+        CHECK(ctx[i].first <= ctx[i].stop && ctx[i].stop <= size);
+        CHECK(i == 0 || ctx[i].first == ctx[i - 1].stop);
+        size_t n = ctx[i].stop - ctx[i].first;
+        char *copy = malloc(n + 1); /* only the range's bytes */
+        memcpy(copy, text + ctx[i].first, n);
+        rc = herd_graph_scan_staged(path, copy, n, o, &ctx[i], cb, g, e);
+        free(copy);
+    }
+    free(text);
+    free(cuts);
+    free(ctx);
+    return rc;
+}
+
 /* Scans all k ranges of `path` in order, as a job would: the error is the
  * lowest failing range's, then the whole-job checks. */
-static int scan_k(const char *path, const struct herd_graph_opts *o, int k, struct got *g,
-                  int vertices, struct herd_err *e)
+static int scan_k(const char *path, const struct herd_graph_opts *o, int k, struct got *g, int mode,
+                  struct herd_err *e)
 {
     uint64_t size = file_size(path);
+    int vertices = mode & VERTS, rc = HERD_OK;
     struct herd_scan_cb cb = CB;
     if (g->vset) {
         cb.listed = on_listed;
         cb.listed_in = g->vname;
     }
-    for (int i = 0; i < k; i++) {
+    if (mode & STAGED)
+        rc = scan_staged(path, o, k, &cb, g, vertices, e);
+    for (int i = 0; i < k && !(mode & STAGED) && rc == HERD_OK; i++) {
         uint64_t a = size * (uint64_t)i / (uint64_t)k, b = size * (uint64_t)(i + 1) / (uint64_t)k;
-        int rc = vertices ? herd_graph_scan_vertices_range(path, o, a, b, &cb, g, e)
-                          : herd_graph_scan_range(path, o, a, b, &cb, g, e);
-        if (rc != HERD_OK)
-            return rc;
+        rc = vertices ? herd_graph_scan_vertices_range(path, o, a, b, &cb, g, e)
+                      : herd_graph_scan_range(path, o, a, b, &cb, g, e);
     }
-    if (vertices)
-        return HERD_OK;
+    if (rc != HERD_OK || vertices)
+        return rc;
     return herd_graph_scan_finish(path, o, g->m, g->nvset, e);
 }
 
@@ -210,7 +254,7 @@ static void check_good(const char *path, const char *vpath, const struct herd_gr
         got_init(&g);
         got_init(&vg);
         if (vpath) {
-            CHECK_EQ(scan_k(vpath, o, ks[j], &vg, 1, &e), HERD_OK);
+            CHECK_EQ(scan_k(vpath, o, ks[j], &vg, VERTS | (j % 2 ? STAGED : 0), &e), HERD_OK);
             qsort(vg.v, vg.nv, sizeof *vg.v, cmp_u64);
             g.vset = vg.v;
             g.nvset = vg.nv;
@@ -235,6 +279,14 @@ static void check_good(const char *path, const char *vpath, const struct herd_gr
         herd_graph_destroy(u);
         if (extra != vg.v)
             free(extra);
+        struct got sg; /* staged: the same sequence */
+        got_init(&sg);
+        sg.vset = g.vset;
+        sg.nvset = g.nvset;
+        sg.vname = g.vname;
+        CHECK_EQ(scan_k(path, o, ks[j], &sg, STAGED, &e), HERD_OK);
+        same_sequence(&g, &sg);
+        got_fini(&sg);
         if (j == 0)
             ref = g;
         else
@@ -305,47 +357,60 @@ static void corpus_vset(const char *file, struct got *g, struct got *vg)
     if (n < 2 || strcmp(file + n - 2, ".e") != 0)
         return;
     snprintf(vpath, sizeof vpath, "%s/%.*sv", CORPUS, (int)(n - 1), file);
-    CHECK_EQ(scan_k(vpath, &o, 1, vg, 1, &e), HERD_OK);
+    CHECK_EQ(scan_k(vpath, &o, 1, vg, VERTS, &e), HERD_OK);
     qsort(vg->v, vg->nv, sizeof *vg->v, cmp_u64);
     g->vset = vg->v;
     g->nvset = vg->nv;
     g->vname = vpath;
 }
 
+/* Every k up to one range per byte (each byte a cut point), plain and
+ * staged: the ranges fail exactly as the whole file does, or give its graph. */
+static void check_like_whole(const char *path, const char *corpus_file,
+                             const struct herd_graph_opts *o)
+{
+    struct herd_graph *whole = NULL;
+    struct herd_err we, e;
+    uint64_t size;
+    int wrc = herd_graph_load(path, o, &whole, &we);
+    herd_graph_destroy(whole);
+    CHECK_EQ(herd_graph_splittable(path, o, &size, &e), 1);
+    if (wrc == HERD_OK) {
+        check_good(path, NULL, o, KS, NKS);
+        return;
+    }
+    for (int k = 1; k <= (int)size + 1; k += k < 8 ? 1 : 3) {
+        struct got g, vg;
+        got_init(&g);
+        got_init(&vg);
+        if (corpus_file)
+            corpus_vset(corpus_file, &g, &vg);
+        for (int mode = 0; mode <= STAGED; mode += STAGED) {
+            g.m = 0;
+            int rc = scan_k(path, o, k, &g, mode, &e);
+            if (rc != wrc || strcmp(e.msg, we.msg) != 0)
+                herd_test_fail(__FILE__, __LINE__, "%s k=%d%s: got %d '%s', whole file %d '%s'",
+                               path, k, mode ? " staged" : "", rc, rc ? e.msg : "", wrc, we.msg);
+        }
+        got_fini(&g);
+        got_fini(&vg);
+    }
+}
+
 static void check_bad_case(const char *file)
 {
     char path[1200];
     struct herd_graph_opts o = {.directed = 1, .weighted = 1, .need_out = 1};
-    struct herd_graph *whole = NULL;
-    struct herd_err we, e;
+    struct herd_err e;
     uint64_t size;
     snprintf(path, sizeof path, "%s/%s", CORPUS, file);
-    int wrc = herd_graph_load(path, &o, &whole, &we);
-    herd_graph_destroy(whole);
     if (unsplittable(file)) {
         CHECK_EQ(herd_graph_splittable(path, &o, &size, &e), 0);
         CHECK_EQ(size, file_size(path));
         CHECK_EQ(herd_graph_scan_range(path, &o, 0, size, &CB, NULL, &e), HERD_EINVAL);
         return;
     }
-    CHECK_EQ(herd_graph_splittable(path, &o, &size, &e), 1);
-    if (wrc == HERD_OK) {
-        check_good(path, NULL, &o, KS, NKS);
-        return;
-    }
-    /* every k up to one range per byte: each byte is a cut point */
-    for (int k = 1; k <= (int)size + 1; k += k < 8 ? 1 : 3) {
-        struct got g, vg;
-        got_init(&g);
-        got_init(&vg);
-        corpus_vset(file, &g, &vg);
-        int rc = scan_k(path, &o, k, &g, 0, &e);
-        if (rc != wrc || strcmp(e.msg, we.msg) != 0)
-            herd_test_fail(__FILE__, __LINE__, "%s k=%d: got %d '%s', whole file %d '%s'", file, k,
-                           rc, rc ? e.msg : "", wrc, we.msg);
-        got_fini(&g);
-        got_fini(&vg);
-    }
+    check_like_whole(path, file, &o);
 }
 
 HERD_TEST(bad_corpus_gives_the_whole_file_errors)
@@ -366,6 +431,43 @@ HERD_TEST(bad_corpus_gives_the_whole_file_errors)
     }
     fclose(f);
     CHECK_INT(cases, >=, 30);
+}
+
+/* Line-ending, comment and DIMACS corner cases, at every cut point. */
+#define TEXT(name, lit)                                                                            \
+    {                                                                                              \
+        name, lit, sizeof lit - 1                                                                  \
+    }
+HERD_TEST(corner_cases_at_every_cut)
+{
+    static const struct {
+        const char *name, *text;
+        size_t len;
+    } t[] = {
+        TEXT("crcr.txt", "\t\t3 \r\r\n6 2\n"), /* a CR left after the stripped one */
+        TEXT("crcr2.txt", "# c\r\n1 2\r\r\n3 4\r\n"),
+        TEXT("cronly.txt", "\r\n\r\n1 2 3\r\n\r\n4 5 6\r"), /* blank CRLF lines, final CR */
+        TEXT("nulcomment.txt", "# a\n#\0b\n1 2\n"),
+        TEXT("later-nul.txt", "1 2\n3 4\n#x\0\n5 6\n"),
+        TEXT("nul-data.txt", "1 2\n3\0 4\n"),
+        TEXT("tabs.txt", "\t1\t2\t\n  3 4 \n5\t 6"),
+        TEXT("mixed2.txt", "% c\n\n1 2 3\n4 5 6\n7 8\n"),
+        TEXT("badfirst.txt", "# c\n1 x\n1 2\n3 4 5\n"),
+        TEXT("crlf.gr", "c x\r\np sp 3 2\r\na 1 2 1\r\na 2 3 0.5\r\n"),
+        TEXT("crcr.gr", "p tw 3 1\r\r\n1 2\n"),
+        TEXT("latep.gr", "c x\n\nc y\na 1 2 1\np sp 2 1\n"),
+        TEXT("twop.gr", "p edge 3 1\ne 1 2\np edge 3 1\n"),
+        TEXT("range.gr", "p sp 3 2\na 1 2 1\na 3 4 1\n"),
+        TEXT("onlyp.gr", "c\np sp 0 0\n"),
+        TEXT("isolated.gr", "p tw 5 1\n\n2 3\n"),
+        TEXT("blank.gr", "\n\n"),
+    };
+    for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct herd_graph_opts o = {
+            .directed = 1, .weighted = HERD_GRAPH_WEIGHTS_AUTO, .threads = (int)i % 2 + 1};
+        check_like_whole(put(t[i].name, t[i].text, t[i].len), NULL, &o);
+    }
+    done();
 }
 
 /* ---- generated inputs ------------------------------------------------------- */
@@ -507,7 +609,7 @@ HERD_TEST(vertex_file_ranges)
         struct herd_err e;
         struct herd_graph_opts o = {0};
         got_init(&g);
-        CHECK_EQ(scan_k(v, &o, k, &g, 1, &e), HERD_OK);
+        CHECK_EQ(scan_k(v, &o, k, &g, VERTS | (k % 2 ? STAGED : 0), &e), HERD_OK);
         CHECK_EQ(g.nv, 4);
         CHECK(memcmp(g.v, want, sizeof want) == 0);
         got_fini(&g);
@@ -597,7 +699,7 @@ HERD_TEST(error_lines_are_absolute_across_chunks)
     for (int k = 1; k <= 3; k++) {
         struct got g;
         got_init(&g);
-        CHECK_EQ(scan_k(path, &o, k, &g, 0, &e), HERD_EPARSE);
+        CHECK_EQ(scan_k(path, &o, k, &g, k == 3 ? STAGED : 0, &e), HERD_EPARSE);
         CHECK_STR(e.msg, we.msg);
         got_fini(&g);
     }
