@@ -359,6 +359,16 @@ static int contexts(const struct src *s, const struct herd_graph_opts *o, int ve
     return rc;
 }
 
+/* A context from the wire is checked before it steers the parser. */
+static int context_valid(const struct herd_scan_context *c, size_t len)
+{
+    int f = c->format;
+    return c->stop >= c->first && len == c->stop - c->first && c->line > 0 &&
+           (f == HERD_FMT_SNAP || f == HERD_FMT_GRAPHALYTICS || f == HERD_FMT_DIMACS) &&
+           (c->vertices == 0 || c->vertices == 1) && (c->before == 0 || c->before == 1) &&
+           c->dim >= 0 && c->dim <= 2 && (c->ncols == 0 || c->ncols == 2 || c->ncols == 3);
+}
+
 static uint64_t staged_lines_before(void *arg)
 {
     return *(const uint64_t *)arg;
@@ -472,8 +482,7 @@ int herd_graph_scan_staged(const char *name, const void *bytes, size_t len,
     static const struct herd_scan_cb none;
     struct src s;
     int f = ctx->format;
-    if (ctx->stop < ctx->first || len != ctx->stop - ctx->first || ctx->line == 0 ||
-        (f != HERD_FMT_SNAP && f != HERD_FMT_GRAPHALYTICS && f != HERD_FMT_DIMACS))
+    if (!context_valid(ctx, len))
         return herd_err_set(e, HERD_EINVAL,
                             "%s: staged range of %zu bytes does not match its context", name, len);
     src_mem(name, bytes, len, &s);

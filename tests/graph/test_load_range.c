@@ -788,3 +788,39 @@ HERD_TEST(dataset_ny_road_dimacs)
     check_good(path, NULL, &o, ks, 2);
     done();
 }
+
+/* A context from the wire is checked before it steers the parser. */
+HERD_TEST(staged_context_is_checked)
+{
+    const char *text = "p sp 3 2\na 1 2 1\na 2 3 1\n";
+    const char *path = puts_("s.gr", text);
+    struct herd_graph_opts o = {.weighted = 1};
+    struct herd_scan_context ctx[2];
+    uint64_t cuts[3] = {0, 12, 100};
+    struct herd_err e;
+    struct got g;
+    CHECK_EQ(herd_graph_scan_contexts(path, &o, 0, cuts, 2, ctx, &e), HERD_OK);
+    CHECK_EQ(ctx[1].first, 17); /* "a 2 3 1": the line that starts after byte 12 */
+    CHECK_EQ(ctx[1].stop, strlen(text));
+    CHECK_EQ(ctx[1].line, 3);
+    CHECK(ctx[1].before && ctx[1].dim == 0 && ctx[1].n == 3 && ctx[1].m == 2);
+    CHECK(!ctx[0].before);
+    const char *bytes = text + ctx[1].first;
+    size_t len = ctx[1].stop - ctx[1].first;
+    got_init(&g);
+    CHECK_EQ(herd_graph_scan_staged(path, bytes, len, &o, &ctx[1], &CB, &g, &e), HERD_OK);
+    CHECK_EQ(g.m, 1);
+    CHECK_EQ(g.s[0], 2);
+    struct herd_scan_context bad = ctx[1];
+    bad.dim = 7;
+    CHECK_EQ(herd_graph_scan_staged(path, bytes, len, &o, &bad, &CB, &g, &e), HERD_EINVAL);
+    bad = ctx[1];
+    CHECK_EQ(herd_graph_scan_staged(path, bytes, len - 1, &o, &bad, &CB, &g, &e), HERD_EINVAL);
+    bad.format = HERD_FMT_BIN;
+    CHECK_EQ(herd_graph_scan_staged(path, bytes, len, &o, &bad, &CB, &g, &e), HERD_EINVAL);
+    CHECK_EQ(g.m, 1);
+    cuts[1] = 200; /* not ascending */
+    CHECK_EQ(herd_graph_scan_contexts(path, &o, 0, cuts, 2, ctx, &e), HERD_EINVAL);
+    got_fini(&g);
+    done();
+}
