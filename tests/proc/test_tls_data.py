@@ -8,6 +8,7 @@ worker's data port is logged as a bad frame, the worker keeps running and a
 graph job afterwards succeeds.
 
 Run: HERD_BIN=$PWD/build/herd /usr/bin/python3 -m pytest -q tests/proc/test_tls_data.py"""
+import ctypes
 import os
 import shutil
 import socket
@@ -71,27 +72,52 @@ def data_ports(c):
     return {w["data_port"] for w in c.workers_info().values()}
 
 
+def port_filter(ports):
+    """A classic BPF program for `lo` that keeps IPv4 TCP packets from or to
+    one of `ports` (so other loopback traffic cannot crowd ours out)."""
+    prog = [(0x28, 0, 0, 12), (0x15, 0, "drop", 0x0800),  # ldh [12]; IPv4?
+            (0x30, 0, 0, 23), (0x15, 0, "drop", 6),        # ldb [23]; TCP?
+            (0xb1, 0, 0, 14)]                              # x = IP header length
+    for off in (14, 16):                                   # source, destination port
+        prog.append((0x48, 0, 0, off))
+        prog += [(0x15, "keep", 0, p) for p in ports]
+    prog += [(0x06, 0, 0, 0), (0x06, 0, 0, 0x40000)]       # drop, keep
+    at = {"drop": len(prog) - 2, "keep": len(prog) - 1}
+    out = b""
+    for i, (code, jt, jf, k) in enumerate(prog):
+        jt = at[jt] - i - 1 if isinstance(jt, str) else jt
+        jf = at[jf] - i - 1 if isinstance(jf, str) else jf
+        out += struct.pack("HBBI", code, jt, jf, k)
+    return len(prog), out
+
+
 class LoopbackCapture:
     """Records the TCP payload of every packet on `lo` to or from `ports`
-    (AF_PACKET, root only), per direction-less stream, while running."""
+    (AF_PACKET with a port filter, root only), all streams together."""
 
     def __init__(self, ports):
         self.ports = ports
         self.payload = bytearray()
         self.packets = 0
         self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
-        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 20)
+        n, code = port_filter(sorted(ports))
+        self.code = ctypes.create_string_buffer(code)  # must outlive the setsockopt
+        fprog = struct.pack("HL", n, ctypes.addressof(self.code))
+        self.s.setsockopt(socket.SOL_SOCKET, 26, fprog)  # SO_ATTACH_FILTER
+        self.s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE
         self.s.bind(("lo", 0))
-        self.s.settimeout(0.1)
+        self.s.settimeout(0.2)
         self.stop = False
         self.t = threading.Thread(target=self._run, daemon=True)
         self.t.start()
 
     def _run(self):
-        while not self.stop:
+        while True:  # after close() asks to stop, drain what is queued first
             try:
                 pkt = self.s.recv(70000)
             except socket.timeout:
+                if self.stop:
+                    return
                 continue
             self._take(pkt[14:])  # lo has a 14-byte (zero) Ethernet header
 
@@ -111,7 +137,7 @@ class LoopbackCapture:
 
     def close(self):
         self.stop = True
-        self.t.join(5)
+        self.t.join(30)
         self.s.close()
 
 
