@@ -136,52 +136,6 @@ static int find_program(struct herd_gpart *g, struct gjobrun *r, const struct he
     return HERD_OK;
 }
 
-static void file_stamp(const char *path, int64_t *mtime_ns, int64_t *size)
-{
-    struct stat st;
-    *mtime_ns = *size = -1;
-    if (stat(path, &st) == 0) {
-        *mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-        *size = (int64_t)st.st_size;
-    }
-}
-
-/* The cached graph serves when path, options and the file's stamp agree. */
-static int same_graph(const struct gcache *c, const char *path, const struct herd_graph_opts *o)
-{
-    int64_t mt, sz;
-    file_stamp(path, &mt, &sz);
-    return c->g && strcmp(c->path, path) == 0 && c->mtime_ns == mt && c->size == sz &&
-           c->opts.format == o->format &&
-           c->opts.directed == o->directed && c->opts.simplify == o->simplify &&
-           c->opts.weighted == o->weighted && c->opts.need_out == o->need_out &&
-           c->opts.need_in == o->need_in;
-}
-
-/* The graph, loaded or kept from the previous epoch or job (a recovery, or
- * jobs on the same file, do not reload it). */
-static int get_graph(struct herd_gpart *g, const struct gjobrun *r, const struct herd_gsetup *s,
-                     struct herd_err *e)
-{
-    struct herd_graph_opts o = {.format = s->format, .directed = s->directed,
-                                .simplify = s->simplify, .threads = (int)g->threads};
-    struct herd_engine_opts eo = {
-        .no_fast_path = s->no_fast_path || !herd_engine_dist_pull_capable(r->prog)};
-    herd_engine_needs(r->prog, s->directed, &eo, &o.need_out, &o.need_in, &o.weighted);
-    if (same_graph(&g->cache, s->graph, &o))
-        return HERD_OK;
-    herd_graph_destroy(g->cache.g);
-    free(g->cache.path);
-    memset(&g->cache, 0, sizeof g->cache);
-    int rc = herd_graph_load(s->graph, &o, &g->cache.g, e);
-    if (rc != HERD_OK)
-        return rc;
-    g->cache.path = herd_xstrdup(s->graph);
-    g->cache.opts = o;
-    file_stamp(s->graph, &g->cache.mtime_ns, &g->cache.size);
-    return HERD_OK;
-}
-
 static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct herd_gsetup *s,
                        struct herd_err *e)
 {
@@ -199,8 +153,8 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
                                    s->owner, r->prog->msg_size);
     char name[64];
     snprintf(name, sizeof name, "job-%" PRIu64, r->job);
-    int rc = herd_engine_dist_create(gr, r->prog, &r->params, g->threads, s->nparts, owned,
-                                     !s->no_fast_path, herd_dp_exchange(r->dp), name, &r->en, e);
+    int rc = herd_engine_dist_create(gr, r->prog, &r->params, g->threads, s->nparts,
+                                     g->cache.bounds, owned, !s->no_fast_path, herd_dp_exchange(r->dp), name, &r->en, e);
     free(owned);
     if (rc != HERD_OK)
         return rc;
@@ -235,7 +189,7 @@ static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_
     r->stats = herd_xcalloc(s->nparts, sizeof *r->stats);
     int rc = find_program(g, r, s, e);
     if (rc == HERD_OK)
-        rc = get_graph(g, r, s, e);
+        rc = herd_gpart__graph(g, r, s, e);
     if (rc == HERD_OK)
         rc = make_engine(g, r, s, e);
     return rc;
@@ -263,7 +217,7 @@ static void on_setup(struct herd_gpart *g, const struct herd_msg_graph *m,
     rd->dp_addr = (char *)herd_dp_addr(g->dp);
     if (rc == HERD_OK) {
         rd->n = g->cache.g->n;
-        rd->m = g->cache.g->m;
+        rd->m = g->cache.g->partial ? g->cache.g->m_whole : g->cache.g->m;
         rd->max_steps = herd_engine_dist_max_steps(r->en);
         rd->pull = (uint8_t)r->pull;
         rd->naggs = herd_engine_dist_naggs(r->en);
@@ -535,8 +489,7 @@ void herd_gpart_destroy(struct herd_gpart *g)
     pthread_join(g->th, NULL);
     free_queue(g->in_head);
     free_queue(g->out_head);
-    herd_graph_destroy(g->cache.g);
-    free(g->cache.path);
+    herd_gpart__cache_drop(&g->cache);
     free(g->work_dir);
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->cv);
