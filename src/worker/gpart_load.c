@@ -42,8 +42,9 @@ static int same_graph(const struct gcache *c, const char *path, const struct her
 }
 
 /* A whole graph serves any partition set (the bounds are recomputed for a
- * new count); a partial one the partitions it loaded. */
-static int covers(struct gcache *c, uint32_t nparts, const uint8_t *owned)
+ * new count); a partial one the partitions it loaded, unless the program
+ * reads other vertices' rows (`whole`). */
+static int covers(struct gcache *c, uint32_t nparts, const uint8_t *owned, int whole)
 {
     if (c->owned == NULL) {
         if (c->nparts != nparts) {
@@ -54,7 +55,7 @@ static int covers(struct gcache *c, uint32_t nparts, const uint8_t *owned)
         }
         return 1;
     }
-    if (c->nparts != nparts)
+    if (c->nparts != nparts || whole)
         return 0;
     for (uint32_t p = 0; p < nparts; p++)
         if (owned[p] && !c->owned[p])
@@ -113,7 +114,8 @@ int herd_gpart__graph(struct herd_gpart *g, const struct gjobrun *r, const struc
     for (uint32_t p = 0; p < s->nparts; p++)
         owned[p] = s->owner[p] == s->me;
     int rc = HERD_OK;
-    if (!same_graph(&g->cache, s->graph, &o) || !covers(&g->cache, s->nparts, owned)) {
+    if (!same_graph(&g->cache, s->graph, &o) || 
+        !covers(&g->cache, s->nparts, owned, (r->prog->flags & HERD_VP_GLOBAL_READ) != 0)) {
         herd_gpart__cache_drop(&g->cache);
         rc = load(&g->cache, s->graph, &o, r->prog, s->nparts, owned, e);
         if (rc == HERD_OK) {

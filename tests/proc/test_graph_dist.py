@@ -263,3 +263,84 @@ def test_graph_job_with_a_cluster_secret(tmp_path):
         assert "failed the data-plane proof" not in c.workers["w0"].text()
     finally:
         c.close()
+
+
+# --- partial loading: each worker reads only its partitions' rows of a .hgr ---
+
+def hgr_of(src, dst, *opts):
+    herd("convert", src, dst, *opts)
+    return dst
+
+
+def kron_hgr(tmp_path, undirected=False):
+    el = tmp_path / "k.el"
+    if not el.exists():
+        herd("generate", "kronecker", "--scale", 11, "--degree", 8, "--seed", 5, "-o", el)
+    name = "ku.hgr" if undirected else "k.hgr"
+    return hgr_of(el, tmp_path / name, *(["--undirected"] if undirected else []))
+
+
+def loads(c, wid, what):
+    return c.workers[wid].text().count(what)
+
+
+PARTIAL = "loaded the rows of my partitions"
+WHOLE = "loaded the whole graph"
+
+
+def test_hgr_partial_loads_equal_one_process(cluster, tmp_path):
+    start_workers(cluster, 3)
+    for undirected in (False, True):
+        g = kron_hgr(tmp_path, undirected)
+        for algo, opts in ALGOS:
+            if undirected and algo not in ("pagerank", "wcc", "lcc"):
+                continue
+            opts = (*opts, *(["--undirected"] if undirected else []))
+            want = one_process(algo, g, opts, tmp_path / "one")
+            for w in (2, 3):
+                out = tmp_path / f"{algo}-{w}"
+                herd("run", algo, g, *opts, "--master", client_addr(cluster), "--workers", w,
+                     "--partitions", PARTS, "--output", out)
+                assert out.read_text() == want, f"{algo} {opts} with {w} workers differs"
+    # every worker read its share only, except for LCC (it reads neighbours'
+    # rows, so it keeps the whole graph)
+    for wid in ("w0", "w1", "w2"):
+        assert loads(cluster, wid, PARTIAL) >= 2  # the cache serves later jobs
+        assert loads(cluster, wid, WHOLE) >= 2
+    for l in cluster.workers["w0"].text().splitlines():
+        if PARTIAL in l:  # "...: MINE of ALL arcs"
+            mine, _, whole = l.split(PARTIAL + ": ")[1].split()[:3]
+            assert 0 < int(mine) < int(whole), l
+
+
+def test_hgr_recovery_loads_the_moved_partitions(cluster, tmp_path):
+    """A worker killed mid-job: its partitions move to the survivors, which
+    did not load their rows; they read them and the result is unchanged."""
+    txt = tmp_path / "chain.txt"
+    chain_graph(txt, 600, 21)
+    g = hgr_of(txt, tmp_path / "chain.hgr")
+    want = one_process("sssp", g, ("--source", 0), tmp_path / "one")
+    start_workers(cluster, 3)
+    jid = graph_job(cluster, tmp_path, "sssp", g, 3, 5, {"source": 0, "format": "bin"})
+    kill_at(cluster, jid, ["w1"], 40)
+    j = wait_done(cluster, jid)
+    assert j["recoveries"] >= 1 and j["workers"] == 2
+    assert read_parts(tmp_path / "out", PARTS) == want
+    for wid in ("w0", "w2"):
+        assert loads(cluster, wid, PARTIAL) >= 2, cluster.workers[wid].text()[-2000:]
+
+
+def test_hgr_corrupt_file_fails_the_job_cleanly(cluster, tmp_path):
+    g = kron_hgr(tmp_path)
+    data = bytearray(g.read_bytes())
+    n, flags = int.from_bytes(data[16:24], "little"), int.from_bytes(data[12:16], "little")
+    at = 64 + (8 * n if flags & 4 else 0) + 8 * 5  # out-offset 5, after the id array
+    data[at:at + 8] = (1 << 40).to_bytes(8, "little")  # offsets decrease
+    bad = tmp_path / "bad.hgr"
+    bad.write_bytes(bytes(data))
+    start_workers(cluster, 2)
+    r = subprocess.run([HERD, "run", "pagerank", str(bad), "--master", client_addr(cluster),
+                        "--workers", "2", "--output", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "offsets decrease" in r.stderr, r.stderr
+    assert all(w.alive() for w in cluster.workers.values())
