@@ -153,7 +153,7 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
                                    s->owner, r->prog->msg_size);
     char name[64];
     snprintf(name, sizeof name, "job-%" PRIu64, r->job);
-    int rc = herd_engine_dist_create(gr, r->prog, &r->params, g->threads, s->nparts,
+    int rc = herd_engine_dist_create(gr, r->prog, &r->params, r->threads, s->nparts,
                                      g->cache.bounds, owned, !s->no_fast_path, herd_dp_exchange(r->dp), name, &r->en, e);
     free(owned);
     if (rc != HERD_OK)
@@ -181,6 +181,10 @@ static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_
     r->nparts = s->nparts;
     r->me = s->me;
     r->nworkers = s->nworkers;
+    /* the job's threads (herd run gives each local worker its share of the
+     * cores, so workers on one machine do not oversubscribe it) */
+    r->threads = s->threads && (g->threads == 0 || s->threads < g->threads) ? s->threads
+                                                                            : g->threads;
     r->owner = herd_xmalloc((size_t)s->nparts * sizeof *r->owner);
     memcpy(r->owner, s->owner, (size_t)s->nparts * sizeof *r->owner);
     r->ckpt_dir = herd_xstrdup(s->ckpt_dir);

@@ -29,6 +29,7 @@ struct gjobrun {
     uint64_t job;
     uint32_t epoch;
     uint32_t nparts, me, nworkers;
+    uint32_t threads;         /* the job's thread count, capped by the worker's cores */
     uint32_t *owner;
     char *ckpt_dir;
     char *arg;                /* the program's --arg (params.arg points here) */

@@ -104,7 +104,7 @@ int herd_gpart__graph(struct herd_gpart *g, const struct gjobrun *r, const struc
                       struct herd_err *e)
 {
     struct herd_graph_opts o = {.format = s->format, .directed = s->directed,
-                                .simplify = s->simplify, .threads = (int)g->threads};
+                                .simplify = s->simplify, .threads = (int)r->threads};
     struct herd_engine_opts eo = {
         .no_fast_path = s->no_fast_path || !herd_engine_dist_pull_capable(r->prog)};
     herd_engine_needs(r->prog, s->directed, &eo, &o.need_out, &o.need_in, &o.weighted);
