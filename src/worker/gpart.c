@@ -83,8 +83,11 @@ static void run_free(struct herd_gpart *g, struct gjobrun *r)
     pthread_mutex_unlock(&g->mu);
     if (r->dp)
         herd_dp_abort(r->dp);
-    herd_engine_destroy(r->en);
+    /* the session first: its receiver threads write peers' VECTOR frames
+     * into the engine's arrays (the last step's may still arrive after
+     * WRITE), so they must be joined before the engine goes */
     herd_dp_session_destroy(r->dp);
+    herd_engine_destroy(r->en);
     if (r->dl)
         dlclose(r->dl);
     if (r->plugin_path)
