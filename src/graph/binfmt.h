@@ -44,8 +44,9 @@ int herd_binfmt_read(const char *name, struct herd_zread *z, const struct herd_g
  * Returns HERD_OK, *out and bounds[0..nparts]; HERD_EUNSUPPORTED (nothing
  * written, no error text needed by the caller, which loads the whole file
  * instead) when the input is not a plain .hgr file (text, compressed) or
- * the load needs every row: simplify, a directed file loaded undirected,
- * in-rows asked of a file without them; HERD_EINVAL (an undirected file
+ * the load needs every row: simplify, a directed file loaded undirected
+ * (in-rows asked of a file without them are built for the owned vertices
+ * by streaming the out-rows); HERD_EINVAL (an undirected file
  * asked for as directed, nparts == 0), HERD_EPARSE, HERD_EIO, HERD_ENOMEM.
  * Any thread. */
 int herd_binfmt_read_part(const char *path, const struct herd_graph_opts *o, uint32_t nparts,

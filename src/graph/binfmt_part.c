@@ -1,7 +1,8 @@
 /* binfmt_part — the partial .hgr reader (binfmt.h, herd_binfmt_read_part):
  * header and offsets with positioned reads, the split of partition.h, then
  * one read per owned partition and array (targets or sources, weights):
- * a partition's rows are contiguous in the file. */
+ * a partition's rows are contiguous in the file. In-rows of a file stored
+ * without them: a streamed transpose of the out-rows (each_arc). */
 #include "graph/binfmt.h"
 #include "graph/binfmt_int.h"
 #include "graph/csr.h"
@@ -184,6 +185,130 @@ static int load_rows(const struct preader *r, int k, uint64_t *off, struct herd_
     return rc != HERD_OK ? rc : check_entries(r, k, c, e);
 }
 
+/* ---- in-rows of a file that stores only out-rows: streamed transpose ---- */
+
+#define CHUNK (1u << 20) /* arcs per read while streaming the out-rows */
+
+/* Calls fn on every arc (u, target, weight or NULL) of the out-rows, read
+ * in chunks; checks targets and row order like the whole-file reader. */
+static int each_arc(const struct preader *r, const uint64_t *out_off, int with_w,
+                    void (*fn)(void *arg, uint32_t u, uint32_t v, const double *w), void *arg,
+                    struct herd_err *e)
+{
+    uint32_t *t = malloc(CHUNK * sizeof *t);
+    double *w = with_w ? malloc(CHUNK * sizeof *w) : NULL;
+    int rc = t && (w || !with_w) ? HERD_OK : herd_err_set(e, HERD_ENOMEM, "%s: buffer", r->name);
+    uint32_t u = 0;
+    for (uint64_t a = 0; rc == HERD_OK && a < r->l.m; a += CHUNK) {
+        uint64_t k = r->l.m - a < CHUNK ? r->l.m - a : CHUNK;
+        rc = read_at(r, t, k * 4, r->l.adj_at[0] + a * 4, "targets", e);
+        if (rc == HERD_OK && w)
+            rc = read_at(r, w, k * 8, r->l.w_at[0] + a * 8, "weights", e);
+        if (rc == HERD_OK && !HERD_BINFMT_HOST_LE) {
+            herd_binfmt__swap(t, k, 4);
+            if (w)
+                herd_binfmt__swap(w, k, 8);
+        }
+        for (uint64_t j = 0; rc == HERD_OK && j < k; j++) {
+            while (out_off[u + 1] <= a + j)
+                u++;
+            if (t[j] >= r->n || (a + j > out_off[u] && j > 0 && t[j] < t[j - 1]))
+                rc = herd_err_set(e, HERD_EPARSE, "%s: row of vertex %u %s", r->name, u,
+                                  t[j] >= r->n ? "targets a vertex out of range" : "is not sorted");
+            else if (w && !(isfinite(w[j]) && w[j] >= 0))
+                rc = herd_err_set(e, HERD_EPARSE, "%s: row of vertex %u has weight %g", r->name,
+                                  u, w[j]);
+            else
+                fn(arg, u, t[j], w ? &w[j] : NULL);
+        }
+    }
+    free(t);
+    free(w);
+    return rc;
+}
+
+static void count_arc(void *arg, uint32_t u, uint32_t v, const double *w)
+{
+    (void)u, (void)w;
+    ((uint64_t *)arg)[v + 1]++;
+}
+
+/* Whole in-offsets, counted over the out-rows. */
+static int count_in(const struct preader *r, const uint64_t *out_off, uint64_t **out,
+                    struct herd_err *e)
+{
+    uint64_t *off = calloc((size_t)r->n + 1, sizeof *off);
+    if (off == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "%s: in-offsets", r->name);
+    int rc = each_arc(r, out_off, 0, count_arc, off, e);
+    for (uint32_t v = 0; rc == HERD_OK && v < r->n; v++)
+        off[v + 1] += off[v];
+    if (rc != HERD_OK) {
+        free(off);
+        return rc;
+    }
+    *out = off;
+    return HERD_OK;
+}
+
+struct fill {
+    struct herd_csr *c;
+    uint64_t *cur; /* next free slot of each in-row */
+};
+
+static void fill_arc(void *arg, uint32_t u, uint32_t v, const double *w)
+{
+    struct fill *f = arg;
+    if (f->c->off[v] == f->c->off[v + 1])
+        return; /* v's row is not loaded (another worker's partition) */
+    uint64_t at = f->cur[v];
+    f->c->adj[at] = u;
+    if (f->c->w)
+        f->c->w[at] = w ? *w : 1.0;
+    f->cur[v]++;
+}
+
+/* Parallel arcs in a row (equal sources) by ascending weight, as the
+ * whole-file reader's transpose leaves them. */
+static void order_ties(struct herd_csr *c, uint32_t n)
+{
+    for (uint32_t v = 0; v < n; v++)
+        for (uint64_t j = c->off[v] + 1; j < c->off[v + 1]; j++) {
+            double x = c->w[j];
+            uint64_t k = j;
+            while (k > c->off[v] && c->adj[k - 1] == c->adj[j] && c->w[k - 1] > x) {
+                c->w[k] = c->w[k - 1];
+                k--;
+            }
+            c->w[k] = x;
+        }
+}
+
+/* The owned partitions' in-rows from the out-rows: in_off (whole, counted)
+ * becomes c->off (partial), on success and failure. */
+static int transpose_rows(const struct preader *r, const uint64_t *out_off, uint64_t *in_off,
+                          struct herd_csr *c, struct herd_err *e)
+{
+    uint64_t arcs = owned_arcs(r, in_off);
+    make_partial(r, in_off);
+    c->off = in_off;
+    c->adj = malloc(arcs ? arcs * 4 : 1);
+    c->w = r->weights ? malloc(arcs ? arcs * 8 : 1) : NULL;
+    if (c->adj == NULL || (r->weights && c->w == NULL))
+        return herd_err_set(e, HERD_ENOMEM, "%s: %llu in-arcs", r->name,
+                            (unsigned long long)arcs);
+    /* cursors: a copy of the row starts (the partial offsets stay put) */
+    struct fill f = {.c = c, .cur = malloc(((size_t)r->n + 1) * sizeof *f.cur)};
+    if (f.cur == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "%s: in-row cursors", r->name);
+    memcpy(f.cur, in_off, ((size_t)r->n + 1) * sizeof *f.cur);
+    int rc = each_arc(r, out_off, r->weights && r->l.weighted, fill_arc, &f, e);
+    free(f.cur);
+    if (rc == HERD_OK && c->w)
+        order_ties(c, r->n);
+    return rc;
+}
+
 /* Opens `path` and reads its header: HERD_EUNSUPPORTED when it is not a
  * plain .hgr file. */
 static int open_file(struct preader *r, const char *path, struct herd_err *e)
@@ -217,8 +342,7 @@ static int check_opts(const struct preader *r, const struct herd_graph_opts *o,
                             "%s: stored undirected; load it undirected, or convert the source "
                             "again with --directed",
                             r->name);
-    if (o->simplify || (r->l.directed && !o->directed) ||
-        (o->directed && o->need_in && !r->l.has_in))
+    if (o->simplify || (r->l.directed && !o->directed))
         return HERD_EUNSUPPORTED;
     return HERD_OK;
 }
@@ -258,19 +382,17 @@ static int read_index(struct preader *r, const struct herd_graph_opts *o, int us
         if (rc == HERD_OK)
             rc = herd_binfmt__check_ids(r->name, pc->ids, r->n, e);
     }
-    for (int k = 0; rc == HERD_OK && k < 2; k++)
-        if (use[k] || (k == 0 && only_in))
-            rc = read_offsets(r, k, &pc->off[k], e);
+    if (rc == HERD_OK) /* the out-offsets: rows, degrees, or the transpose */
+        rc = read_offsets(r, 0, &pc->off[0], e);
+    if (rc == HERD_OK && use[1])
+        rc = r->l.has_in ? read_offsets(r, 1, &pc->off[1], e)
+                         : count_in(r, pc->off[0], &pc->off[1], e);
     if (rc != HERD_OK)
         return rc;
     herd_partition_bounds(pc->off[herd_partition_by_out(o) ? 0 : 1], r->n, r->nparts, bounds);
     r->bounds = bounds;
-    if (only_in) { /* the pull path needs every vertex's out-degree */
-        if ((pc->deg = degrees(pc->off[0], r->n)) == NULL)
-            return herd_err_set(e, HERD_ENOMEM, "%s: out-degrees", r->name);
-        free(pc->off[0]);
-        pc->off[0] = NULL;
-    }
+    if (only_in && (pc->deg = degrees(pc->off[0], r->n)) == NULL) /* the pull path's */
+        return herd_err_set(e, HERD_ENOMEM, "%s: out-degrees", r->name);
     return HERD_OK;
 }
 
@@ -299,6 +421,8 @@ static struct herd_graph *assemble(const struct preader *r, const struct herd_gr
     g->m = off[r->n];
     g->partial = 1;
     g->m_whole = r->l.m;
+    free(pc->off[0]); /* whole offsets kept only for the degrees or a transpose */
+    free(pc->off[1]);
     memset(pc, 0, sizeof *pc);
     return g;
 }
@@ -323,11 +447,15 @@ int herd_binfmt_read_part(const char *path, const struct herd_graph_opts *opts, 
     uint32_t *b = herd_xmalloc(((size_t)nparts + 1) * sizeof *b);
     if (rc == HERD_OK)
         rc = read_index(&r, &o, use, &pc, b, e);
-    for (int k = 0; rc == HERD_OK && k < 2; k++)
-        if (use[k]) {
-            rc = load_rows(&r, k, pc.off[k], &pc.rows[k], e);
-            pc.off[k] = NULL;
-        }
+    if (rc == HERD_OK && use[1]) { /* first: a transpose reads the whole out-offsets */
+        rc = r.l.has_in ? load_rows(&r, 1, pc.off[1], &pc.rows[1], e)
+                        : transpose_rows(&r, pc.off[0], pc.off[1], &pc.rows[1], e);
+        pc.off[1] = NULL;
+    }
+    if (rc == HERD_OK && use[0]) {
+        rc = load_rows(&r, 0, pc.off[0], &pc.rows[0], e);
+        pc.off[0] = NULL;
+    }
     if (r.fd >= 0)
         close(r.fd);
     if (rc != HERD_OK) {

@@ -29,13 +29,13 @@ static void random_edges(uint64_t *s, uint64_t *d, double *w, uint64_t seed)
 
 /* A .hgr file of random edges, directed with in-rows or undirected; its
  * name goes into path (room for 32 bytes). */
-static void make_file(char *path, int directed, int weighted)
+static void make_file_rows(char *path, int directed, int weighted, int in_rows)
 {
     static uint64_t s[NE], d[NE];
     static double w[NE];
     random_edges(s, d, w, 42);
     struct herd_graph_opts o = {.directed = directed, .weighted = weighted, .need_out = 1,
-                                .need_in = directed};
+                                .need_in = directed && in_rows};
     struct herd_graph *g = NULL;
     struct herd_err e = {0};
     CHECK_EQ(herd_graph_build(s, d, w, NE, NULL, 0, &o, &g, &e), HERD_OK);
@@ -45,6 +45,11 @@ static void make_file(char *path, int directed, int weighted)
     close(fd);
     CHECK_EQ(herd_binfmt_write(g, path, &e), HERD_OK);
     herd_graph_destroy(g);
+}
+
+static void make_file(char *path, int directed, int weighted)
+{
+    make_file_rows(path, directed, weighted, 1);
 }
 
 static void same_rows(const uint64_t *woff, const uint32_t *wadj, const double *ww,
@@ -146,6 +151,29 @@ HERD_TEST(unweighted_file_asked_for_weights_gets_ones)
     unlink(path);
 }
 
+/* A directed file stored without in-rows: the owned in-rows come from a
+ * streamed transpose of the out-rows, equal to the whole-file reader's
+ * (parallel arcs by ascending weight included). */
+HERD_TEST(in_rows_transposed_when_the_file_has_none)
+{
+    char path[32];
+    make_file_rows(path, 1, 1, 0);
+    struct herd_graph_opts o = {.directed = 1, .need_in = 1};
+    compare(path, o, some); /* the pull path: in-rows and out-degrees */
+    compare(path, o, all);
+    o.weighted = 1;
+    compare(path, o, some);
+    o.need_out = 1;
+    compare(path, o, some);
+    o.weighted = HERD_GRAPH_WEIGHTS_AUTO;
+    compare(path, o, none);
+    unlink(path);
+    make_file_rows(path, 1, 0, 0);
+    o.weighted = 1; /* 1.0 for every arc */
+    compare(path, o, some);
+    unlink(path);
+}
+
 HERD_TEST(undirected_rows)
 {
     char path[] = "/tmp/herd-part-XXXXXX";
@@ -224,6 +252,13 @@ HERD_TEST(corrupt_files_are_clear_errors)
     uint32_t b[NP + 1];
     CHECK_EQ(herd_binfmt_read_part(path, &o, NP, first, b, &g, &e), HERD_EPARSE);
     CHECK(strstr(e.msg, "but there are") != NULL);
+    unlink(path);
+
+    make_file_rows(path, 1, 0, 0); /* in-rows streamed from the out-rows */
+    poke(path, adj_at + 8, 0xfffffff0fffffff0ull);
+    struct herd_graph_opts pull = {.directed = 1, .need_in = 1};
+    CHECK_EQ(try_part(path, pull, msg, sizeof msg), HERD_EPARSE);
+    CHECK(strstr(msg, "out of range") != NULL);
     unlink(path);
 
     make_file(path, 1, 0);

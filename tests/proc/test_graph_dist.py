@@ -388,3 +388,20 @@ def test_sparse_large_ids_and_an_isolated_vertex(cluster, tmp_path):
         if algo == "wcc":  # alone in its component
             assert dict(lines)[str(lonely)] == str(lonely)
     assert loads(cluster, "w0", PARTIAL) >= 1
+
+
+def test_hgr_without_in_rows_still_partial(cluster, tmp_path):
+    """`herd generate -o X.hgr` stores out-rows only: the pull path's workers
+    build their partitions' in-rows from a streamed pass over the out-rows
+    instead of loading the whole graph."""
+    g = tmp_path / "gen.hgr"
+    herd("generate", "kronecker", "--scale", 11, "--degree", 8, "--seed", 9, "-o", g)
+    start_workers(cluster, 2)
+    for algo, opts in (("pagerank", ()), ("wcc", ())):
+        want = one_process(algo, g, opts, tmp_path / "one")
+        out = tmp_path / algo
+        herd("run", algo, g, *opts, "--master", client_addr(cluster), "--workers", 2,
+             "--partitions", PARTS, "--output", out)
+        assert out.read_text() == want, f"{algo} differs"
+    for wid in ("w0", "w1"):
+        assert loads(cluster, wid, PARTIAL) >= 2 and loads(cluster, wid, WHOLE) == 0
