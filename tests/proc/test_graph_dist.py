@@ -405,3 +405,21 @@ def test_hgr_without_in_rows_still_partial(cluster, tmp_path):
         assert out.read_text() == want, f"{algo} differs"
     for wid in ("w0", "w1"):
         assert loads(cluster, wid, PARTIAL) >= 2 and loads(cluster, wid, WHOLE) == 0
+
+
+def test_a_worker_without_partitions_does_not_hold_the_barrier(cluster, tmp_path):
+    """3 workers, 2 partitions: one worker owns nothing; the pull path's
+    end-of-step markers and the checkpoints must not wait for it."""
+    g = kron_hgr(tmp_path)
+    start_workers(cluster, 3)
+    for algo, opts in (("pagerank", ()), ("sssp", ("--source", 1))):
+        fast = algo == "pagerank"
+        want_path = tmp_path / f"{algo}-one"
+        herd("run", algo, g, "--in-process", *([] if fast else ["--no-fast-path"]),
+             "--partitions", 2, "--output", want_path, *opts)
+        out = tmp_path / algo
+        r = herd("run", algo, g, *opts, "--master", client_addr(cluster), "--workers", 3,
+                 "--partitions", 2, "--checkpoint-every", 3, "--barrier-timeout-ms", 20000,
+                 "--output", out)
+        assert "0 recoveries" in r.stderr, r.stderr
+        assert out.read_text() == want_path.read_text()
