@@ -264,10 +264,14 @@ static void fill_report(struct gjobrun *r, struct herd_greport *rep)
  * then the end marker. */
 static int send_vectors(struct gjobrun *r, uint64_t step, struct herd_err *e)
 {
+    uint32_t mine = 0;
     for (uint32_t p = 0; p < r->nparts; p++)
-        if (r->owner[p] == r->me && herd_dp_send_vector(r->dp, p, step) != HERD_OK)
+        if (r->owner[p] == r->me && (++mine, herd_dp_send_vector(r->dp, p, step) != HERD_OK))
             return herd_err_set(e, HERD_ECLOSED, "send contributions: a peer was lost");
-    if (herd_dp_end_all(r->dp, step) != HERD_OK)
+    /* a worker without partitions sends no marker: peers count one per
+     * worker that owns partitions, and an extra one would let a peer start
+     * the next step before the real vectors are in */
+    if (mine > 0 && herd_dp_end_all(r->dp, step) != HERD_OK)
         return herd_err_set(e, HERD_ECLOSED, "send end of step: a peer was lost");
     return HERD_OK;
 }
