@@ -407,8 +407,9 @@ struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job,
     s->wparts = herd_xcalloc(nworkers, sizeof *s->wparts);
     for (uint32_t p = 0; p < nparts; p++)
         s->wparts[owner[p]]++;
-    for (uint32_t w = 0; w < nworkers; w++)
-        s->nremote_workers += w != me && s->wparts[w] > 0;
+    for (uint32_t w = 0; w < nworkers; w++) /* nobody ends a step towards a worker without
+                                                partitions, so it waits for no one */
+        s->nremote_workers += w != me && s->wparts[w] > 0 && s->wparts[me] > 0;
     s->lanes = herd_xcalloc((size_t)nparts * nparts * 2, sizeof *s->lanes);
     s->endcnt = herd_xcalloc((size_t)2 * nworkers, sizeof *s->endcnt);
     s->end_step[0] = s->end_step[1] = UINT64_MAX;
