@@ -77,6 +77,11 @@ const void *herd_engine_value(const struct herd_engine *en, uint32_t v);
  * HERD_EIO (write failed) or HERD_ENOMEM. */
 int herd_engine_write(struct herd_engine *en, FILE *f, struct herd_err *e);
 
+/* Writes dense vertices [lo, hi) like herd_engine_write (lo <= hi <= n):
+ * one partition's lines of a hash-partitioned graph (graph/renumber.h). */
+int herd_engine_write_range(struct herd_engine *en, uint32_t lo, uint32_t hi, FILE *f,
+                            struct herd_err *e);
+
 const struct herd_step_stats *herd_engine_stats(const struct herd_engine *en, size_t *nsteps);
 enum herd_engine_path herd_engine_path(const struct herd_engine *en);
 const char *herd_engine_path_name(enum herd_engine_path p);

@@ -113,10 +113,6 @@ void herd_step_init_part(struct herd_engine *en, struct herd_part *pt);
 /* Runs fn on every partition, spread over the pool. */
 void herd_step_each_part(struct herd_engine *en, void (*fn)(struct herd_engine *, struct herd_part *));
 
-/* output.c: writes dense vertices [lo, hi) like herd_engine_write. */
-int herd_engine_write_range(struct herd_engine *en, uint32_t lo, uint32_t hi, FILE *f,
-                            struct herd_err *e);
-
 /* vctx.c */
 int herd_vctx_init(struct herd_vctx *c, struct herd_engine *en, struct herd_part *pt);
 void herd_vctx_fini(struct herd_vctx *c);

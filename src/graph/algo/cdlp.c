@@ -1,6 +1,6 @@
 /* cdlp — community detection by synchronous label propagation (LDBC
  * Graphalytics). Labels start as the vertex itself (dense id, printed as
- * its input id, so "smallest label" is the smallest input id). Each
+ * its input id; ties go to the smallest input id, whatever the numbering). Each
  * iteration a vertex takes the most frequent label among its neighbours'
  * previous labels, counting in- and out-neighbours with multiplicity, ties
  * to the smallest label; a vertex with no neighbours keeps its label.
@@ -32,8 +32,9 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Most frequent label, ties to the smallest; sorts `l` in place. */
-static uint32_t mode(uint32_t *l, uint32_t n)
+/* Most frequent label, ties to the smallest INPUT id (under hash
+ * partitioning dense order is not input-id order); sorts `l` in place. */
+static uint32_t mode(const struct herd_vctx *c, uint32_t *l, uint32_t n)
 {
     qsort(l, n, sizeof *l, cmp_u32);
     uint32_t best = l[0], best_n = 0;
@@ -41,7 +42,7 @@ static uint32_t mode(uint32_t *l, uint32_t n)
         uint32_t j = i;
         while (j < n && l[j] == l[i])
             j++;
-        if (j - i > best_n) {
+        if (j - i > best_n || (j - i == best_n && herd_v_id(c, l[i]) < herd_v_id(c, best))) {
             best = l[i];
             best_n = j - i;
         }
@@ -62,7 +63,7 @@ static void compute(struct herd_vctx *c, uint32_t v, void *value, const void *ms
             return;
         }
         memcpy(l, msgs, (size_t)nmsgs * sizeof *l);
-        label = mode(l, nmsgs);
+        label = mode(c, l, nmsgs);
         memcpy(value, &label, sizeof label);
     }
     if (herd_v_superstep(c) >= herd_v_params(c)->iterations) {
