@@ -47,6 +47,7 @@ struct herd_gjob_spec {
     const char *graph;         /* path every worker can read */
     uint8_t format, directed, simplify, has_source;
     uint8_t no_fast_path;      /* message path even for PageRank */
+    uint8_t partitioning;      /* enum herd_partitioning (graph/renumber.h); 0 = auto */
     uint64_t source;
     uint32_t iterations;
     double damping;

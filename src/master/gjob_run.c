@@ -110,6 +110,7 @@ static void send_setup(struct herd_core *c, struct gjob *j, uint32_t wi)
     s->simplify = sp->simplify;
     s->has_source = sp->has_source;
     s->no_fast_path = sp->no_fast_path;
+    s->partitioning = sp->partitioning;
     s->source = sp->source;
     s->iterations = sp->iterations;
     s->damping = sp->damping;

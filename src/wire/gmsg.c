@@ -44,6 +44,7 @@ static void enc_setup(const struct herd_gsetup *s, struct herd_wbuf *w)
         herd_wbuf_u32(w, s->owner[i]);
     herd_wbuf_str(w, s->ckpt_dir);
     herd_wbuf_u64(w, s->restore);
+    herd_wbuf_u8(w, s->partitioning);
 }
 
 static void enc_ready(const struct herd_gready *r, struct herd_wbuf *w)
@@ -181,6 +182,9 @@ static void dec_setup(struct herd_rbuf *r, struct herd_gsetup *s)
     }
     s->ckpt_dir = herd_rbuf_str(r, MAX_PATH_STR);
     s->restore = herd_rbuf_u64(r);
+    s->partitioning = herd_rbuf_u8(r);
+    if (s->partitioning > 2)
+        r->bad = 1;
 }
 
 static void dec_ready(struct herd_rbuf *r, struct herd_gready *g)

@@ -50,6 +50,7 @@ struct herd_gsetup {
     uint32_t *owner;          /* nparts entries: worker index of each partition */
     char *ckpt_dir;           /* "" = no checkpoints */
     uint64_t restore;         /* 0 = start fresh; else resume from the checkpoint at step `restore` */
+    uint8_t partitioning;     /* 0 auto, 1 range, 2 hash (graph/renumber.h) */
 };
 
 struct herd_gready {
