@@ -3,6 +3,7 @@
 #include "api/http_graph.h"
 
 #include "api/b64.h"
+#include "graph/renumber.h"
 #include "master/gjob.h"
 
 #include <inttypes.h>
@@ -47,6 +48,19 @@ static int get_format(json_t *o, uint8_t *out, struct herd_err *e)
     return herd_err_set(e, HERD_EINVAL, "format: unknown '%.40s'", f);
 }
 
+static int get_partitioning(json_t *o, uint8_t *out, struct herd_err *e)
+{
+    const char *f = NULL;
+    enum herd_partitioning p;
+    if (get_str(o, "partitioning", &f, e) != HERD_OK || f == NULL)
+        return e->code ? e->code : HERD_OK;
+    if (herd_partitioning_parse(f, &p) != 0)
+        return herd_err_set(e, HERD_EINVAL, "partitioning: 'range', 'hash' or 'auto', not '%.40s'",
+                            f);
+    *out = (uint8_t)p;
+    return HERD_OK;
+}
+
 static int get_plugin(json_t *o, uint8_t **plugin, uint32_t *len, struct herd_err *e)
 {
     const char *b = NULL;
@@ -71,7 +85,8 @@ static int get_plugin(json_t *o, uint8_t **plugin, uint32_t *len, struct herd_er
 static const char *const spec_fields[] = {
     "algo", "graph", "format", "directed", "simplify", "no_fast_path", "source", "iterations",
     "damping", "seed", "arg", "plugin_b64", "workers", "partitions", "threads", "output_dir",
-    "checkpoint_dir", "checkpoint_every", "barrier_timeout_ms", "max_recoveries"};
+    "checkpoint_dir", "checkpoint_every", "barrier_timeout_ms", "max_recoveries",
+    "partitioning"};
 
 static int check_fields(json_t *o, struct herd_err *e)
 {
@@ -114,6 +129,7 @@ static int parse_spec(json_t *o, struct herd_gjob_spec *s, uint8_t **plugin, str
     rc = rc ? rc : get_u32(o, "barrier_timeout_ms", &s->barrier_timeout_ms, e);
     rc = rc ? rc : get_u32(o, "max_recoveries", &s->max_recoveries, e);
     rc = rc ? rc : get_format(o, &s->format, e);
+    rc = rc ? rc : get_partitioning(o, &s->partitioning, e);
     rc = rc ? rc : get_plugin(o, plugin, &s->plugin_len, e);
     if (rc != HERD_OK)
         return rc;

@@ -4,8 +4,10 @@
 #include "cli/cli.h"
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "graph/algo/algo.h"
 #include "graph/engine.h"
+#include "graph/renumber.h"
 #include "cli/run_dist.h"
 
 #include <dlfcn.h>
@@ -27,7 +29,12 @@ struct run_args {
     uint32_t iterations, threads, partitions, workers;
     double damping;
     enum herd_graph_format format;
+    enum herd_partitioning partitioning;
 };
+
+/* Partitions of a hash-partitioned one-process run when --partitions is not
+ * given: the distributed default for up to 8 workers, so the two agree. */
+#define HASH_DEFAULT_PARTS 16u
 
 static const char policy[] =
     "Edges are taken as given: a duplicate line is a parallel arc and a self-loop\n"
@@ -42,7 +49,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: herd run ALGO|./prog.so GRAPH [--output FILE] [--directed|--undirected]\n"
                "         [--source ID] [--iterations N] [--damping D] [--seed N]\n"
                "         [--format snap|graphalytics|dimacs|bin] [--threads N] [--partitions N]\n"
-               "         [--simplify] [--no-fast-path] [--stats FILE] [--events FILE]\n"
+               "         [--partitioning range|hash] [--simplify] [--no-fast-path]\n"
+               "         [--stats FILE] [--events FILE]\n"
                "         [--arg STRING]\n"
                "         [--workers N | --master ADDR | --in-process] [--output-dir DIR]\n"
                "         [--checkpoint-every K] [--checkpoint-dir DIR] [--barrier-timeout-ms MS]\n\n"
@@ -60,7 +68,10 @@ static void usage(FILE *f)
                "PageRank the pull path (--no-fast-path: messages); their results equal the\n"
                "one-process run of the same path with the same --partitions (default\n"
                "max(16, 2 x workers)). --output-dir leaves one part-NNNNN file per partition\n"
-               "(concatenated in name order they are the merged result). --checkpoint-every K\n"
+               "(each ascending by ID; merging them by ID gives the result). --partitioning\n"
+               "hash splits vertices by a hash of their ID (default range: contiguous ID\n"
+               "ranges); a hash run equals the in-process hash run with the same\n"
+               "--partitions (default 16 in process). --checkpoint-every K\n"
                "saves every K supersteps; a lost worker's job then resumes from there.\n",
             policy);
 }
@@ -136,6 +147,8 @@ static int option_value(struct run_args *a, const char *opt, const char *val)
         return num_u32(val, &a->checkpoint_every);
     if (strcmp(opt, "--barrier-timeout-ms") == 0)
         return num_u32(val, &a->barrier_timeout_ms);
+    if (strcmp(opt, "--partitioning") == 0)
+        return herd_partitioning_parse(val, &a->partitioning);
     if (strcmp(opt, "--format") == 0)
         return a->format_name = val, parse_format(val, &a->format);
     if (strcmp(opt, "--damping") == 0) {
@@ -256,7 +269,32 @@ static int write_stats(const char *path, const struct herd_engine *en)
     return fclose(f) == 0 ? 0 : 1;
 }
 
-static int write_result(const struct run_args *a, struct herd_engine *en)
+/* Hash partitioning: each partition ascending by input id into a temporary
+ * file, then one k-way merge into f. */
+static int write_merged(struct herd_engine *en, const uint32_t *bounds, uint32_t nparts, FILE *f,
+                        struct herd_err *e)
+{
+    FILE **tmp = herd_xcalloc(nparts, sizeof *tmp);
+    int rc = HERD_OK;
+    for (uint32_t p = 0; p < nparts && rc == HERD_OK; p++) {
+        tmp[p] = tmpfile();
+        rc = tmp[p] ? herd_engine_write_range(en, bounds[p], bounds[p + 1], tmp[p], e)
+                    : herd_err_set(e, HERD_EIO, "temporary file: %s", strerror(errno));
+        if (rc == HERD_OK && fseek(tmp[p], 0, SEEK_SET) != 0)
+            rc = herd_err_set(e, HERD_EIO, "temporary file: %s", strerror(errno));
+    }
+    if (rc == HERD_OK)
+        rc = herd_renumber_merge(tmp, NULL, nparts, f, e);
+    for (uint32_t p = 0; p < nparts; p++)
+        if (tmp[p])
+            fclose(tmp[p]);
+    free(tmp);
+    return rc;
+}
+
+/* bounds: NULL for a range-partitioned run (dense order is input-id order). */
+static int write_result(const struct run_args *a, struct herd_engine *en, const uint32_t *bounds,
+                        uint32_t nparts)
 {
     struct herd_err e = {0};
     FILE *f = a->output ? fopen(a->output, "w") : stdout;
@@ -264,7 +302,7 @@ static int write_result(const struct run_args *a, struct herd_engine *en)
         fprintf(stderr, "herd run: %s: %s\n", a->output, strerror(errno));
         return 1;
     }
-    int rc = herd_engine_write(en, f, &e);
+    int rc = bounds ? write_merged(en, bounds, nparts, f, &e) : herd_engine_write(en, f, &e);
     if (a->output && fclose(f) != 0 && rc == HERD_OK)
         rc = herd_err_set(&e, HERD_EIO, "%s: close failed", a->output);
     if (rc != HERD_OK)
@@ -272,46 +310,83 @@ static int write_result(const struct run_args *a, struct herd_engine *en)
     return rc == HERD_OK ? 0 : 1;
 }
 
+/* Hash partitioning: renumbers g partition-major and hands the engine the
+ * partition starts (*bounds, the caller's to free). 0 or 1 (printed). */
+static int renumber(const struct run_args *a, struct herd_graph *g, struct herd_engine_opts *eo,
+                    uint32_t **bounds)
+{
+    struct herd_err e = {0};
+    uint32_t nparts = a->partitions ? a->partitions : HASH_DEFAULT_PARTS;
+    if (nparts > HERD_ENGINE_MAX_PARTITIONS) {
+        fprintf(stderr, "herd run: at most %u partitions\n", HERD_ENGINE_MAX_PARTITIONS);
+        return 1;
+    }
+    *bounds = herd_xmalloc(((size_t)nparts + 1) * sizeof **bounds);
+    if (herd_renumber_hash(g, nparts, *bounds, &e) != HERD_OK) {
+        fprintf(stderr, "herd run: %s\n", e.msg);
+        return 1;
+    }
+    eo->partitions = nparts;
+    eo->bounds = *bounds;
+    return 0;
+}
+
+static int find_source(const struct run_args *a, const struct herd_graph *g,
+                       const struct herd_engine_opts *eo, uint32_t *v)
+{
+    int rc = eo->bounds ? herd_renumber_lookup(g, eo->partitions, eo->bounds, a->source, v)
+                        : herd_graph_lookup(g, a->source, v);
+    if (rc != HERD_OK)
+        fprintf(stderr, "herd run: --source %" PRIu64 " is not a vertex of %s\n", a->source,
+                a->graph);
+    return rc == HERD_OK ? 0 : 1;
+}
+
 static int execute(const struct run_args *a, const struct herd_vertex_program *p,
-                   const struct herd_engine_opts *eo)
+                   const struct herd_engine_opts *eo_in)
 {
     struct herd_graph *g = NULL;
     struct herd_engine *en = NULL;
     struct herd_err e = {0};
     struct herd_vparams vp = {0};
+    struct herd_engine_opts eo = *eo_in;
+    uint32_t *bounds = NULL;
     int rc = 1;
     double t0 = secs();
-    if (load(a, p, eo, &g) != 0)
+    if (load(a, p, &eo, &g) != 0)
         return 1;
+    if (herd_partitioning_resolve(a->partitioning) == HERD_PARTITIONING_HASH &&
+        renumber(a, g, &eo, &bounds) != 0)
+        goto out;
     double t1 = secs();
     vp = (struct herd_vparams){.has_source = a->has_source, .source_id = a->source,
                                .iterations = a->iterations, .damping = a->damping,
                                .seed = a->seed, .arg = a->arg};
-    if (a->has_source && herd_graph_lookup(g, a->source, &vp.source) != HERD_OK) {
-        fprintf(stderr, "herd run: --source %" PRIu64 " is not a vertex of %s\n", a->source,
-                a->graph);
+    if (a->has_source && find_source(a, g, &eo, &vp.source) != 0)
         goto out;
-    }
-    if (herd_engine_create(g, p, &vp, eo, &en, &e) != HERD_OK ||
+    if (herd_engine_create(g, p, &vp, &eo, &en, &e) != HERD_OK ||
         herd_engine_run(en, &e) != HERD_OK) {
         fprintf(stderr, "herd run: %s\n", e.msg);
         goto out;
     }
     double t2 = secs();
-    if (write_result(a, en) != 0 || (a->stats && write_stats(a->stats, en) != 0))
+    if (write_result(a, en, bounds, eo.partitions) != 0 ||
+        (a->stats && write_stats(a->stats, en) != 0))
         goto out;
     size_t steps;
     herd_engine_stats(en, &steps);
     fprintf(stderr,
             "herd run: %s: %" PRIu32 " vertices, %" PRIu64 " arcs, %zu supersteps (%s path), "
-            "%u threads, %u partitions; load %.3f s, run %.3f s, write %.3f s\n",
+            "%u threads, %u partitions (%s); load %.3f s, run %.3f s, write %.3f s\n",
             p->name, g->n, g->m, herd_engine_path(en) == HERD_PATH_SOLVE ? 0 : steps,
             herd_engine_path_name(herd_engine_path(en)), herd_engine_threads(en),
-            herd_engine_partitions(en), t1 - t0, t2 - t1, secs() - t2);
+            herd_engine_partitions(en), bounds ? "hash" : "range", t1 - t0, t2 - t1,
+            secs() - t2);
     rc = 0;
 out:
     herd_engine_destroy(en);
     herd_graph_destroy(g);
+    free(bounds);
     return rc;
 }
 
@@ -336,7 +411,8 @@ static int run_distributed(const struct run_args *a)
         .has_source = a->has_source, .source = a->source, .seed = a->seed,
         .iterations = a->iterations, .threads = threads, .partitions = a->partitions,
         .workers = workers, .checkpoint_every = a->checkpoint_every,
-        .barrier_timeout_ms = a->barrier_timeout_ms, .damping = a->damping};
+        .barrier_timeout_ms = a->barrier_timeout_ms, .damping = a->damping,
+        .partitioning = herd_partitioning_name(a->partitioning)};
     return herd_run_dist(&r);
 }
 

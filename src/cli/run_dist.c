@@ -5,7 +5,9 @@
 #include "api/client.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "cli/cluster_local.h"
+#include "graph/renumber.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -99,6 +101,8 @@ static json_t *spec_json(const struct herd_run_req *r, const char *graph, const 
     json_object_set_new(o, "directed", json_integer(r->directed));
     json_object_set_new(o, "simplify", json_integer(r->simplify));
     json_object_set_new(o, "no_fast_path", json_integer(r->no_fast));
+    if (r->partitioning)
+        json_object_set_new(o, "partitioning", json_string(r->partitioning));
     json_object_set_new(o, "seed", json_integer((json_int_t)r->seed));
     if (r->has_source)
         json_object_set_new(o, "source", json_integer((json_int_t)r->source));
@@ -154,6 +158,25 @@ static int follow(struct herd_client *cl, json_t *spec, json_t **job)
     }
 }
 
+/* Opens the P part files (NULL and -1 when one is missing). */
+static FILE **open_parts(const char *dir, uint32_t nparts, char ***names)
+{
+    FILE **in = herd_xcalloc(nparts ? nparts : 1, sizeof *in);
+    *names = herd_xcalloc(nparts ? nparts : 1, sizeof **names);
+    for (uint32_t p = 0; p < nparts; p++) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/part-%05u", dir, p);
+        (*names)[p] = herd_xstrdup(path);
+        if ((in[p] = fopen(path, "r")) == NULL) {
+            fprintf(stderr, "herd run: %s: %s\n", path, strerror(errno));
+            return in;
+        }
+    }
+    return in;
+}
+
+/* Every part is ascending by input id (a range partition is an id range, a
+ * hash partition is ranked by id), so one k-way merge by id serves both. */
 static int merge_parts(const char *dir, uint32_t nparts, const char *output)
 {
     FILE *out = output ? fopen(output, "w") : stdout;
@@ -161,24 +184,25 @@ static int merge_parts(const char *dir, uint32_t nparts, const char *output)
         fprintf(stderr, "herd run: %s: %s\n", output, strerror(errno));
         return -1;
     }
+    char **names;
+    FILE **in = open_parts(dir, nparts, &names);
+    struct herd_err e = {0};
     int rc = 0;
-    char buf[1 << 16];
-    for (uint32_t p = 0; p < nparts && rc == 0; p++) {
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s/part-%05u", dir, p);
-        FILE *f = fopen(path, "r");
-        if (f == NULL) {
-            fprintf(stderr, "herd run: %s: %s\n", path, strerror(errno));
-            rc = -1;
-            break;
-        }
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-            if (fwrite(buf, 1, n, out) != n)
-                rc = -1;
-        fclose(f);
-        unlink(path);
+    for (uint32_t p = 0; p < nparts; p++)
+        rc = in[p] ? rc : -1;
+    if (rc == 0 && herd_renumber_merge(in, (const char *const *)names, nparts, out, &e) != 0) {
+        fprintf(stderr, "herd run: %s\n", e.msg);
+        rc = -1;
     }
+    for (uint32_t p = 0; p < nparts; p++) {
+        if (in[p]) {
+            fclose(in[p]);
+            unlink(names[p]);
+        }
+        free(names[p]);
+    }
+    free(in);
+    free(names);
     if ((output ? fclose(out) : fflush(out)) != 0)
         rc = -1;
     if (rc != 0)

@@ -146,7 +146,7 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     r->params = (struct herd_vparams){.has_source = s->has_source, .source_id = s->source,
                                       .iterations = s->iterations, .damping = s->damping,
                                       .seed = s->seed, .arg = r->arg[0] ? r->arg : NULL};
-    if (s->has_source && herd_graph_lookup(gr, s->source, &r->params.source) != HERD_OK)
+    if (s->has_source && herd_gpart__lookup(&g->cache, s->source, &r->params.source) != HERD_OK)
         return herd_err_set(e, HERD_EINVAL, "--source %" PRIu64 " is not a vertex of %s",
                             s->source, s->graph);
     uint8_t *owned = herd_xcalloc(s->nparts, 1);

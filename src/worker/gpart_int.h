@@ -22,6 +22,7 @@ struct gcache {
     uint32_t nparts;
     uint32_t *bounds;         /* nparts+1 partition starts */
     uint8_t *owned;           /* partial: the partitions whose rows g holds; NULL: whole */
+    int hashed;               /* g renumbered partition-major for nparts (graph/renumber.h) */
 };
 
 /* One epoch of one job on this worker. */
@@ -78,6 +79,9 @@ struct herd_gpart {
  * then empty). */
 int herd_gpart__graph(struct herd_gpart *g, const struct gjobrun *r, const struct herd_gsetup *s,
                       struct herd_err *e);
+/* Dense id of input id x in the cached graph (either partitioning):
+ * HERD_OK and *v, or HERD_ENOTFOUND. */
+int herd_gpart__lookup(const struct gcache *c, uint64_t x, uint32_t *v);
 /* Frees the cached graph and clears the cache. */
 void herd_gpart__cache_drop(struct gcache *c);
 

@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "graph/binfmt.h"
 #include "graph/partition.h"
+#include "graph/renumber.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -44,8 +45,10 @@ static int same_graph(const struct gcache *c, const char *path, const struct her
 /* A whole graph serves any partition set (the bounds are recomputed for a
  * new count); a partial one the partitions it loaded, unless the program
  * reads other vertices' rows (`whole`). */
-static int covers(struct gcache *c, uint32_t nparts, const uint8_t *owned, int whole)
+static int covers(struct gcache *c, uint32_t nparts, const uint8_t *owned, int whole, int hash)
 {
+    if (c->hashed != hash || (hash && c->nparts != nparts))
+        return 0; /* renumbered for another split: load again */
     if (c->owned == NULL) {
         if (c->nparts != nparts) {
             free(c->bounds);
@@ -72,13 +75,36 @@ void herd_gpart__cache_drop(struct gcache *c)
     memset(c, 0, sizeof *c);
 }
 
-/* Partial when the input and the program allow it, else whole. */
+int herd_gpart__lookup(const struct gcache *c, uint64_t x, uint32_t *v)
+{
+    return c->hashed ? herd_renumber_lookup(c->g, c->nparts, c->bounds, x, v)
+                     : herd_graph_lookup(c->g, x, v);
+}
+
+/* Hash partitioning: the whole graph, renumbered partition-major. */
+static int load_hashed(struct gcache *c, const char *path, const struct herd_graph_opts *o,
+                       uint32_t nparts, struct herd_err *e)
+{
+    int rc = herd_graph_load(path, o, &c->g, e);
+    rc = rc ? rc : herd_renumber_hash(c->g, nparts, c->bounds, e);
+    if (rc != HERD_OK)
+        return rc;
+    c->hashed = 1;
+    herd_info("gpart", "%s: loaded the whole graph (%" PRIu64 " arcs), hash-partitioned", path,
+              c->g->m);
+    return HERD_OK;
+}
+
+/* Partial when the input and the program allow it, else whole; hash
+ * partitioning loads whole and renumbers. */
 static int load(struct gcache *c, const char *path, const struct herd_graph_opts *o,
                 const struct herd_vertex_program *prog, uint32_t nparts, const uint8_t *owned,
-                struct herd_err *e)
+                int hash, struct herd_err *e)
 {
     c->bounds = herd_xmalloc(((size_t)nparts + 1) * sizeof *c->bounds);
     c->nparts = nparts;
+    if (hash)
+        return load_hashed(c, path, o, nparts, e);
     int rc = HERD_EUNSUPPORTED;
     if (!(prog->flags & HERD_VP_GLOBAL_READ) &&
         (o->format == HERD_FMT_AUTO || o->format == HERD_FMT_BIN))
@@ -114,10 +140,11 @@ int herd_gpart__graph(struct herd_gpart *g, const struct gjobrun *r, const struc
     for (uint32_t p = 0; p < s->nparts; p++)
         owned[p] = s->owner[p] == s->me;
     int rc = HERD_OK;
-    if (!same_graph(&g->cache, s->graph, &o) || 
-        !covers(&g->cache, s->nparts, owned, (r->prog->flags & HERD_VP_GLOBAL_READ) != 0)) {
+    int hash = herd_partitioning_resolve(s->partitioning) == HERD_PARTITIONING_HASH;
+    if (!same_graph(&g->cache, s->graph, &o) ||
+        !covers(&g->cache, s->nparts, owned, (r->prog->flags & HERD_VP_GLOBAL_READ) != 0, hash)) {
         herd_gpart__cache_drop(&g->cache);
-        rc = load(&g->cache, s->graph, &o, r->prog, s->nparts, owned, e);
+        rc = load(&g->cache, s->graph, &o, r->prog, s->nparts, owned, hash, e);
         if (rc == HERD_OK) {
             g->cache.path = herd_xstrdup(s->graph);
             g->cache.opts = o;
