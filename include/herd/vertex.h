@@ -11,7 +11,9 @@
  * herd_v_* functions below; a plugin needs no library to link against.
  *
  * Model. Vertices have dense ids 0..n-1 in ascending input-id order
- * (herd_v_id() maps back). Superstep s runs compute() on every vertex that
+ * (herd_v_id() maps back), except under --partitioning hash, where they are
+ * ascending only within each partition: compare herd_v_id() values, not
+ * dense ids, where the input order matters. Superstep s runs compute() on every vertex that
  * has not voted to halt or that received messages sent in s-1; compute reads
  * those messages, may update its value, send messages (delivered in s+1),
  * contribute to aggregators (global value readable in s+1) and vote to halt

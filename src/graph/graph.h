@@ -2,7 +2,9 @@
  * 32-bit dense vertex ids, and the map back to the input's 64-bit ids.
  *
  * Dense ids 0..n-1 are assigned in ascending input-id order, so writing
- * results in dense order gives the "ascending by input ID" output for free.
+ * results in dense order gives the "ascending by input ID" output for free
+ * (herd_renumber_hash, graph/renumber.h, reorders a loaded graph
+ * partition-major; herd_graph_lookup does not apply to it).
  * Partitions are contiguous dense-id ranges over these arrays (split by
  * graph/partition.h), so each partition's rows are a slice of the CSR.
  * Undirected graphs store every edge as two arcs in the out-CSR, and the
