@@ -269,27 +269,43 @@ static int write_stats(const char *path, const struct herd_engine *en)
     return fclose(f) == 0 ? 0 : 1;
 }
 
-/* Hash partitioning: each partition ascending by input id into a temporary
- * file, then one k-way merge into f. */
+/* Hash partitioning: each partition's lines (ascending by input id) go to
+ * a temporary file when the merge opens it; the merge orders them by id. */
+struct part_src {
+    struct herd_engine *en;
+    const uint32_t *bounds;
+};
+
+static int part_open(void *arg, uint32_t p, FILE **f, struct herd_err *e)
+{
+    struct part_src *ps = arg;
+    FILE *t = tmpfile();
+    if (t == NULL)
+        return herd_err_set(e, HERD_EIO, "temporary file: %s", strerror(errno));
+    int rc = herd_engine_write_range(ps->en, ps->bounds[p], ps->bounds[p + 1], t, e);
+    if (rc == HERD_OK && fseek(t, 0, SEEK_SET) != 0)
+        rc = herd_err_set(e, HERD_EIO, "temporary file: %s", strerror(errno));
+    if (rc != HERD_OK) {
+        fclose(t);
+        return rc;
+    }
+    *f = t;
+    return HERD_OK;
+}
+
+static void part_done(void *arg, uint32_t p, FILE *f)
+{
+    (void)arg;
+    (void)p;
+    fclose(f);
+}
+
 static int write_merged(struct herd_engine *en, const uint32_t *bounds, uint32_t nparts, FILE *f,
                         struct herd_err *e)
 {
-    FILE **tmp = herd_xcalloc(nparts, sizeof *tmp);
-    int rc = HERD_OK;
-    for (uint32_t p = 0; p < nparts && rc == HERD_OK; p++) {
-        tmp[p] = tmpfile();
-        rc = tmp[p] ? herd_engine_write_range(en, bounds[p], bounds[p + 1], tmp[p], e)
-                    : herd_err_set(e, HERD_EIO, "temporary file: %s", strerror(errno));
-        if (rc == HERD_OK && fseek(tmp[p], 0, SEEK_SET) != 0)
-            rc = herd_err_set(e, HERD_EIO, "temporary file: %s", strerror(errno));
-    }
-    if (rc == HERD_OK)
-        rc = herd_renumber_merge(tmp, NULL, nparts, f, e);
-    for (uint32_t p = 0; p < nparts; p++)
-        if (tmp[p])
-            fclose(tmp[p]);
-    free(tmp);
-    return rc;
+    struct part_src ps = {en, bounds};
+    struct herd_merge_src src = {part_open, part_done, &ps};
+    return herd_renumber_merge_many(&src, nparts, f, e);
 }
 
 /* bounds: NULL for a range-partitioned run (dense order is input-id order). */

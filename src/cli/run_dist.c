@@ -5,7 +5,6 @@
 #include "api/client.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "base/mem.h"
 #include "cli/cluster_local.h"
 #include "graph/renumber.h"
 
@@ -158,25 +157,26 @@ static int follow(struct herd_client *cl, json_t *spec, json_t **job)
     }
 }
 
-/* Opens the P part files (NULL and -1 when one is missing). */
-static FILE **open_parts(const char *dir, uint32_t nparts, char ***names)
+static int part_open(void *arg, uint32_t p, FILE **f, struct herd_err *e)
 {
-    FILE **in = herd_xcalloc(nparts ? nparts : 1, sizeof *in);
-    *names = herd_xcalloc(nparts ? nparts : 1, sizeof **names);
-    for (uint32_t p = 0; p < nparts; p++) {
-        char path[PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s/part-%05u", dir, p);
-        (*names)[p] = herd_xstrdup(path);
-        if ((in[p] = fopen(path, "r")) == NULL) {
-            fprintf(stderr, "herd run: %s: %s\n", path, strerror(errno));
-            return in;
-        }
-    }
-    return in;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/part-%05u", (const char *)arg, p);
+    if ((*f = fopen(path, "r")) == NULL)
+        return herd_err_set(e, HERD_EIO, "%s: %s", path, strerror(errno));
+    return HERD_OK;
+}
+
+static void part_done(void *arg, uint32_t p, FILE *f)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/part-%05u", (const char *)arg, p);
+    fclose(f);
+    unlink(path);
 }
 
 /* Every part is ascending by input id (a range partition is an id range, a
- * hash partition is ranked by id), so one k-way merge by id serves both. */
+ * hash partition is ranked by id), so one k-way merge by id serves both;
+ * parts are opened a bounded number at a time. */
 static int merge_parts(const char *dir, uint32_t nparts, const char *output)
 {
     FILE *out = output ? fopen(output, "w") : stdout;
@@ -184,25 +184,11 @@ static int merge_parts(const char *dir, uint32_t nparts, const char *output)
         fprintf(stderr, "herd run: %s: %s\n", output, strerror(errno));
         return -1;
     }
-    char **names;
-    FILE **in = open_parts(dir, nparts, &names);
+    struct herd_merge_src src = {part_open, part_done, (void *)dir};
     struct herd_err e = {0};
-    int rc = 0;
-    for (uint32_t p = 0; p < nparts; p++)
-        rc = in[p] ? rc : -1;
-    if (rc == 0 && herd_renumber_merge(in, (const char *const *)names, nparts, out, &e) != 0) {
+    int rc = herd_renumber_merge_many(&src, nparts, out, &e) == HERD_OK ? 0 : -1;
+    if (rc != 0)
         fprintf(stderr, "herd run: %s\n", e.msg);
-        rc = -1;
-    }
-    for (uint32_t p = 0; p < nparts; p++) {
-        if (in[p]) {
-            fclose(in[p]);
-            unlink(names[p]);
-        }
-        free(names[p]);
-    }
-    free(in);
-    free(names);
     if ((output ? fclose(out) : fflush(out)) != 0)
         rc = -1;
     if (rc != 0)

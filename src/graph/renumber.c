@@ -346,3 +346,65 @@ int herd_renumber_merge(FILE **in, const char *const *names, uint32_t k, FILE *o
     free(heap);
     return rc;
 }
+
+/* ---- merging any number of inputs ---- */
+
+/* Merges inputs [lo, hi) of src (hi - lo <= FANIN) into out. */
+static int merge_group(const struct herd_merge_src *src, uint32_t lo, uint32_t hi, FILE *out,
+                       struct herd_err *e)
+{
+    FILE *in[HERD_RENUMBER_FANIN];
+    uint32_t n = 0;
+    int rc = HERD_OK;
+    for (uint32_t i = lo; i < hi && rc == HERD_OK; i++)
+        if ((rc = src->open(src->arg, i, &in[n], e)) == HERD_OK)
+            n++;
+    if (rc == HERD_OK)
+        rc = herd_renumber_merge(in, NULL, n, out, e);
+    for (uint32_t i = 0; i < n; i++)
+        src->done(src->arg, lo + i, in[i]);
+    return rc;
+}
+
+static int tmp_open(void *arg, uint32_t i, FILE **f, struct herd_err *e)
+{
+    FILE **tmp = arg;
+    if (fseek(tmp[i], 0, SEEK_SET) != 0)
+        return herd_err_set(e, HERD_EIO, "temporary file: %s", strerror(errno));
+    *f = tmp[i];
+    return HERD_OK;
+}
+
+static void tmp_done(void *arg, uint32_t i, FILE *f)
+{
+    FILE **tmp = arg;
+    fclose(f);
+    tmp[i] = NULL;
+}
+
+int herd_renumber_merge_many(const struct herd_merge_src *src, uint32_t k, FILE *out,
+                             struct herd_err *e)
+{
+    if (k <= HERD_RENUMBER_FANIN)
+        return merge_group(src, 0, k, out, e);
+    uint32_t ng = (k + HERD_RENUMBER_FANIN - 1) / HERD_RENUMBER_FANIN;
+    FILE **tmp = calloc(ng, sizeof *tmp);
+    int rc = tmp ? HERD_OK : herd_err_set(e, HERD_ENOMEM, "merging %u parts", k);
+    for (uint32_t g = 0; rc == HERD_OK && g < ng; g++) {
+        uint32_t lo = g * HERD_RENUMBER_FANIN;
+        uint32_t hi = lo + HERD_RENUMBER_FANIN < k ? lo + HERD_RENUMBER_FANIN : k;
+        tmp[g] = tmpfile();
+        rc = tmp[g] ? merge_group(src, lo, hi, tmp[g], e)
+                    : herd_err_set(e, HERD_EIO, "temporary file: %s", strerror(errno));
+        if (rc == HERD_OK && fflush(tmp[g]) != 0)
+            rc = herd_err_set(e, HERD_EIO, "temporary file: %s", strerror(errno));
+    }
+    struct herd_merge_src t = {tmp_open, tmp_done, tmp};
+    if (rc == HERD_OK)
+        rc = herd_renumber_merge_many(&t, ng, out, e);
+    for (uint32_t g = 0; tmp && g < ng; g++)
+        if (tmp[g])
+            fclose(tmp[g]);
+    free(tmp);
+    return rc;
+}

@@ -76,4 +76,23 @@ int herd_renumber_lookup(const struct herd_graph *g, uint32_t nparts, const uint
 int herd_renumber_merge(FILE **in, const char *const *names, uint32_t k, FILE *out,
                         struct herd_err *e);
 
+/* Where herd_renumber_merge_many() gets its k inputs: open(arg, i, &f, e)
+ * opens input i (HERD_OK or an error with *e set), done(arg, i, f) closes
+ * it once read (and may remove it). Inputs are opened at most
+ * HERD_RENUMBER_FANIN at a time, so any k works under a small open-file
+ * limit. */
+struct herd_merge_src {
+    int (*open)(void *arg, uint32_t i, FILE **f, struct herd_err *e);
+    void (*done)(void *arg, uint32_t i, FILE *f);
+    void *arg;
+};
+
+#define HERD_RENUMBER_FANIN 128u
+
+/* herd_renumber_merge over k inputs from src, in rounds of at most
+ * HERD_RENUMBER_FANIN open inputs (groups merged into temporary files,
+ * then those merged). Returns as herd_renumber_merge (errors name "part"). */
+int herd_renumber_merge_many(const struct herd_merge_src *src, uint32_t k, FILE *out,
+                             struct herd_err *e);
+
 #endif

@@ -211,3 +211,48 @@ HERD_TEST(merge_refuses_unsorted_and_bad_lines)
     fclose(bad[0]);
     fclose(out);
 }
+
+/* More inputs than the fan-in: input i holds the ids i, i + K, i + 2K, ... */
+enum { K = 3 * HERD_RENUMBER_FANIN + 5, PER = 4 };
+
+static int gen_open(void *arg, uint32_t i, FILE **f, struct herd_err *e)
+{
+    (void)e;
+    uint32_t *opened = arg;
+    char buf[256] = "";
+    for (uint32_t j = 0; j < PER; j++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%u v%u\n", i + j * K, i);
+    *f = text(buf);
+    opened[0]++;
+    opened[1] = opened[0] - opened[2] > opened[1] ? opened[0] - opened[2] : opened[1];
+    return HERD_OK;
+}
+
+static void gen_done(void *arg, uint32_t i, FILE *f)
+{
+    (void)i;
+    uint32_t *opened = arg;
+    opened[2]++;
+    fclose(f);
+}
+
+HERD_TEST(merge_many_beyond_the_fanin)
+{
+    uint32_t opened[3] = {0, 0, 0}; /* opened, most open at once, closed */
+    struct herd_merge_src src = {gen_open, gen_done, opened};
+    FILE *out = tmpfile();
+    struct herd_err e = {0};
+    CHECK_EQ(herd_renumber_merge_many(&src, K, out, &e), HERD_OK);
+    CHECK_EQ(opened[0], K);
+    CHECK_EQ(opened[2], K);
+    CHECK_INT(opened[1], <=, HERD_RENUMBER_FANIN);
+    rewind(out);
+    unsigned id, from, want = 0;
+    while (fscanf(out, "%u v%u", &id, &from) == 2) {
+        CHECK_EQ(id, want);
+        CHECK_EQ(from, want % K);
+        want++;
+    }
+    CHECK_EQ(want, K * PER);
+    fclose(out);
+}
