@@ -25,7 +25,7 @@ static struct herd_gmsg make(uint8_t op)
                                          .iterations = 7, .damping = 0.85, .seed = 99,
                                          .arg = "k=v", .threads = 2, .nworkers = 3, .me = 2,
                                          .nparts = 5, .owner = owners, .ckpt_dir = "/ck",
-                                         .restore = 10};
+                                         .restore = 10, .partitioning = 2};
         break;
     case HERD_GOP_READY:
         g.u.ready = (struct herd_gready){.ok = 1, .error = "", .dp_addr = "127.0.0.1:5",
@@ -101,7 +101,10 @@ HERD_TEST(gmsg_fields_survive)
     CHECK(d.u.setup.damping == 0.85);
     CHECK_EQ(d.u.setup.owner[4], 1);
     CHECK_EQ(d.u.setup.restore, 10);
+    CHECK_EQ(d.u.setup.partitioning, 2);
     herd_gmsg_free(&d);
+    w.p[w.len - 1] = 3; /* no such partitioning */
+    CHECK_EQ(herd_gmsg_decode(HERD_GOP_SETUP, w.p, w.len, &d, &e), HERD_EPARSE);
     herd_wbuf_fini(&w);
 }
 
