@@ -1,9 +1,11 @@
 /* gpart_load — the graph a worker holds for a job: its share of a .hgr
  * file (the rows of the partitions it owns, graph/binfmt.h partial read)
  * or, where a partial read does not apply (text inputs, compressed files,
- * --simplify, a program that reads other vertices' arcs), the whole graph;
- * plus the partition bounds, which are the same on every worker because
- * they come from the whole graph's offsets. Kept between epochs and jobs
+ * --simplify, a program that reads other vertices' arcs, a hash-partitioned
+ * job), the whole graph; plus the partition bounds, which are the same on
+ * every worker because they come from the whole graph's offsets (range) or
+ * from the hash of every input id (hash: the graph is renumbered
+ * partition-major, graph/renumber.h). Kept between epochs and jobs
  * while path, options, file stamp and partition count agree and the kept
  * rows cover the partitions asked for; otherwise loaded again. Graph thread
  * only. */
