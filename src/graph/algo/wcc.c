@@ -2,7 +2,9 @@
  * smallest dense id, printed as that vertex's input id (dense order is input
  * order, so this is the smallest input id in the component).
  *
- * Superstep path: min-label propagation over out- and in-arcs.
+ * Superstep path: min-label propagation over out- and in-arcs, starting
+ * from each vertex's smallest neighbour and sending only where a label can
+ * still drop (see compute()).
  * solve() fast path: a concurrent union-find over the out-CSR where a root
  * is always linked under a smaller root (compare-and-swap), so every root
  * is its component's minimum and the labels equal the superstep path's. */
@@ -17,20 +19,51 @@ static void init(struct herd_vctx *c, uint32_t v, void *value)
     memcpy(value, &v, sizeof v);
 }
 
+/* Sends label along every arc (out and, if directed, in) to the
+ * neighbours it can lower: a neighbour w <= label already holds a label
+ * <= w (labels never exceed the vertex's own id), so it is skipped. */
 static void spread(struct herd_vctx *c, uint32_t v, uint32_t label)
 {
-    herd_v_send_all(c, v, &label);
-    if (herd_v_graph(c)->directed)
-        herd_v_send_in(c, v, &label);
+    const struct herd_vgraph *g = herd_v_graph(c);
+    for (uint64_t a = g->out_off[v]; a < g->out_off[v + 1]; a++)
+        if (g->out_dst[a] > label)
+            herd_v_send(c, g->out_dst[a], &label);
+    if (!g->directed)
+        return;
+    for (uint64_t a = g->in_off[v]; a < g->in_off[v + 1]; a++)
+        if (g->in_src[a] > label)
+            herd_v_send(c, g->in_src[a], &label);
 }
 
+/* The smallest id among v and its neighbours (both directions): read from
+ * v's own rows, so superstep 0 starts one hop ahead without messages. */
+static uint32_t local_min(const struct herd_vgraph *g, uint32_t v)
+{
+    uint32_t m = v;
+    for (uint64_t a = g->out_off[v]; a < g->out_off[v + 1]; a++)
+        m = g->out_dst[a] < m ? g->out_dst[a] : m;
+    if (g->directed)
+        for (uint64_t a = g->in_off[v]; a < g->in_off[v + 1]; a++)
+            m = g->in_src[a] < m ? g->in_src[a] : m;
+    return m;
+}
+
+/* Superstep 0: label = local_min; a vertex that is its own local minimum
+ * sends nothing (every neighbour saw its id in its own local_min). Later:
+ * a smaller label received is taken and spread. Every label that a vertex
+ * holds below its own id has been spread, so at the fixpoint labels agree
+ * along every arc: each is its component's smallest id. */
 static void compute(struct herd_vctx *c, uint32_t v, void *value, const void *msgs,
                     uint32_t nmsgs)
 {
     uint32_t cur;
     memcpy(&cur, value, sizeof cur);
     if (herd_v_superstep(c) == 0) {
-        spread(c, v, cur);
+        uint32_t m = local_min(herd_v_graph(c), v);
+        if (m < cur) {
+            memcpy(value, &m, sizeof m);
+            spread(c, v, m);
+        }
     } else if (nmsgs) {
         uint32_t m;
         memcpy(&m, msgs, sizeof m);
