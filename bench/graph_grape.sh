@@ -263,24 +263,32 @@ measure() {
 
 # herd: kernel = sum of the per-superstep barrier-to-barrier times (the
 # "ms" column of --stats); load = the summary's "load" (slowest worker);
-# job = the summary's "job" (submit to done: load, supersteps, writing).
+# job = the summary's "job" (submit to done: load, supersteps, writing);
+# write = the summary's "write" (parts) + "merge" (into --output).
 herd_times() {
     local v
     v=$(awk -F'\t' 'NR > 1 { s += $6 } END { if (NR > 1) printf "%.4f", s / 1000 }' "$D/$1.stats")
     [ -n "$v" ] && record "$1" "$2" kernel "$v"
-    v=$(sed -n 's/.*; load \([0-9.]*\) s, job \([0-9.]*\) s.*/\1 \2/p' "$3" | tail -1)
+    v=$(sed -n 's/.*; load \([0-9.]*\) s, job \([0-9.]*\) s, write \([0-9.]*\) s, merge \([0-9.]*\) s.*/\1 \2 \3 \4/p' \
+        "$3" | tail -1)
     if [ -n "$v" ]; then
-        record "$1" "$2" load "${v% *}"
-        record "$1" "$2" job "${v#* }"
+        # shellcheck disable=SC2086
+        set -- "$1" "$2" "$3" $v
+        record "$1" "$2" load "$4"
+        record "$1" "$2" job "$5"
+        record "$1" "$2" write "$(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.3f", a + b }')"
     fi
     awk -F'\t' 'NR > 1 { print $1 "\t" $6 "\t" $8 "\t" $4 "\t" $7 }' "$D/$1.stats" \
         >"$D/$1.$2.steps"
     return 0
 }
 
-# grape: rank 0 prints " - load graph: X sec", " - run algorithm: Y sec".
+# grape: rank 0 prints " - load graph: X sec", " - run algorithm: Y sec",
+# " - print output: Z sec".
 grape_times() {
     local v
+    v=$(awk '/- print output:/ { print $(NF - 1) }' "$3" | tail -1)
+    [ -n "$v" ] && record "$1" "$2" write "$v"
     v=$(awk '/- run algorithm:/ { print $(NF - 1) }' "$3" | tail -1)
     [ -n "$v" ] && record "$1" "$2" kernel "$v"
     v=$(awk '/- load graph:/ { print $(NF - 1) }' "$3" | tail -1)
@@ -393,12 +401,14 @@ summary() {
     echo "### CPU time (s): user+sys of the process and its children"
     table cpu
     echo
-    echo "### load (s): herd's slowest worker's load, grape's \"load graph\", GAPBS Read Time"
+    echo "### load and write (s): herd's slowest worker's load, grape's \"load graph\", GAPBS Read Time; herd's write + merge, grape's \"print output\""
     echo "| | herd min | herd median | peer min | peer median |"
     echo "|---|---|---|---|---|"
     echo "| pagerank (grape) | $(stat herd_pr load min) | $(stat herd_pr load med) | $(stat grape_pr load min) | $(stat grape_pr load med) |"
     echo "| wcc (grape) | $(stat herd_wcc load min) | $(stat herd_wcc load med) | $(stat grape_wcc load min) | $(stat grape_wcc load med) |"
     [ -n "$GAPBS_DIR" ] && echo "| wcc (cc_sv 2 threads) | $(stat herd_wcc load min) | $(stat herd_wcc load med) | $(stat gapbs_cc2 load min) | $(stat gapbs_cc2 load med) |"
+    echo "| write: pagerank (grape) | $(stat herd_pr write min) | $(stat herd_pr write med) | $(stat grape_pr write min) | $(stat grape_pr write med) |"
+    echo "| write: wcc (grape) | $(stat herd_wcc write min) | $(stat herd_wcc write med) | $(stat grape_wcc write min) | $(stat grape_wcc write med) |"
     echo
     echo "herd's job time (s, submit to done): pagerank min $(stat herd_pr job min) median $(stat herd_pr job med); wcc min $(stat herd_wcc job min) median $(stat herd_wcc job med)"
     steps_table herd_pr
@@ -438,4 +448,5 @@ main() {
     summary | tee "$D/summary.md"
 }
 
-main "$@"
+# (exit on the same line: the script may be edited while it runs)
+main "$@"; exit
