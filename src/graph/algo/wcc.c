@@ -102,9 +102,9 @@ static void elect(struct herd_vctx *c, uint32_t v)
 
 static void bfs_step(struct herd_vctx *c, uint32_t v, uint32_t *label, uint32_t nmsgs)
 {
-    int first = herd_v_superstep(c) == 1;
-    uint32_t pivot = ~(uint32_t)herd_v_aggregate_i64(c, AGG_PIVOT);
-    if (*label != REACHED && (first ? v == pivot : nmsgs > 0)) {
+    int hit = herd_v_superstep(c) == 1 ? v == ~(uint32_t)herd_v_aggregate_i64(c, AGG_PIVOT)
+                                         : nmsgs > 0;
+    if (*label != REACHED && hit) {
         *label = REACHED;
         herd_v_agg_i64(c, AGG_NEW, 1);
         send_every_arc(c, v);
