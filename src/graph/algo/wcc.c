@@ -80,16 +80,14 @@ static uint64_t degree(const struct herd_vgraph *g, uint32_t v)
     return d;
 }
 
-/* Every arc of v, both directions, without the label filter of spread(). */
+/* Every arc of v, both directions, without the label filter of spread()
+ * (the engine's own loops: no per-message checks). */
 static void send_every_arc(struct herd_vctx *c, uint32_t v)
 {
-    const struct herd_vgraph *g = herd_v_graph(c);
     uint32_t zero = 0;
-    for (uint64_t a = g->out_off[v]; a < g->out_off[v + 1]; a++)
-        herd_v_send(c, g->out_dst[a], &zero);
-    if (g->directed)
-        for (uint64_t a = g->in_off[v]; a < g->in_off[v + 1]; a++)
-            herd_v_send(c, g->in_src[a], &zero);
+    herd_v_send_all(c, v, &zero);
+    if (herd_v_graph(c)->directed)
+        herd_v_send_in(c, v, &zero);
 }
 
 static void elect(struct herd_vctx *c, uint32_t v)
