@@ -3,9 +3,11 @@
 # libgrape-lite (2 MPI ranks) and GAPBS cc_sv, side by side in one run
 # (docs/benchmarks.md, "Distributed graph jobs vs libgrape-lite").
 #
-#   0. A small-graph check (CHECK_SCALE) that herd and grape compute the
-#      same PageRank (max relative difference) and the same WCC partition
-#      (labels differ: a bijection between them is checked).
+#   0. Small-graph checks (a Kronecker graph of CHECK_SCALE, and a ring with
+#      chords where 19, 20 and 21 iterations give clearly different ranks)
+#      that herd and grape compute the same PageRank (max relative
+#      difference) and the same WCC partition (labels differ: a bijection
+#      between them is checked); repeated on the big graph at the end.
 #   1. One Kronecker graph (herd generate kronecker --scale S --degree 16
 #      --seed 1, as bench/graph_dist.sh) written as herd's .hgr, as grape's
 #      .v/.e (directed; the vertex file lists every id herd has) and as
