@@ -257,21 +257,35 @@ def ratios():
     line("dask latency / herd latency", "herd_lat", "dask_lat", invert=True)
 
 
+def want(part):
+    """BENCH=commands,spawn,... runs only those parts (default: all)."""
+    only = os.environ.get("BENCH")
+    return not only or part in only.split(",")
+
+
 if __name__ == "__main__":
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
-    c = herd_cluster(cores=8)
-    try:
-        bench_functions(c)
-        bench_latency(c)
-    finally:
-        c.close()
-    c = herd_cluster(cores=2)
-    try:
-        bench_commands(c)
-    finally:
-        c.close()
-    bench_spawn()
-    bench_workqueue()
-    bench_dask()
+    if want("functions") or want("latency"):
+        c = herd_cluster(cores=8)
+        try:
+            if want("functions"):
+                bench_functions(c)
+            if want("latency"):
+                bench_latency(c)
+        finally:
+            c.close()
+    if want("commands"):
+        c = herd_cluster(cores=2)
+        try:
+            bench_commands(c)
+        finally:
+            c.close()
+    if want("spawn"):
+        bench_spawn()
+    if want("workqueue"):
+        bench_workqueue()
+    if want("dask"):
+        bench_dask()
     ratios()
-    bench_queue()
+    if want("queue"):
+        bench_queue()
