@@ -33,6 +33,23 @@ struct herd_journal {
     sqlite3_stmt *fst[JF_COUNT];
 };
 
+/* A task's state as the readers see it, for "tasks t LEFT JOIN results r ON
+ * r.task_id = t.id": a succeeded task's row is not updated (its result row,
+ * status 0, is the record: one write per result instead of two on the
+ * hottest path), so a pending row with an OK result is succeeded. Failed,
+ * canceled and dep_failed tasks are still written by herd_journal_task_final. */
+#define HERD_JOURNAL_TASK_STATE "(CASE WHEN t.state = 'pending' AND r.status = 0" \
+                                " THEN 'succeeded' ELSE t.state END)"
+/* For such a task: its attempt count and last worker come from attempts
+ * (index attempts_task), its exit code from the result. */
+#define HERD_JOURNAL_TASK_ATTEMPTS "(CASE WHEN t.state = 'pending' THEN" \
+    " (SELECT COUNT(*) FROM attempts a WHERE a.task_id = t.id) ELSE t.attempts END)"
+#define HERD_JOURNAL_TASK_WORKER "(CASE WHEN t.state = 'pending' THEN" \
+    " (SELECT a.worker FROM attempts a WHERE a.task_id = t.id ORDER BY a.id DESC LIMIT 1)" \
+    " ELSE t.worker END)"
+#define HERD_JOURNAL_TASK_EXIT "(CASE WHEN t.state = 'pending' AND r.status = 0" \
+                               " THEN r.exit_code ELSE t.exit_code END)"
+
 /* Opens a transaction unless one is open. */
 int herd_journal__begin(struct herd_journal *j, struct herd_err *e);
 /* journal_files.c: creates its tables and prepares its statements / frees them. */
