@@ -55,11 +55,21 @@ def start_master(c):
                 raise
 
 
-def herd_cluster(cores):
+def herd_cluster(cores, spawn=None):
+    """A master and 2 workers; spawn="uv" makes the workers use uv_spawn
+    (fork + exec, the runner before posix_spawn) for command tasks."""
     c = Cluster()
     start_master(c)
-    for i in range(2):
-        c.start_worker(f"w{i}", cores=cores)
+    old = os.environ.pop("HERD_SPAWN", None)
+    if spawn:
+        os.environ["HERD_SPAWN"] = spawn
+    try:
+        for i in range(2):
+            c.start_worker(f"w{i}", cores=cores)
+    finally:
+        os.environ.pop("HERD_SPAWN", None)
+        if old is not None:
+            os.environ["HERD_SPAWN"] = old
     poll(lambda: len(c.ready_workers()) == 2, 10)
     return c
 
@@ -92,20 +102,35 @@ def bench_latency(c, n=300):
     report("herd submit->result, one function task (C)", lat, "ms", "herd_lat")
 
 
-def bench_commands(c, n=2000):
-    rates = []
-    for _ in range(RUNS):
-        _, run = run_job(c, [{"argv": ["/bin/true"]} for _ in range(n)])
-        rates.append(n / run)
-    report(f"herd /bin/true command tasks, 2 workers x 2 ({n})", rates, "tasks/s", "herd_cmd")
+def spawn_rate(n, k):
+    return float(subprocess.check_output([os.path.join(TOOLS, "spawn"), str(n), str(k)]))
 
 
-def bench_spawn(n=2000):
-    for k in (1, 2):
-        rates = [float(subprocess.check_output([os.path.join(TOOLS, "spawn"), str(n), str(k)]))
-                 for _ in range(RUNS)]
-        report(f"bare posix_spawn+wait of /bin/true, {k} in flight", rates, "tasks/s",
-               f"spawn{k}")
+def bench_commands(n=2000):
+    """Paired rounds: in each, herd (posix_spawn), herd with uv_spawn (the
+    runner before), the bare loop with 1 and with 2 children in flight, back
+    to back, so that each round's ratios compare the same moment of this
+    shared machine."""
+    fast, uv = herd_cluster(cores=2), herd_cluster(cores=2, spawn="uv")
+    rates = {"herd_cmd": [], "herd_cmd_uv": [], "spawn1": [], "spawn2": []}
+    try:
+        for _ in range(RUNS):
+            rates["herd_cmd"].append(n / run_job(fast, [{"argv": ["/bin/true"]}] * n)[1])
+            rates["spawn1"].append(spawn_rate(n, 1))
+            rates["herd_cmd_uv"].append(n / run_job(uv, [{"argv": ["/bin/true"]}] * n)[1])
+            rates["spawn2"].append(spawn_rate(n, 2))
+    finally:
+        fast.close()
+        uv.close()
+    names = {"herd_cmd": f"herd /bin/true command tasks, 2 workers x 2 ({n})",
+             "herd_cmd_uv": "  the same with uv_spawn (HERD_SPAWN=uv)",
+             "spawn1": "bare posix_spawn+wait of /bin/true, 1 in flight",
+             "spawn2": "bare posix_spawn+wait of /bin/true, 2 in flight"}
+    for k, v in rates.items():
+        report(names[k], v, "tasks/s", k)
+    for a, b, goal in (("herd_cmd", "spawn1", "(goal >= 0.75)"), ("herd_cmd", "spawn2", ""),
+                       ("herd_cmd_uv", "spawn1", ""), ("herd_cmd", "herd_cmd_uv", "")):
+        report(f"{a} / {b} (paired rounds)", [x / y for x, y in zip(rates[a], rates[b])], goal)
 
 
 def bench_workqueue(n=500):
@@ -123,7 +148,7 @@ def bench_workqueue(n=500):
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
     try:
         rates = []
-        for _ in range(RUNS):
+        for _ in range(int(os.environ.get("WQRUNS", max(RUNS, 5)))):
             t0 = time.perf_counter()
             for _ in range(n):
                 t = wq.Task("/bin/true")
@@ -133,6 +158,9 @@ def bench_workqueue(n=500):
                 q.wait(1)
             rates.append(n / (time.perf_counter() - t0))
         report(f"work queue /bin/true tasks, 2 workers x 2 ({n})", rates, "tasks/s", "wq_cmd")
+        print(f"{'work queue best of ' + str(len(rates)):50s} {max(rates):10.3f}  tasks/s",
+              flush=True)
+        RESULTS["wq_best"] = (max(rates), max(rates))
         lat = []
         for _ in range(20):
             t0 = time.perf_counter()
@@ -182,6 +210,10 @@ def bench_queue():
                    f"dispatch{queued}-{pause}")
         r = [a / b for a, b in zip(rates[100000], rates[1000])]
         report(f"dispatch ratio 100k / 1k, {when} (paired)", r, "(goal >= 0.9)")
+        # other processes only ever slow a run down: the best runs are the
+        # machine undisturbed
+        print(f"{'  best 100k / best 1k':50s} {max(rates[100000]) / max(rates[1000]):10.3f}",
+              flush=True)
 
 
 def succeeded_times(c):
@@ -267,7 +299,8 @@ def ratios():
         print(f"{what:50s} min {r[0]:10.2f}  median {r[1]:10.2f}  {goal}", flush=True)
     print("# ratios (same run)")
     line("herd / dask, no-op function tasks/s", "herd_fn", "dask_fn", goal=">= 20")
-    line("herd / work queue, /bin/true tasks/s", "herd_cmd", "wq_cmd", goal=">= 3")
+    line("herd / work queue, /bin/true tasks/s", "herd_cmd", "wq_cmd")
+    line("herd / work queue's best run", "herd_cmd", "wq_best", goal=">= 3")
     line("herd / bare spawn loop (1 in flight)", "herd_cmd", "spawn1", goal=">= 0.75")
     line("herd / bare spawn (2 in flight)", "herd_cmd", "spawn2")
     line("dask latency / herd latency", "herd_lat", "dask_lat", invert=True)
@@ -291,13 +324,7 @@ if __name__ == "__main__":
         finally:
             c.close()
     if want("commands"):
-        c = herd_cluster(cores=2)
-        try:
-            bench_commands(c)
-        finally:
-            c.close()
-    if want("spawn"):
-        bench_spawn()
+        bench_commands()
     if want("workqueue"):
         bench_workqueue()
     if want("dask"):
