@@ -6,7 +6,13 @@ submit->result latency (herd measured by a C client, build/bench/latency;
 Dask by its own client), dispatch rate with 1k vs 100k queued, master
 memory per queued task. Run it through bench/tasks_vs_dask.sh, which
 installs the baselines and builds the C tools. Prints one line per
-measurement (min and median of RUNS runs) and then the ratios."""
+measurement (min and median of RUNS runs) and then the ratios.
+
+Environment: RUNS (rounds, default 3), QRUNS (1k/100k dispatch pairs,
+default 2 * RUNS), WQRUNS (Work Queue runs, default max(RUNS, 5)), QPAUSE
+(idle seconds before the dispatch timing, default "0,1"), BENCH (a comma
+list of parts to run: functions, latency, commands, workqueue, dask, queue;
+default all), HERD_BIN (the herd binary, default build/herd)."""
 import hashlib
 import json
 import os
