@@ -25,8 +25,11 @@ enum jstmt {
 /* Statements of journal_files.c (task output files, failed attempts' logs). */
 enum jfstmt { JF_FILE_ADD, JF_FILE_GET, JF_FILE_LIST, JF_LOG_ADD, JF_LOG_LIST, JF_COUNT };
 
+struct herd_journal_ckpt;
+
 struct herd_journal {
     sqlite3 *db;
+    struct herd_journal_ckpt *ckpt; /* journal_ckpt.c; NULL for ":memory:" */
     uint32_t epoch;
     int in_txn;
     sqlite3_stmt *st[JS_COUNT];
@@ -55,6 +58,12 @@ int herd_journal__begin(struct herd_journal *j, struct herd_err *e);
 /* journal_files.c: creates its tables and prepares its statements / frees them. */
 int herd_journal__files_init(struct herd_journal *j, struct herd_err *e);
 void herd_journal__files_fini(struct herd_journal *j);
+
+/* journal_ckpt.c: checkpoints on a thread of their own, replacing SQLite's
+ * automatic ones (after setup, the WAL on); stop before closing j->db.
+ * start: HERD_EDB/HERD_EIO/HERD_ENOMEM if the connection or thread fails. */
+int herd_journal__ckpt_start(struct herd_journal *j, const char *path, struct herd_err *e);
+void herd_journal__ckpt_stop(struct herd_journal *j);
 
 /* Sets *e to HERD_EDB with "journal: what: sqlite message"; returns HERD_EDB. */
 int herd_journal_fail(struct herd_journal *j, struct herd_err *e, const char *what);
