@@ -15,6 +15,7 @@
 #include "worker/gpart_int.h"
 
 #include "base/bytes.h"
+#include "worker/ckpt_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,8 +24,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CKPT_MAGIC 0x48434b50u
-#define CKPT_VERSION 2u
+#define CKPT_MAGIC HERD_CKPT_MAGIC
+#define CKPT_VERSION HERD_CKPT_VERSION
 
 /* Files are written through a 1 MiB stdio buffer without locking (one
  * thread writes a file); a record costs a memcpy, not a library call. */
@@ -197,78 +198,69 @@ static int read_file(const char *path, uint8_t **out, size_t *len, struct herd_e
     return HERD_OK;
 }
 
-static int restore_msgs(struct gjobrun *r, struct herd_rbuf *rb, uint32_t to, uint64_t step,
-                        uint32_t ms)
+/* Mode 0: the checked sender sections into the data plane's lanes. */
+static int restore_msgs(struct gjobrun *r, const struct herd_ckpt_view *v, uint32_t to,
+                        uint64_t step, uint32_t ms)
 {
-    if (herd_rbuf_u32(rb) != r->nparts)
-        return HERD_EPARSE;
-    for (uint32_t from = 0; from < r->nparts && !rb->bad; from++) {
-        uint64_t count = herd_rbuf_u64(rb);
-        if (count > herd_rbuf_left(rb) / (4 + ms) || count > UINT32_MAX)
-            return HERD_EPARSE;
+    struct herd_rbuf rb;
+    herd_rbuf_init(&rb, v->msgs, v->msgs_len);
+    herd_rbuf_u32(&rb); /* nparts, checked */
+    for (uint32_t from = 0; from < r->nparts; from++) {
+        uint64_t count = herd_rbuf_u64(&rb);
         struct herd_msgbatch *b = NULL;
         if (count > 0) {
             b = herd_msgbatch_new(ms, (uint32_t)count);
             if (b == NULL)
                 return HERD_ENOMEM;
             for (uint32_t i = 0; i < count; i++) {
-                uint32_t t = herd_rbuf_u32(rb);
+                uint32_t t = herd_rbuf_u32(&rb);
                 memcpy(b->data + (size_t)i * b->rec, &t, 4);
-                herd_rbuf_bytes(rb, b->data + (size_t)i * b->rec + 4, ms);
+                herd_rbuf_bytes(&rb, b->data + (size_t)i * b->rec + 4, ms);
             }
             b->count = (uint32_t)count;
         }
         herd_dp_inject(r->dp, to, from, step, b);
     }
-    return rb->bad ? HERD_EPARSE : HERD_OK;
+    return HERD_OK;
 }
 
 /* Pull path: the partition's contributions of step-1 into the engine. */
-static int restore_vector(struct gjobrun *r, struct herd_rbuf *rb, uint32_t lo, uint32_t hi,
-                          uint64_t step)
+static void restore_vector(struct gjobrun *r, const struct herd_ckpt_view *v, uint32_t lo,
+                           uint32_t hi, uint64_t step)
 {
     double *contrib[2];
     uint8_t *emitted[2];
     herd_engine_dist_pull_arrays(r->en, contrib, emitted);
-    if (herd_rbuf_left(rb) != (size_t)(hi - lo) * 9)
-        return HERD_EPARSE;
-    for (uint32_t v = lo; v < hi; v++) {
-        uint64_t bits = herd_rbuf_u64(rb);
-        memcpy(&contrib[step & 1][v], &bits, 8);
+    for (uint32_t i = lo; i < hi; i++) {
+        uint64_t bits = herd_get_u64(v->contrib + (size_t)(i - lo) * 8);
+        memcpy(&contrib[step & 1][i], &bits, 8);
     }
-    herd_rbuf_bytes(rb, emitted[step & 1] + lo, hi - lo);
-    return rb->bad ? HERD_EPARSE : HERD_OK;
+    memcpy(emitted[step & 1] + lo, v->emitted, hi - lo);
 }
 
 static int restore_part(struct gjobrun *r, const uint8_t *buf, size_t len, uint32_t p,
                         uint64_t step, struct herd_err *e)
 {
-    struct herd_rbuf rb;
-    herd_rbuf_init(&rb, buf, len);
-    uint32_t lo, hi, vs = herd_engine_dist_value_size(r->en), ms = herd_engine_dist_msg_size(r->en);
-    herd_engine_dist_range(r->en, p, &lo, &hi);
-    int ok = herd_rbuf_u32(&rb) == CKPT_MAGIC && herd_rbuf_u32(&rb) == CKPT_VERSION &&
-             herd_rbuf_u32(&rb) == p && herd_rbuf_u64(&rb) == step &&
-             herd_rbuf_u32(&rb) == vs && herd_rbuf_u32(&rb) == ms &&
-             herd_rbuf_u32(&rb) == (uint32_t)r->pull && herd_rbuf_u32(&rb) == hi - lo &&
-             herd_rbuf_left(&rb) >= (size_t)(hi - lo) * (vs + 1);
-    if (!ok || rb.bad)
-        return herd_err_set(e, HERD_EPARSE, "checkpoint of partition %u, step %" PRIu64
-                            ": bad header", p, step);
-    const uint8_t *vals = buf + rb.off;
-    const uint8_t *halted = vals + (size_t)(hi - lo) * vs;
-    rb.off += (size_t)(hi - lo) * (vs + 1);
-    int rc = HERD_OK;
-    if (r->owner[p] == r->me)
-        rc = herd_engine_dist_restore(r->en, p, vals, (size_t)(hi - lo) * vs, halted, hi - lo, e);
+    struct herd_ckpt_expect x = {.part = p, .step = step,
+                                 .value_size = herd_engine_dist_value_size(r->en),
+                                 .msg_size = herd_engine_dist_msg_size(r->en),
+                                 .mode = r->pull ? HERD_CKPT_PULL : HERD_CKPT_MESSAGES,
+                                 .nparts = r->nparts};
+    herd_engine_dist_range(r->en, p, &x.lo, &x.hi);
+    struct herd_ckpt_view v;
+    int rc = herd_ckpt_parse(buf, len, &x, &v, e);
+    if (rc == HERD_OK && r->owner[p] == r->me)
+        rc = herd_engine_dist_restore(r->en, p, v.values, (size_t)v.n * x.value_size, v.halted,
+                                      v.n, e);
     if (rc != HERD_OK)
         return rc;
-    rc = r->pull ? restore_vector(r, &rb, lo, hi, step - 1) : restore_msgs(r, &rb, p, step - 1, ms);
-    if (rc == HERD_OK && herd_rbuf_left(&rb) != 0)
-        rc = HERD_EPARSE;
+    if (r->pull) {
+        restore_vector(r, &v, x.lo, x.hi, step - 1);
+        return HERD_OK;
+    }
+    rc = restore_msgs(r, &v, p, step - 1, x.msg_size);
     if (rc != HERD_OK)
-        return herd_err_set(e, rc, "checkpoint of partition %u, step %" PRIu64 ": bad messages",
-                            p, step);
+        return herd_err_set(e, rc, "checkpoint of partition %u: out of memory", p);
     return HERD_OK;
 }
 
