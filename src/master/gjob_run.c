@@ -140,6 +140,8 @@ static void start_epoch(struct herd_core *c, struct gjob *j, struct herd_worker 
     snprintf(why, sizeof why, "epoch %u: %u workers, %u partitions, from step %" PRIu64, j->epoch,
              n, j->nparts, j->start_step);
     herd_gjob__set_state(c, j, HERD_GJ_LOADING, why);
+    herd_gjob__ckpt_epoch(c, j);
+    herd_gjob__journal(c, j);
     j->deadline = herd_core__now(c) + LOAD_TIMEOUT_MS;
     for (uint32_t i = 0; i < n; i++)
         send_setup(c, j, i);
@@ -171,6 +173,8 @@ static void release(struct herd_core *c, struct gjob *j, uint64_t step)
     uint32_t every = j->spec.checkpoint_every;
     j->ckpt_asked = every && step > 0 && step % every == 0 && step != j->start_step;
     j->ckpt_all = 1;
+    if (j->ckpt_asked)
+        herd_gjob__ckpt_asked(c, j);
     j->stopped = 0;
     struct herd_gmsg g = {.op = HERD_GOP_STEP};
     struct herd_gstep *s = &g.u.step;
@@ -289,12 +293,8 @@ static void barrier(struct herd_core *c, struct gjob *j)
     j->cur.ms = (double)(herd_core__now(c) - j->released_at);
     herd_xgrow((void **)&j->steps, &j->capsteps, j->nsteps + 1, sizeof *j->steps);
     j->steps[j->nsteps++] = j->cur;
-    if (j->ckpt_asked && j->ckpt_all) {
-        j->last_ckpt = j->step;
-        memcpy(j->ckpt_globals, before, sizeof before);
-        herd_info("gjob", "graph job %" PRIu64 ": checkpoint at superstep %" PRIu64, j->id,
-                  j->step);
-    }
+    if (j->ckpt_asked)
+        herd_gjob__ckpt_barrier(c, j, j->ckpt_all, before);
     int stop = j->cur.active == 0 && j->cur.sent == 0;
     if (stop || (j->max_steps && j->step + 1 >= j->max_steps))
         start_write(c, j, stop ? "every vertex halted, no message in flight" : "last superstep");
@@ -363,6 +363,8 @@ void herd_gjob__on_msg(struct herd_core *c, struct gjob *j, uint32_t wi,
     case HERD_GOP_READY: on_ready(c, j, wi, &g->u.ready); break;
     case HERD_GOP_REPORT: on_report(c, j, wi, &g->u.report); break;
     case HERD_GOP_DONE: on_done(c, j, wi, &g->u.done); break;
+    case HERD_GOP_CKPT_PUT: herd_gjob__ckpt_put(c, j, wi, &g->u.ckpt); break;
+    case HERD_GOP_CKPT_GET: herd_gjob__ckpt_get(c, j, wi, &g->u.ckpt); break;
     default:
         herd_warn("gjob", "graph job %" PRIu64 ": unexpected %s from a worker", j->id,
                   herd_gop_name(g->op));

@@ -160,13 +160,13 @@ static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t st
     return HERD_OK;
 }
 
-int herd_gpart__save(struct gjobrun *r, uint64_t step, struct herd_err *e)
+int herd_gpart__save(struct gjobrun *r, const char *root, uint64_t step, struct herd_err *e)
 {
     char dir[4096];
     if (herd_dp_wait_step(r->dp, step - 1) != HERD_OK)
         return herd_err_set(e, HERD_ECLOSED, "checkpoint: a peer was lost");
-    mkdir(r->ckpt_dir, 0777);
-    snprintf(dir, sizeof dir, "%s/c%" PRIu64, r->ckpt_dir, step);
+    mkdir(root, 0777);
+    snprintf(dir, sizeof dir, "%s/c%" PRIu64, root, step);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return herd_err_set(e, HERD_EIO, "checkpoint dir %s: %s", dir, strerror(errno));
     for (uint32_t p = 0; p < r->nparts; p++)
@@ -264,13 +264,13 @@ static int restore_part(struct gjobrun *r, const uint8_t *buf, size_t len, uint3
     return HERD_OK;
 }
 
-int herd_gpart__restore(struct gjobrun *r, uint64_t step, struct herd_err *e)
+int herd_gpart__restore(struct gjobrun *r, const char *root, uint64_t step, struct herd_err *e)
 {
     for (uint32_t p = 0; p < r->nparts; p++) {
         if (r->owner[p] != r->me && !r->pull)
             continue; /* the pull path needs every partition's contributions */
         char path[4096];
-        snprintf(path, sizeof path, "%s/c%" PRIu64 "/p%u", r->ckpt_dir, step, p);
+        snprintf(path, sizeof path, "%s/c%" PRIu64 "/p%u", root, step, p);
         uint8_t *buf = NULL;
         size_t len = 0;
         int rc = read_file(path, &buf, &len, e);
