@@ -328,6 +328,8 @@ static int setup_graph(struct daemon *d, const char *dir, uint32_t cores, struct
     int rc = herd_dp_listen(host && *host ? host : "127.0.0.1", 0, d->cfg->secret, &d->dp, e);
     if (rc == HERD_OK)
         rc = herd_gpart_create(d->loop, d->dp, cores, dir, gpart_send, d, &d->gpart, e);
+    if (rc == HERD_OK)
+        herd_gpart_set_queued(d->gpart, stage_queued); /* paces checkpoint uploads */
     return rc;
 }
 
