@@ -143,12 +143,28 @@ void herd_gjobs_destroy(struct herd_gjobs *g)
     free(g);
 }
 
+/* Jobs are kept in ascending id (submission order; reloaded ones first). */
 struct gjob *herd_gjob__find(struct herd_core *c, uint64_t id)
 {
     struct herd_gjobs *g = c->gjobs;
-    if (id <= HERD_GJOB_ID_BASE || id - HERD_GJOB_ID_BASE > g->n)
-        return NULL;
-    return g->jobs[id - HERD_GJOB_ID_BASE - 1];
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->jobs[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->n && g->jobs[lo]->id == id ? g->jobs[lo] : NULL;
+}
+
+void herd_gjob__adopt(struct herd_core *c, struct gjob *j)
+{
+    struct herd_gjobs *g = c->gjobs;
+    herd_xgrow((void **)&g->jobs, &g->cap, g->n + 1, sizeof *g->jobs);
+    g->jobs[g->n++] = j;
+    if (j->id >= g->next_id)
+        g->next_id = j->id + 1;
 }
 
 static char *dup_or_empty(const char *s)
@@ -211,6 +227,12 @@ int herd_core_graph_submit(struct herd_core *c, const struct herd_gjob_spec *s, 
     j->id = g->next_id++;
     j->state = HERD_GJ_WAITING;
     j->submitted = herd_core__now(c);
+    rc = herd_gjob__journal_new(c, j, e);
+    if (rc != HERD_OK) {
+        g->next_id--;
+        free_job(j);
+        return rc;
+    }
     herd_xgrow((void **)&g->jobs, &g->cap, g->n + 1, sizeof *g->jobs);
     g->jobs[g->n++] = j;
     herd_info("gjob", "graph job %" PRIu64 ": %s on %s submitted", j->id, j->spec.algo,

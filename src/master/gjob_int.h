@@ -61,6 +61,8 @@ struct gjob {
     struct herd_worker **excluded;  /* hung workers, never used again by this job */
     size_t nexcluded, capexcluded;
     int net;                        /* checkpoints go to the master's store (no shared dir) */
+    uint32_t resume_need;           /* reloaded by a restarted master: workers to wait for */
+    uint64_t resume_until;          /* ... until then (core clock); later any will do */
     struct gpend *pend;             /* network checkpoints in progress, ascending step */
     size_t npend, cappend;
 };
@@ -94,6 +96,10 @@ void herd_gjob__timeout(struct herd_core *c, struct gjob *j);
 /* gjob_journal.c: records the job (spec, state, epoch, last complete
  * checkpoint, summary) in the core's journal and commits. */
 void herd_gjob__journal(struct herd_core *c, struct gjob *j);
+/* A new job: its spec and record, committed. HERD_OK or HERD_EDB. */
+int herd_gjob__journal_new(struct herd_core *c, struct gjob *j, struct herd_err *e);
+/* gjob.c: appends a job reloaded from the journal (ascending ids). */
+void herd_gjob__adopt(struct herd_core *c, struct gjob *j);
 
 /* gjob_ckpt.c: checkpoints. The STEP of `j->step` asks for one. */
 void herd_gjob__ckpt_asked(struct herd_core *c, struct gjob *j);

@@ -132,6 +132,7 @@ static void start_epoch(struct herd_core *c, struct gjob *j, struct herd_worker 
         j->nparts = j->spec.partitions ? j->spec.partitions : (2 * n > 16 ? 2 * n : 16);
     assign(j, list, n);
     j->epoch++;
+    j->resume_need = 0;
     j->start_step = j->last_ckpt;
     memcpy(j->globals, j->ckpt_globals, sizeof j->globals);
     while (j->nsteps > 0 && j->steps[j->nsteps - 1].step >= j->start_step)
@@ -156,6 +157,8 @@ void herd_gjob__try_start(struct herd_core *c, struct gjob *j)
                                              sizeof *list);
     uint32_t n = candidates(c, j, want < c->reg.n ? want : c->reg.n, list);
     uint32_t need = j->epoch == 0 && j->spec.workers ? j->spec.workers : 1;
+    if (j->resume_need && herd_core__now(c) < j->resume_until)
+        need = j->resume_need; /* a restarted master waits for the job's workers */
     if (n >= need)
         start_epoch(c, j, list, n);
     free(list);
