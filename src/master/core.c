@@ -138,6 +138,8 @@ int herd_core_create(const struct herd_core_config *cfg, const struct herd_core_
         rc = herd_blobs_open(cfg->blob_dir, &c->blobs, e);
     if (rc == HERD_OK)
         rc = herd_core__load(c, e);
+    if (rc == HERD_OK)
+        rc = herd_gjobs_load(c, e);
     if (rc != HERD_OK)
         goto fail;
     herd_core__flush(c);
