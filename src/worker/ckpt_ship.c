@@ -142,19 +142,26 @@ int herd_gpart__save_net(struct herd_gpart *g, struct gjobrun *r, uint64_t step,
     return HERD_OK;
 }
 
-/* The file being sent is done (or given up): delete it and its step
- * directory once empty. */
+/* Deletes a spool file, then its step directory once empty (rmdir fails
+ * while other files are left: fine). The job's spool directory stays: the
+ * graph thread may be creating the next step's directory in it. */
+static void unlink_spooled(char *path)
+{
+    unlink(path);
+    char *slash = strrchr(path, '/');
+    if (slash) {
+        *slash = '\0';
+        rmdir(path);
+    }
+}
+
+/* The file being sent is done (or given up). */
 static void end_file(struct ckpt_ship *s)
 {
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
-    unlink(s->cur->path);
-    char *slash = strrchr(s->cur->path, '/');
-    if (slash) {
-        *slash = '\0';
-        rmdir(s->cur->path); /* fails while other files are left: fine */
-    }
+    unlink_spooled(s->cur->path);
     free_upfile(s->cur);
     s->cur = NULL;
 }
@@ -246,7 +253,7 @@ static void drop_uploads(struct herd_gpart *g, uint64_t job, uint32_t before)
         struct upfile *u = *pp;
         if (u->job == job && u->epoch < before) {
             *pp = u->next;
-            unlink(u->path);
+            unlink_spooled(u->path);
             free_upfile(u);
         } else {
             pp = &u->next;
