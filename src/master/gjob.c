@@ -264,6 +264,7 @@ static int worker_index(const struct gjob *j, const struct herd_worker *w)
 
 void herd_gjobs_msg(struct herd_core *c, struct herd_worker *w, const struct herd_msg_graph *m)
 {
+    herd_gjobs__ckpt_poll(c);
     struct gjob *j = herd_gjob__find(c, m->job_id);
     int wi = j ? worker_index(j, w) : -1;
     if (j == NULL || wi < 0 || m->epoch != j->epoch)
@@ -297,6 +298,7 @@ void herd_gjobs_tick(struct herd_core *c)
 {
     struct herd_gjobs *g = c->gjobs;
     uint64_t now = herd_core__now(c);
+    herd_gjobs__ckpt_poll(c);
     for (size_t i = 0; i < g->n; i++) {
         struct gjob *j = g->jobs[i];
         if (j->state == HERD_GJ_WAITING)
@@ -310,6 +312,8 @@ uint64_t herd_gjobs_next_deadline(struct herd_core *c)
 {
     struct herd_gjobs *g = c->gjobs;
     uint64_t next = UINT64_MAX;
+    if (g && g->store && herd_gstore_busy(g->store))
+        next = herd_core__now(c) + 5; /* checkpoint files are being synced: poll soon */
     for (size_t i = 0; g && i < g->n; i++)
         if (g->jobs[i]->deadline && g->jobs[i]->deadline < next)
             next = g->jobs[i]->deadline;

@@ -48,21 +48,21 @@ static struct gpend *find_pend(struct gjob *j, uint64_t step, size_t *at)
     return NULL;
 }
 
-/* A network checkpoint whose barrier passed and whose files are all in. */
+/* A network checkpoint whose barrier passed and whose files are all in:
+ * its directory is synced, then (on_synced) it is complete. */
 static void check_complete(struct herd_core *c, struct gjob *j, size_t i)
 {
     struct gpend *p = &j->pend[i];
-    if (!p->reported || p->ngot < j->nparts)
+    if (!p->reported || p->ngot < j->nparts || p->sealing)
         return;
-    struct herd_err e;
-    herd_err_clear(&e);
-    if (herd_gstore_seal(c->gjobs->store, j->id, p->step, &e) != HERD_OK) {
-        herd_warn("gjob", "graph job %" PRIu64 ": %s", j->id, e.msg);
-        drop_pend(j, i);
-        return;
-    }
-    uint64_t step = p->step;
-    complete(c, j, step, p->globals);
+    p->sealing = 1;
+    herd_gstore_seal(c->gjobs->store, j->id, j->epoch, p->step);
+}
+
+static void sealed(struct herd_core *c, struct gjob *j, size_t i)
+{
+    uint64_t step = j->pend[i].step;
+    complete(c, j, step, j->pend[i].globals);
     while (j->npend > 0 && j->pend[0].step <= step)
         drop_pend(j, 0);
     herd_gstore_drop_below(c->gjobs->store, j->id, step);
@@ -126,17 +126,42 @@ void herd_gjob__ckpt_put(struct herd_core *c, struct gjob *j, uint32_t wi,
         return; /* a checkpoint given up, or not this worker's partition */
     struct herd_err e;
     herd_err_clear(&e);
-    int done = 0;
-    if (herd_gstore_put(c->gjobs->store, j->id, k->step, k->part, k->offset, k->total, k->data,
-                        k->len, &done, &e) != HERD_OK) {
+    if (herd_gstore_put(c->gjobs->store, j->id, j->epoch, k->step, k->part, k->offset, k->total,
+                        k->data, k->len, &e) != HERD_OK)
         herd_warn("gjob", "graph job %" PRIu64 ": worker %s: %s", j->id, j->ws[wi].w->id, e.msg);
+}
+
+/* A file the store's sync thread made durable (or failed to). */
+static void on_synced(void *arg, uint64_t job, uint32_t epoch, uint64_t step, uint32_t part,
+                      int ok)
+{
+    struct herd_core *c = arg;
+    struct gjob *j = herd_gjob__find(c, job);
+    size_t i;
+    struct gpend *p = j && j->epoch == epoch ? find_pend(j, step, &i) : NULL;
+    if (p != NULL && part == HERD_GSTORE_SEALED && p->sealing) {
+        if (ok)
+            sealed(c, j, i);
+        else
+            drop_pend(j, i);
         return;
     }
-    if (!done)
+    if (p == NULL || part >= j->nparts || p->got[part])
+        return; /* an epoch left behind, or a checkpoint given up */
+    if (!ok) {
+        herd_warn("gjob", "graph job %" PRIu64 ": checkpoint %" PRIu64 " partition %" PRIu32
+                  ": could not be made durable", job, step, part);
         return;
-    p->got[k->part] = 1;
+    }
+    p->got[part] = 1;
     p->ngot++;
     check_complete(c, j, i);
+}
+
+void herd_gjobs__ckpt_poll(struct herd_core *c)
+{
+    if (c->gjobs->store)
+        herd_gstore_poll(c->gjobs->store, on_synced, c);
 }
 
 void herd_gjob__ckpt_get(struct herd_core *c, struct gjob *j, uint32_t wi,

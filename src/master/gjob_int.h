@@ -24,6 +24,7 @@ struct gpend {
     uint8_t *got;                   /* per partition: its file is stored */
     uint32_t ngot;
     int reported;                   /* the barrier of `step` passed, every worker saved */
+    int sealing;                    /* every file in: the store is syncing the directory */
 };
 
 struct gjob {
@@ -117,5 +118,8 @@ void herd_gjob__ckpt_put(struct herd_core *c, struct gjob *j, uint32_t wi,
                          const struct herd_gckpt *k);
 void herd_gjob__ckpt_get(struct herd_core *c, struct gjob *j, uint32_t wi,
                          const struct herd_gckpt *k);
+/* Collects the checkpoint files the store made durable since the last call
+ * (tick and every graph message); a checkpoint may complete here. */
+void herd_gjobs__ckpt_poll(struct herd_core *c);
 
 #endif

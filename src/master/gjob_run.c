@@ -174,7 +174,10 @@ static void release(struct herd_core *c, struct gjob *j, uint64_t step)
     free(j->part_aggs);
     j->part_aggs = herd_xcalloc((size_t)j->nparts * (j->naggs ? j->naggs : 1), 8);
     uint32_t every = j->spec.checkpoint_every;
-    j->ckpt_asked = every && step > 0 && step % every == 0 && step != j->start_step;
+    /* not at the epoch's first step (that is the checkpoint it started from),
+     * nor in the last superstep (it would save at most one step's work) */
+    j->ckpt_asked = every && step > 0 && step % every == 0 && step != j->start_step &&
+                    (j->max_steps == 0 || step + 1 < j->max_steps);
     j->ckpt_all = 1;
     if (j->ckpt_asked)
         herd_gjob__ckpt_asked(c, j);

@@ -2,13 +2,13 @@
  * the worker's side of CKPT_PUT / CKPT_GET / CKPT_DATA (docs/protocol.md
  * section 10, docs/distributed.md "Checkpoints").
  *
- * Saving: the graph thread writes the owned partitions' files into a local
- * spool (<work_dir>/ckpt-<job>/c<step>/p<part>, the format of
- * gpart_ckpt.c), hands the list to the loop thread and goes on computing.
- * The loop thread sends each file in 256 KiB CKPT_PUT chunks, only while
- * the control connection has less than SHIP_WINDOW bytes queued (a timer
- * resumes it), so a heartbeat or a REPORT waits behind at most that much;
- * a sent file is deleted from the spool.
+ * Saving: the graph thread builds the owned partitions' files in memory (the
+ * format of gpart_ckpt.c), hands them to the loop thread and goes on
+ * computing. The loop thread sends each in 256 KiB CKPT_PUT chunks, only
+ * while the control connection has less than SHIP_WINDOW bytes queued (a
+ * timer resumes it), so a heartbeat or a REPORT waits behind at most that
+ * much; a sent file is freed. Memory: at most the checkpoints not yet sent
+ * (18 bytes per vertex per checkpoint on the pull path).
  *
  * Restoring: the graph thread (setting up an epoch) asks for the files it
  * needs and blocks; the loop thread fetches them one chunk in flight at a
@@ -42,7 +42,8 @@ struct upfile {
     struct upfile *next;
     uint64_t job, step;
     uint32_t epoch, part;
-    char *path;
+    uint8_t *data;
+    size_t size;
 };
 
 struct fetch {
@@ -63,14 +64,12 @@ struct ckpt_ship {
     struct fetch *fetch;               /* under g->mu */
     /* loop thread only */
     struct upfile *cur;                /* being sent */
-    int fd;
-    uint64_t off, size;
-    uint8_t *chunk;
+    uint64_t off;
 };
 
 static void free_upfile(struct upfile *u)
 {
-    free(u->path);
+    free(u->data);
     free(u);
 }
 
@@ -78,7 +77,6 @@ void herd_gpart__ship_create(struct herd_gpart *g)
 {
     struct ckpt_ship *s = herd_xcalloc(1, sizeof *s);
     s->in_tail = &s->in_head;
-    s->fd = -1;
     uv_timer_init(g->loop, &s->timer);
     s->timer.data = g;
     uv_unref((uv_handle_t *)&s->timer);
@@ -102,9 +100,6 @@ void herd_gpart__ship_destroy(struct herd_gpart *g)
     }
     if (s->cur)
         free_upfile(s->cur);
-    if (s->fd >= 0)
-        close(s->fd);
-    free(s->chunk);
     g->ship = NULL;
     uv_close((uv_handle_t *)&s->timer, timer_closed);
 }
@@ -117,104 +112,74 @@ static void spool_dir(const struct herd_gpart *g, const char *kind, uint64_t job
     snprintf(buf, n, "%s/%s-%" PRIu64, g->work_dir, kind, job);
 }
 
+struct emit_ctx {
+    struct herd_gpart *g;
+    struct gjobrun *r;
+    uint64_t step;
+};
+
+/* Graph thread: one partition's file, to the hand-over list. */
+static void emit(void *arg, uint32_t part, uint8_t *data, size_t len)
+{
+    struct emit_ctx *x = arg;
+    struct upfile *u = herd_xcalloc(1, sizeof *u);
+    *u = (struct upfile){.job = x->r->job, .step = x->step, .epoch = x->r->epoch, .part = part,
+                         .data = data, .size = len};
+    pthread_mutex_lock(&x->g->mu);
+    *x->g->ship->in_tail = u;
+    x->g->ship->in_tail = &u->next;
+    pthread_mutex_unlock(&x->g->mu);
+}
+
 int herd_gpart__save_net(struct herd_gpart *g, struct gjobrun *r, uint64_t step,
                          struct herd_err *e)
 {
-    char dir[3000];
-    spool_dir(g, "ckpt", r->job, dir, sizeof dir);
-    int rc = herd_gpart__save(r, dir, step, e);
-    if (rc != HERD_OK)
-        return rc;
-    pthread_mutex_lock(&g->mu);
-    for (uint32_t p = 0; p < r->nparts; p++) {
-        if (r->owner[p] != r->me)
-            continue;
-        struct upfile *u = herd_xcalloc(1, sizeof *u);
-        char path[3200];
-        snprintf(path, sizeof path, "%s/c%" PRIu64 "/p%u", dir, step, p);
-        *u = (struct upfile){.job = r->job, .step = step, .epoch = r->epoch, .part = p,
-                             .path = herd_xstrdup(path)};
-        *g->ship->in_tail = u;
-        g->ship->in_tail = &u->next;
-    }
-    pthread_mutex_unlock(&g->mu);
+    struct emit_ctx x = {g, r, step};
+    int rc = herd_gpart__save_mem(r, step, emit, &x, e);
     uv_async_send(&g->async);
-    return HERD_OK;
-}
-
-/* Deletes a spool file, then its step directory once empty (rmdir fails
- * while other files are left: fine). The job's spool directory stays: the
- * graph thread may be creating the next step's directory in it. */
-static void unlink_spooled(char *path)
-{
-    unlink(path);
-    char *slash = strrchr(path, '/');
-    if (slash) {
-        *slash = '\0';
-        rmdir(path);
-    }
+    return rc;
 }
 
 /* The file being sent is done (or given up). */
 static void end_file(struct ckpt_ship *s)
 {
-    if (s->fd >= 0)
-        close(s->fd);
-    s->fd = -1;
-    unlink_spooled(s->cur->path);
     free_upfile(s->cur);
     s->cur = NULL;
 }
 
-/* The next file to send, opened; 0, or -1 when there is none. */
+/* The next file to send; 0, or -1 when there is none. */
 static int next_file(struct herd_gpart *g, struct ckpt_ship *s)
 {
-    while (s->cur == NULL) {
-        pthread_mutex_lock(&g->mu);
-        struct upfile *u = s->in_head;
-        if (u) {
-            s->in_head = u->next;
-            if (s->in_head == NULL)
-                s->in_tail = &s->in_head;
-        }
-        pthread_mutex_unlock(&g->mu);
-        if (u == NULL)
-            return -1;
-        s->cur = u;
-        struct stat st;
-        s->fd = open(u->path, O_RDONLY | O_CLOEXEC);
-        if (s->fd < 0 || fstat(s->fd, &st) != 0) {
-            herd_warn("gpart", "job %" PRIu64 ": checkpoint %s: %s", u->job, u->path,
-                      strerror(errno));
-            end_file(s);
-            continue;
-        }
-        s->size = (uint64_t)st.st_size;
-        s->off = 0;
+    if (s->cur)
+        return 0;
+    pthread_mutex_lock(&g->mu);
+    struct upfile *u = s->in_head;
+    if (u) {
+        s->in_head = u->next;
+        if (s->in_head == NULL)
+            s->in_tail = &s->in_head;
     }
-    return 0;
+    pthread_mutex_unlock(&g->mu);
+    s->cur = u;
+    s->off = 0;
+    return u ? 0 : -1;
 }
 
 /* Sends one chunk of the current file; the file ends when its last is out. */
 static void send_chunk(struct herd_gpart *g, struct ckpt_ship *s)
 {
     struct upfile *u = s->cur;
-    uint64_t want = s->size - s->off < SHIP_CHUNK ? s->size - s->off : SHIP_CHUNK;
-    ssize_t n = pread(s->fd, s->chunk, want, (off_t)s->off);
-    if (n != (ssize_t)want) {
-        herd_warn("gpart", "job %" PRIu64 ": checkpoint %s: read failed", u->job, u->path);
-        end_file(s);
-        return;
-    }
+    uint64_t n = u->size - s->off < SHIP_CHUNK ? u->size - s->off : SHIP_CHUNK;
     struct herd_gmsg gm = {.op = HERD_GOP_CKPT_PUT};
     gm.u.ckpt = (struct herd_gckpt){.step = u->step, .part = u->part, .offset = s->off,
-                                    .total = s->size, .len = (uint32_t)n, .data = s->chunk};
+                                    .total = u->size, .len = (uint32_t)n,
+                                    .data = u->data + s->off};
     struct herd_msg m;
     herd_gmsg_wrap(&gm, u->job, u->epoch, &m);
     g->send(g->ctx, &m);
     herd_msg_free(&m);
-    s->off += (uint64_t)n;
-    if (s->off >= s->size)
+    s->off += n;
+    if (s->off >= u->size)
         end_file(s);
 }
 
@@ -228,8 +193,6 @@ void herd_gpart__ship_pump(struct herd_gpart *g)
     struct ckpt_ship *s = g->ship;
     if (s == NULL || g->stop)
         return;
-    if (s->chunk == NULL)
-        s->chunk = herd_xmalloc(SHIP_CHUNK);
     while (next_file(g, s) == 0) {
         if (g->queued && g->queued(g->ctx) >= SHIP_WINDOW) {
             if (!uv_is_active((uv_handle_t *)&s->timer))
@@ -253,7 +216,6 @@ static void drop_uploads(struct herd_gpart *g, uint64_t job, uint32_t before)
         struct upfile *u = *pp;
         if (u->job == job && u->epoch < before) {
             *pp = u->next;
-            unlink_spooled(u->path);
             free_upfile(u);
         } else {
             pp = &u->next;

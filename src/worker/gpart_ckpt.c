@@ -126,16 +126,9 @@ static void write_vector(struct gjobrun *r, FILE *f, uint32_t lo, uint32_t hi, u
     fwrite(emitted[step & 1] + lo, 1, hi - lo, f);
 }
 
-static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t step,
-                     struct herd_err *e)
+/* Partition p's checkpoint of `step` into f; ferror(f) says if it failed. */
+static void write_part(struct gjobrun *r, FILE *f, uint32_t p, uint64_t step)
 {
-    char path[4200], tmp[4300];
-    snprintf(path, sizeof path, "%s/p%u", dir, p);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL)
-        return herd_err_set(e, HERD_EIO, "checkpoint %s: %s", tmp, strerror(errno));
-    setvbuf(f, NULL, _IOFBF, 1 << 20);
     uint32_t lo, hi, vs = herd_engine_dist_value_size(r->en);
     const uint8_t *vals, *halted;
     herd_engine_dist_range(r->en, p, &lo, &hi);
@@ -154,6 +147,19 @@ static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t st
         write_vector(r, f, lo, hi, step - 1);
     else
         write_msgs(r, f, p, step - 1);
+}
+
+static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t step,
+                     struct herd_err *e)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/p%u", dir, p);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL)
+        return herd_err_set(e, HERD_EIO, "checkpoint %s: %s", tmp, strerror(errno));
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
+    write_part(r, f, p, step);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0)
         return herd_err_set(e, HERD_EIO, "checkpoint %s: write failed", path);
@@ -282,5 +288,30 @@ int herd_gpart__restore(struct gjobrun *r, const char *root, uint64_t step, stru
     }
     if (r->pull)
         herd_engine_dist_count_emitters(r->en, step - 1);
+    return HERD_OK;
+}
+
+int herd_gpart__save_mem(struct gjobrun *r, uint64_t step, herd_gpart_ckpt_fn emit, void *arg,
+                         struct herd_err *e)
+{
+    if (herd_dp_wait_step(r->dp, step - 1) != HERD_OK)
+        return herd_err_set(e, HERD_ECLOSED, "checkpoint: a peer was lost");
+    for (uint32_t p = 0; p < r->nparts; p++) {
+        if (r->owner[p] != r->me)
+            continue;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (f == NULL)
+            return herd_err_set(e, HERD_ENOMEM, "checkpoint of partition %u: %s", p,
+                                strerror(errno));
+        write_part(r, f, p, step);
+        int bad = ferror(f);
+        if (fclose(f) != 0 || bad) {
+            free(buf);
+            return herd_err_set(e, HERD_ENOMEM, "checkpoint of partition %u: out of memory", p);
+        }
+        emit(arg, p, (uint8_t *)buf, len);
+    }
     return HERD_OK;
 }

@@ -76,6 +76,11 @@ struct herd_gpart {
  * and halted flags after step-1, messages sent in step-1) of every owned
  * partition as root/c<step>/p<part>; HERD_OK or HERD_EIO/HERD_ECLOSED. */
 int herd_gpart__save(struct gjobrun *r, const char *root, uint64_t step, struct herd_err *e);
+/* The same, each owned partition's file built in memory and handed to emit
+ * (which owns the malloc'd bytes). HERD_OK, HERD_ECLOSED or HERD_ENOMEM. */
+typedef void (*herd_gpart_ckpt_fn)(void *arg, uint32_t part, uint8_t *data, size_t len);
+int herd_gpart__save_mem(struct gjobrun *r, uint64_t step, herd_gpart_ckpt_fn emit, void *arg,
+                         struct herd_err *e);
 /* Loads the checkpoint of `step` from root/c<step>/ for every owned
  * partition (every partition on the pull path) into the engine and the
  * data-plane session. HERD_OK, HERD_EIO, HERD_EPARSE, HERD_ENOMEM. */
@@ -92,8 +97,9 @@ int herd_gpart__ship_msg(struct herd_gpart *g, const struct herd_msg_graph *m);
  * queue allows (the uv_async callback calls it). */
 void herd_gpart__ship_async(struct herd_gpart *g);
 void herd_gpart__ship_pump(struct herd_gpart *g);
-/* Graph thread: saves into the local spool and queues the files for the
- * master; returns before they are sent. HERD_OK or as herd_gpart__save. */
+/* Graph thread: builds the owned partitions' files in memory and queues
+ * them for the master; returns before they are sent. HERD_OK or as
+ * herd_gpart__save_mem. */
 int herd_gpart__save_net(struct herd_gpart *g, struct gjobrun *r, uint64_t step,
                          struct herd_err *e);
 /* Graph thread: fetches the needed partitions' files of checkpoint `step`

@@ -152,6 +152,19 @@ static void put_file(struct env *v, uint64_t job, uint32_t epoch, uint64_t step,
     free(buf);
 }
 
+/* Lets the store's sync thread finish and the core collect its files: the
+ * coordinator asks for a tick within 5 ms while files are being synced. */
+static void settle(struct env *v)
+{
+    for (int i = 0; i < 5000; i++) {
+        herd_core_tick(v->c);
+        if (herd_core_next_deadline(v->c) != 5)
+            return;
+        usleep(1000);
+    }
+    CHECK(!"the checkpoint store never finished syncing");
+}
+
 static int stored(struct env *v, uint64_t job, uint64_t step, uint32_t p)
 {
     char path[256];
@@ -184,16 +197,20 @@ HERD_TEST(gjob_network_checkpoint_complete_only_when_every_file_is_in)
     for (uint32_t p = 0; p < NPARTS - 1; p++)
         put_file(&v, id, 1, 2, p, p % 2, 1000 + p);
     put_file(&v, id, 1, 2, NPARTS - 1, 0, 50); /* not its owner: ignored */
+    settle(&v);
     CHECK(stored(&v, id, 2, 0) && !stored(&v, id, 2, NPARTS - 1));
     CHECK_EQ(last_ckpt(&v, id), 0);
     put_file(&v, id, 1, 2, NPARTS - 1, 1, 1003);
+    settle(&v);
     CHECK_EQ(last_ckpt(&v, id), 2);
     /* checkpoint 4: files first, then the barrier; then 2 is deleted */
     steps(&v, id, 1, 3, 4);
     for (uint32_t p = 0; p < NPARTS; p++)
         put_file(&v, id, 1, 4, p, p % 2, 300);
+    settle(&v);
     CHECK_EQ(last_ckpt(&v, id), 2);
     steps(&v, id, 1, 4, 5);
+    settle(&v);
     CHECK_EQ(last_ckpt(&v, id), 4);
     CHECK(!stored(&v, id, 2, 0) && stored(&v, id, 4, 3));
     env_close(&v);
@@ -209,6 +226,7 @@ HERD_TEST(gjob_network_checkpoint_is_served_back_after_a_loss)
     steps(&v, id, 1, 0, 3);
     for (uint32_t p = 0; p < NPARTS; p++)
         put_file(&v, id, 1, 2, p, p % 2, 700000 + p); /* over two CKPT_DATA chunks */
+    settle(&v);
     CHECK_EQ(last_ckpt(&v, id), 2);
     fk_clear(&v.f);
     herd_core_conn_closed(v.c, 2);
@@ -256,6 +274,8 @@ HERD_TEST(gjob_restarted_master_resumes_from_the_journal)
     steps(&v, id, 1, 0, 3);
     for (uint32_t p = 0; p < NPARTS; p++)
         put_file(&v, id, 1, 2, p, p % 2, 100);
+    settle(&v);
+    CHECK_EQ(last_ckpt(&v, id), 2);
     steps(&v, id, 1, 3, 4);
     for (uint32_t p = 0; p < 2; p++) /* checkpoint 4 half-uploaded when the master dies */
         put_file(&v, id, 1, 4, p, p % 2, 100);
@@ -320,6 +340,12 @@ HERD_TEST(gjob_finished_summary_survives_a_restart)
     env_close(&v);
 }
 
+static void on_synced(void *arg, uint64_t job, uint32_t tag, uint64_t step, uint32_t part, int ok)
+{
+    CHECK_EQ(job, 7);
+    *(uint64_t *)arg += tag * 1000 + step * 10 + part + (uint64_t)ok;
+}
+
 HERD_TEST(gstore_refuses_out_of_order_chunks_and_drops_partials)
 {
     struct env v;
@@ -328,16 +354,17 @@ HERD_TEST(gstore_refuses_out_of_order_chunks_and_drops_partials)
     snprintf(root, sizeof root, "%s/store", v.dir);
     struct herd_gstore *gs;
     struct herd_err e;
+    uint64_t synced = 0;
     CHECK_EQ(herd_gstore_open(root, &gs, &e), HERD_OK);
     uint8_t d[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-    int done = 0;
-    CHECK_EQ(herd_gstore_put(gs, 7, 5, 0, 0, 10, d, 4, &done, &e), HERD_OK);
-    CHECK_EQ(done, 0);
-    CHECK_EQ(herd_gstore_put(gs, 7, 5, 0, 5, 10, d, 5, &done, &e), HERD_EINVAL);
-    CHECK_EQ(herd_gstore_put(gs, 7, 5, 0, 4, 10, d, 6, &done, &e), HERD_EINVAL); /* dropped */
-    CHECK_EQ(herd_gstore_put(gs, 7, 5, 0, 0, 10, d, 11 - 1, &done, &e), HERD_OK);
-    CHECK_EQ(done, 1);
-    CHECK_EQ(herd_gstore_put(gs, 7, 5, 1, 0, 4, d, 5, &done, &e), HERD_EINVAL); /* over total */
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 5, 0, 0, 10, d, 4, &e), HERD_OK);
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 5, 0, 5, 10, d, 5, &e), HERD_EINVAL);
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 5, 0, 4, 10, d, 6, &e), HERD_EINVAL); /* dropped */
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 5, 0, 0, 10, d, 10, &e), HERD_OK);
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 5, 1, 0, 4, d, 5, &e), HERD_EINVAL); /* over total */
+    herd_gstore_wait(gs);
+    CHECK_EQ(herd_gstore_poll(gs, on_synced, &synced), 1);
+    CHECK_EQ(synced, 1 * 1000 + 5 * 10 + 0 + 1);
     uint8_t *out;
     uint32_t len;
     uint64_t total;
@@ -348,16 +375,23 @@ HERD_TEST(gstore_refuses_out_of_order_chunks_and_drops_partials)
     free(out);
     CHECK_EQ(herd_gstore_read(gs, 7, 5, 0, 11, 4, &out, &len, &total, &e), HERD_EINVAL);
     CHECK_EQ(herd_gstore_read(gs, 7, 6, 0, 0, 4, &out, &len, &total, &e), HERD_ENOTFOUND);
-    CHECK_EQ(herd_gstore_put(gs, 7, 9, 0, 0, 10, d, 3, &done, &e), HERD_OK); /* partial */
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 9, 0, 0, 10, d, 3, &e), HERD_OK); /* partial */
     herd_gstore_drop_except(gs, 7, 5);
     char path[256];
     struct stat st;
     snprintf(path, sizeof path, "%s/7/ckpt-9", root);
     CHECK(stat(path, &st) != 0);
-    CHECK_EQ(herd_gstore_seal(gs, 7, 5, &e), HERD_OK);
+    herd_gstore_seal(gs, 7, 2, 5);
+    herd_gstore_wait(gs);
+    synced = 0;
+    CHECK_EQ(herd_gstore_poll(gs, on_synced, &synced), 1);
+    CHECK_EQ(synced, 2 * 1000 + 5 * 10 + (uint64_t)HERD_GSTORE_SEALED + 1);
     herd_gstore_drop_except(gs, 7, 0);
     snprintf(path, sizeof path, "%s/7", root);
     CHECK(stat(path, &st) != 0);
-    herd_gstore_close(gs);
+    herd_gstore_close(gs); /* the sync thread has removed the trash */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls %s)\"", root);
+    CHECK_EQ(system(cmd), 0);
     env_close(&v);
 }

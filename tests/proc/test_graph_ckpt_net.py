@@ -94,7 +94,8 @@ def test_worker_killed_rolls_back_to_a_network_checkpoint(cluster, tmp_path, alg
     log = cluster.master.text()
     assert "rolling back to the last checkpoint" in log
     assert "stored on the master" in log
-    assert stored_checkpoints(cluster) == []  # deleted once the job is over
+    # deleted once the job is over (renamed away at once, removed by the sync thread)
+    poll(lambda: stored_checkpoints(cluster) == [], 30, what="checkpoints deleted")
 
 
 def test_two_of_four_workers_killed_network_checkpoints(cluster, tmp_path):
@@ -142,6 +143,6 @@ def test_master_killed_mid_job_resumes(tmp_path, every):
         j2 = poll(lambda: job(c, jid), 10, what="the job after a restart")
         assert j2["state"] == "done" and j2["superstep"] == j["superstep"]
         assert j2["vertices"] == j["vertices"]
-        assert stored_checkpoints(c) == []
+        poll(lambda: stored_checkpoints(c) == [], 30, what="checkpoints deleted")
     finally:
         c.close()
