@@ -137,6 +137,8 @@ void herd_gmsg_wrap(const struct herd_gmsg *g, uint64_t job_id, uint32_t epoch,
 {
     struct herd_wbuf w;
     herd_wbuf_init(&w);
+    if (g->op == HERD_GOP_CKPT_PUT || g->op == HERD_GOP_CKPT_DATA)
+        herd_wbuf_reserve(&w, (size_t)g->u.ckpt.len + 64); /* one allocation per chunk */
     herd_gmsg_encode(g, &w);
     memset(m, 0, sizeof *m);
     m->type = HERD_MSG_GRAPH;

@@ -118,10 +118,15 @@ static void write_vector(struct gjobrun *r, FILE *f, uint32_t lo, uint32_t hi, u
     double *contrib[2];
     uint8_t *emitted[2];
     herd_engine_dist_pull_arrays(r->en, contrib, emitted);
-    for (uint32_t v = lo; v < hi; v++) {
-        uint64_t bits;
-        memcpy(&bits, &contrib[step & 1][v], 8);
-        put64(f, bits);
+    uint8_t buf[8 * 1024]; /* converted in batches: one library call per 1024 */
+    for (uint32_t v = lo; v < hi;) {
+        uint32_t k = 0;
+        for (; k < 1024 && v < hi; k++, v++) {
+            uint64_t bits;
+            memcpy(&bits, &contrib[step & 1][v], 8);
+            herd_put_u64(buf + 8 * k, bits);
+        }
+        fwrite_unlocked(buf, 8, k, f);
     }
     fwrite(emitted[step & 1] + lo, 1, hi - lo, f);
 }
