@@ -280,7 +280,7 @@ HERD_TEST(gjob_restarted_master_resumes_from_the_journal)
     for (uint32_t p = 0; p < 2; p++) /* checkpoint 4 half-uploaded when the master dies */
         put_file(&v, id, 1, 4, p, p % 2, 100);
     herd_core_destroy(v.c);
-    fk_clear(&v.f);
+    fk_fini(&v.f); /* core_open() starts a fresh fake io */
     core_open(&v);
     struct herd_gjob_info info;
     CHECK_EQ(herd_core_graph_info(v.c, id, &info), HERD_OK);
@@ -328,6 +328,7 @@ HERD_TEST(gjob_finished_summary_survives_a_restart)
     from_worker(&v, 1, id, 1, &done);
     from_worker(&v, 2, id, 1, &done);
     herd_core_destroy(v.c);
+    fk_fini(&v.f);
     core_open(&v);
     struct herd_gjob_info info;
     CHECK_EQ(herd_core_graph_info(v.c, id, &info), HERD_OK);
