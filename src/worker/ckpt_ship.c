@@ -62,6 +62,9 @@ struct ckpt_ship {
     uv_timer_t timer;                  /* first: timer_closed() frees the struct */
     struct upfile *in_head, **in_tail; /* under g->mu: handed by the graph thread */
     struct fetch *fetch;               /* under g->mu */
+    uint64_t seen_job;                 /* under g->mu: the last SETUP or ABORT seen */
+    uint32_t seen_epoch;
+    int seen_abort;
     /* loop thread only */
     struct upfile *cur;                /* being sent */
     uint64_t off;
@@ -323,6 +326,9 @@ int herd_gpart__ship_msg(struct herd_gpart *g, const struct herd_msg_graph *m)
         uint32_t before = m->op == HERD_GOP_ABORT ? m->epoch + 1 : m->epoch;
         drop_uploads(g, m->job_id, before);
         pthread_mutex_lock(&g->mu);
+        g->ship->seen_job = m->job_id; /* for a fetch not registered yet */
+        g->ship->seen_epoch = m->epoch;
+        g->ship->seen_abort = m->op == HERD_GOP_ABORT;
         struct fetch *f = g->ship->fetch;
         int stale = f && (m->op == HERD_GOP_ABORT
                               ? m->job_id == f->job && m->epoch >= f->epoch
@@ -353,7 +359,15 @@ static int fetch_files(struct herd_gpart *g, const struct gjobrun *r, uint64_t s
     struct fetch f = {.job = r->job, .step = step, .epoch = r->epoch, .parts = parts, .n = n,
                       .fd = -1, .dir = dir};
     pthread_mutex_lock(&g->mu);
-    g->ship->fetch = &f;
+    struct ckpt_ship *s = g->ship;
+    int stale = s->seen_job != f.job || s->seen_epoch > f.epoch ||
+                (s->seen_abort && s->seen_epoch >= f.epoch);
+    if (stale) { /* the master moved on before this fetch could start */
+        pthread_mutex_unlock(&g->mu);
+        return herd_err_set(e, HERD_EIO, "fetch checkpoint %" PRIu64 ": the master moved on",
+                            step);
+    }
+    s->fetch = &f;
     pthread_mutex_unlock(&g->mu);
     uv_async_send(&g->async);
     pthread_mutex_lock(&g->mu);
