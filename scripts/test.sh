@@ -1,7 +1,8 @@
 #!/bin/sh
 # The README's second command: install dependencies, build, and run every
 # test tier: unit + simulation (normal and ASan/UBSan builds), fuzz smoke
-# runs, and real-process tests on loopback. Ends with "N passed, N failed".
+# runs, and real-process tests on loopback (normal and ASan/UBSan builds).
+# Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 scripts/deps.sh || exit 1
@@ -41,6 +42,7 @@ if [ -d tests/fuzz ]; then
 fi
 if [ -d tests/proc ]; then
     stage proc env HERD_BIN="$PWD/build/herd" /usr/bin/python3 -m pytest -q tests/proc
+    stage proc-asan scripts/proc-san.sh
 fi
 rm -rf "$log"
 echo "total: $total_pass passed, $total_fail failed"

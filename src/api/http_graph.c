@@ -66,6 +66,27 @@ static int get_plugin(json_t *o, uint8_t **plugin, uint32_t *len, struct herd_er
     return HERD_OK;
 }
 
+/* Every field a graph-job spec may have (docs/api.md "Graph jobs"); any
+ * other is refused by name, so a typo never silently becomes a default. */
+static const char *const spec_fields[] = {
+    "algo", "graph", "format", "directed", "simplify", "no_fast_path", "source", "iterations",
+    "damping", "seed", "arg", "plugin_b64", "workers", "partitions", "threads", "output_dir",
+    "checkpoint_dir", "checkpoint_every", "barrier_timeout_ms", "max_recoveries"};
+
+static int check_fields(json_t *o, struct herd_err *e)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        size_t i = 0;
+        while (i < sizeof spec_fields / sizeof *spec_fields && strcmp(k, spec_fields[i]) != 0)
+            i++;
+        if (i == sizeof spec_fields / sizeof *spec_fields)
+            return herd_err_set(e, HERD_EINVAL, "unknown field '%s'", k);
+    }
+    return HERD_OK;
+}
+
 static int parse_spec(json_t *o, struct herd_gjob_spec *s, uint8_t **plugin, struct herd_err *e)
 {
     uint32_t directed = 1, simplify = 0, no_fast = 0;
@@ -76,7 +97,7 @@ static int parse_spec(json_t *o, struct herd_gjob_spec *s, uint8_t **plugin, str
     s->seed = 1;
     if (!json_is_object(o))
         return herd_err_set(e, HERD_EINVAL, "a graph job is a JSON object");
-    int rc = HERD_OK;
+    int rc = check_fields(o, e);
     rc = rc ? rc : get_str(o, "algo", &s->algo, e);
     rc = rc ? rc : get_str(o, "graph", &s->graph, e);
     rc = rc ? rc : get_str(o, "output_dir", &s->output_dir, e);
@@ -104,8 +125,9 @@ static int parse_spec(json_t *o, struct herd_gjob_spec *s, uint8_t **plugin, str
         return herd_err_set(e, HERD_EINVAL, "source: an integer vertex id");
     s->has_source = src != NULL;
     s->source = src ? (uint64_t)json_integer_value(src) : 0;
-    if (damp && !json_is_number(damp))
-        return herd_err_set(e, HERD_EINVAL, "damping: a number");
+    if (damp && !(json_is_number(damp) && json_number_value(damp) > 0 &&
+                  json_number_value(damp) <= 1))
+        return herd_err_set(e, HERD_EINVAL, "damping: a number in (0, 1]");
     s->damping = damp ? json_number_value(damp) : 0;
     if (seed && !json_is_integer(seed))
         return herd_err_set(e, HERD_EINVAL, "seed: an integer");

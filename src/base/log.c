@@ -1,5 +1,6 @@
 #include "base/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,10 @@
 
 static enum herd_log_level threshold = HERD_LOG_INFO;
 static char process_name[64] = "herd";
+/* The event log may be written from any thread while another opens or
+ * closes it: every use of event_file holds event_mu. */
 static FILE *event_file;
+static pthread_mutex_t event_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
 
@@ -76,28 +80,32 @@ void herd_log(enum herd_log_level level, const char *subsys, const char *fmt, ..
 
 int herd_event_open(const char *path)
 {
-    if (event_file != NULL)
-        fclose(event_file);
-    event_file = NULL;
-    if (path == NULL)
-        return 0;
-    event_file = fopen(path, "a");
-    if (event_file == NULL)
-        return 3; /* HERD_EIO; avoid including err.h for one constant */
-    setvbuf(event_file, NULL, _IOLBF, 0);
-    return 0;
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (f != NULL)
+        setvbuf(f, NULL, _IOLBF, 0);
+    pthread_mutex_lock(&event_mu);
+    FILE *old = event_file;
+    __atomic_store_n(&event_file, f, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&event_mu);
+    if (old != NULL)
+        fclose(old);
+    return path != NULL && f == NULL ? 3 : 0; /* 3 = HERD_EIO; err.h not needed for one constant */
 }
 
 void herd_event_buffer(int on)
 {
+    pthread_mutex_lock(&event_mu);
     if (event_file != NULL)
         setvbuf(event_file, NULL, on ? _IOFBF : _IOLBF, on ? 1u << 16 : 0);
+    pthread_mutex_unlock(&event_mu);
 }
 
 void herd_event_flush(void)
 {
+    pthread_mutex_lock(&event_mu);
     if (event_file != NULL)
         fflush(event_file);
+    pthread_mutex_unlock(&event_mu);
 }
 
 static void put_json_str(char *out, size_t n, const char *s)
@@ -124,8 +132,8 @@ static void put_json_str(char *out, size_t n, const char *s)
 void herd_event(const char *kind, const char *id, const char *from, const char *to,
                 const char *info)
 {
-    if (event_file == NULL)
-        return;
+    if (__atomic_load_n(&event_file, __ATOMIC_ACQUIRE) == NULL)
+        return; /* the cheap test; the file is checked again under the lock */
     char p[sizeof process_name * 6 + 3], k[64], i[128], f[64], t[64], x[600];
     put_json_str(p, sizeof p, process_name);
     put_json_str(k, sizeof k, kind);
@@ -133,6 +141,9 @@ void herd_event(const char *kind, const char *id, const char *from, const char *
     put_json_str(f, sizeof f, from);
     put_json_str(t, sizeof t, to);
     put_json_str(x, sizeof x, info ? info : "");
-    fprintf(event_file, "{\"ts\":%llu,\"proc\":%s,\"kind\":%s,\"id\":%s,\"from\":%s,\"to\":%s,\"info\":%s}\n",
-            (unsigned long long)herd_wall_ms(), p, k, i, f, t, x);
+    pthread_mutex_lock(&event_mu);
+    if (event_file != NULL)
+        fprintf(event_file, "{\"ts\":%llu,\"proc\":%s,\"kind\":%s,\"id\":%s,\"from\":%s,\"to\":%s,\"info\":%s}\n",
+                (unsigned long long)herd_wall_ms(), p, k, i, f, t, x);
+    pthread_mutex_unlock(&event_mu);
 }

@@ -6,7 +6,8 @@
  * info) or herd_log_set_level(). The event log records every state transition
  * of workers, jobs, tasks and attempts as JSON lines, to a file opened with
  * herd_event_open(); without one, events are dropped. Both are safe to call
- * from any thread (each line is written with one locked stdio call). */
+ * from any thread, also while another thread opens or closes the event log
+ * (each line is written with one locked stdio call under the log's mutex). */
 #ifndef HERD_BASE_LOG_H
 #define HERD_BASE_LOG_H
 
