@@ -84,8 +84,10 @@ static void run_free(struct herd_gpart *g, struct gjobrun *r)
     pthread_mutex_unlock(&g->mu);
     if (r->dp)
         herd_dp_abort(r->dp);
-    herd_engine_destroy(r->en);
+    /* the session first: it joins the receiver threads, which write VECTOR
+     * frames straight into the engine's arrays (pull path) */
     herd_dp_session_destroy(r->dp);
+    herd_engine_destroy(r->en);
     if (r->dl)
         dlclose(r->dl);
     if (r->plugin_path)
