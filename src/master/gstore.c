@@ -58,6 +58,7 @@ struct herd_gstore {
     struct syncjob *done;               /* under mu */
     size_t busy;                        /* SYNC/SEAL handed over, not yet polled; under mu */
     int stop;                           /* under mu */
+    int running;                        /* the thread is on a job; under mu */
 };
 
 static void job_dir(const struct herd_gstore *gs, uint64_t job, char *buf, size_t n)
@@ -146,9 +147,15 @@ static void *sync_main(void *arg)
         gs->todo = sj->next;
         if (gs->todo == NULL)
             gs->todo_tail = &gs->todo;
+        gs->running = 1;
+        int stopping = gs->stop;
         pthread_mutex_unlock(&gs->mu);
-        run_job(sj);
+        if (!stopping)
+            run_job(sj);
+        else if (sj->kind == SJ_SYNC)
+            close(sj->fd); /* left as a temporary file: the next start drops it */
         pthread_mutex_lock(&gs->mu);
+        gs->running = 0;
         if (sj->kind == SJ_REMOVE) {
             free(sj);
         } else {
@@ -241,7 +248,8 @@ void herd_gstore_close(struct herd_gstore *gs)
     while (gs->nups > 0)
         drop_upload(gs, gs->nups - 1);
     pthread_mutex_lock(&gs->mu);
-    gs->stop = 1; /* the thread finishes what it was handed first */
+    gs->stop = 1; /* what is left is abandoned: unsynced files are not complete
+                     checkpoints, and trash is swept at the next open */
     pthread_cond_broadcast(&gs->cv);
     pthread_mutex_unlock(&gs->mu);
     pthread_join(gs->th, NULL);
@@ -289,7 +297,7 @@ void herd_gstore_wait(struct herd_gstore *gs)
         size_t finished = 0;
         for (struct syncjob *d = gs->done; d; d = d->next)
             finished++;
-        if (gs->todo == NULL && finished == gs->busy)
+        if (gs->todo == NULL && !gs->running && finished == gs->busy)
             break;
         pthread_cond_wait(&gs->cv, &gs->mu);
     }

@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHIP_CHUNK (256u << 10)
+#define SHIP_CHUNK (1u << 20)
 #define SHIP_WINDOW (1u << 20)
 #define FETCH_TIMEOUT_S 60
 
