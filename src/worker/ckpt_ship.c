@@ -4,10 +4,10 @@
  *
  * Saving: the graph thread builds the owned partitions' files in memory (the
  * format of gpart_ckpt.c), hands them to the loop thread and goes on
- * computing. The loop thread sends each in 256 KiB CKPT_PUT chunks, only
+ * computing. The loop thread sends each in 1 MiB CKPT_PUT chunks, only
  * while the control connection has less than SHIP_WINDOW bytes queued (a
- * timer resumes it), so a heartbeat or a REPORT waits behind at most that
- * much; a sent file is freed. Memory: at most the checkpoints not yet sent
+ * timer resumes it), so a heartbeat or a REPORT waits behind at most a
+ * window and a chunk; a sent file is freed. Memory: at most the checkpoints not yet sent
  * (18 bytes per vertex per checkpoint on the pull path).
  *
  * Restoring: the graph thread (setting up an epoch) asks for the files it
