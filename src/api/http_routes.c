@@ -145,11 +145,12 @@ static void get_health(struct herd_http_call *c, struct herd_http_reply *r)
     herd_core_stats(c->h->core, &st);
     herd_http_reply_json(
         r, 200,
-        json_pack("{s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I}}", "status", "ok", "version",
-                  HERD_VERSION, "auth", c->h->secret != NULL, "stats", "results_accepted",
-                  (json_int_t)st.results_accepted, "results_refused",
+        json_pack("{s:s, s:s, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I}}", "status", "ok",
+                  "version", HERD_VERSION, "auth", c->h->secret != NULL, "stats",
+                  "results_accepted", (json_int_t)st.results_accepted, "results_refused",
                   (json_int_t)st.results_refused, "workers_lost", (json_int_t)st.workers_lost,
-                  "attempts_retried", (json_int_t)st.attempts_retried));
+                  "attempts_retried", (json_int_t)st.attempts_retried, "jobs_in_memory",
+                  (json_int_t)st.jobs_in_memory, "jobs_evicted", (json_int_t)st.jobs_evicted));
 }
 
 static void get_workers(struct herd_http_call *c, struct herd_http_reply *r)

@@ -66,6 +66,8 @@ static const struct option master_opts[] = {
     {"handshake-ms", required_argument, NULL, 'S'},
     {"tls-cert", required_argument, NULL, 'T'},    {"tls-key", required_argument, NULL, 'K'},
     {"tls-ca", required_argument, NULL, 'A'},
+    {"keep-finished-jobs", required_argument, NULL, 'J'},
+    {"keep-finished-for", required_argument, NULL, 'F'},
     {NULL, 0, NULL, 0}};
 
 static void master_usage(FILE *f)
@@ -74,6 +76,7 @@ static void master_usage(FILE *f)
                "                   [--secret-file F] [--heartbeat-ms N] [--lost-after N]\n"
                "                   [--port-file F] [--max-queued N] [--max-conns N] [--max-http-conns N]\n"
                "                   [--handshake-ms N] [--tls-cert PEM --tls-key PEM [--tls-ca PEM]]\n"
+               "                   [--keep-finished-jobs N] [--keep-finished-for SECONDS]\n"
                "Workers dial PORT (default %d); the HTTP API listens on PORT+1 unless --http\n"
                "is given. Without a secret (--secret-file or $HERD_SECRET_FILE) the master\n"
                "listens on loopback only. Over --max-queued unfinished tasks (default\n"
@@ -81,7 +84,11 @@ static void master_usage(FILE *f)
                "connections and --max-http-conns HTTP connections (default 1024 each; more are\n"
                "closed at once and logged); a control connection silent for --handshake-ms\n"
                "(default 10000) before its HELLO is closed. --tls-cert/--tls-key: workers connect\n"
-               "with TLS; --tls-ca: each must present a certificate signed by that CA.\n",
+               "with TLS; --tls-ca: each must present a certificate signed by that CA.\n"
+               "Memory: the master keeps the newest --keep-finished-jobs finished jobs (default\n"
+               "1000), each for at most --keep-finished-for seconds (default 600); older ones\n"
+               "are dropped from memory and answered from the journal, whose SQLite page cache\n"
+               "takes up to 64 MiB ($HERD_JOURNAL_CACHE_MIB sets another size).\n",
             HERD_ADDR_DEFAULT_PORT);
 }
 
@@ -126,6 +133,17 @@ int herd_cmd_master(int argc, char **argv)
         case 'T': cfg.tls_cert = optarg; break;
         case 'K': cfg.tls_key = optarg; break;
         case 'A': cfg.tls_ca = optarg; break;
+        case 'J':
+            if (parse_u32(optarg, &cfg.keep_finished) || cfg.keep_finished == 0)
+                goto bad;
+            break;
+        case 'F': {
+            uint32_t secs;
+            if (parse_u32(optarg, &secs) || secs == 0)
+                goto bad;
+            cfg.keep_finished_ms = (uint64_t)secs * 1000;
+            break;
+        }
         case 'h': master_usage(stdout); return 0;
         default: master_usage(stderr); return 2;
         }

@@ -197,6 +197,22 @@ static void refuse_connection(struct server *s, uv_stream_t *server)
     herd_conn_close(c, "connection limit");
 }
 
+/* A TLS master's connection whose peer never said a word is most likely a
+ * worker without TLS waiting for CHALLENGE: a plain REFUSE (HERD_EAUTH)
+ * tells it why, and it exits instead of retrying forever. */
+static void tell_plain_peer(struct server *s, struct herd_conn *c)
+{
+    if (s->tls == NULL)
+        return;
+    struct herd_msg m = {.type = HERD_MSG_REFUSE};
+    m.u.refuse.code = HERD_EAUTH;
+    m.u.refuse.reason = "this master requires TLS: start the worker with --tls-cert, "
+                        "--tls-key and --tls-ca";
+    if (herd_conn_send_plain(c, &m) == HERD_OK)
+        herd_info("master", "%s: silent peer on the TLS port; told it in plain text that TLS "
+                            "is required", herd_conn_peer(c));
+}
+
 /* Closes connections that have sent no frame within the handshake time. */
 static void expire_handshakes(struct server *s)
 {
@@ -208,6 +224,7 @@ static void expire_handshakes(struct server *s)
             continue;
         herd_info("master", "%s: no HELLO within %" PRIu64 " ms; closing",
                   herd_conn_peer(sl->conn), limit);
+        tell_plain_peer(s, sl->conn);
         herd_conn_close(sl->conn, "handshake timeout");
         sl->heard = 1; /* once */
     }
@@ -356,7 +373,14 @@ static int start_core(struct server *s, struct herd_err *e)
                                   .blob_dir = blobs,
                                   .graph_dir = graph,
                                   .max_queued = cfg->max_queued,
-                                  .batch_commits = 1};
+                                  .batch_commits = 1,
+                                  .keep_finished = cfg->keep_finished,
+                                  .keep_finished_ms = cfg->keep_finished_ms};
+    if (cfg->keep_finished || cfg->keep_finished_ms)
+        herd_info("master", "finished jobs in memory: the newest %u, each for at most %" PRIu64
+                            " s (--keep-finished-jobs, --keep-finished-for)",
+                  cfg->keep_finished ? cfg->keep_finished : 1000,
+                  (cfg->keep_finished_ms ? cfg->keep_finished_ms : 600000) / 1000);
     return herd_core_create(&cc, &bound, &s->core, e);
 }
 

@@ -31,6 +31,9 @@ struct herd_master_config {
     const char *tls_ca;        /* worker present a certificate signed by it */
     uint32_t handshake_ms;     /* a control connection that sends nothing (no HELLO)
                                 * for this long is closed; 0 = 10000 */
+    uint32_t keep_finished;    /* finished jobs kept in memory, the newest (older ones are
+                                * answered from the journal); 0 = the core's 1000 */
+    uint64_t keep_finished_ms; /* and each at most this long; 0 = the core's 10 minutes */
 };
 
 int herd_master_run(const struct herd_master_config *cfg);

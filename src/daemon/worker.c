@@ -33,7 +33,8 @@ struct daemon {
     struct herd_conn *conn;
     struct herd_dp *dp;        /* data-plane listener (graph jobs) */
     struct herd_gpart *gpart;  /* graph jobs' side of this worker */
-    struct herd_tls *tls;      /* NULL = plain TCP */
+    struct herd_tls *tls;      /* NULL = plain TCP; also dials the data plane */
+    struct herd_tls *dp_tls;   /* the data-plane listener's side (server role) */
     struct herd_rand rng;
     uv_timer_t tick;
     uv_timer_t pump;           /* resumes paced output uploads (stage.h) */
@@ -47,6 +48,7 @@ struct daemon {
 };
 
 static void try_next_address(struct daemon *d);
+static void io_exit(void *ctx, int code);
 
 static void conn_on_connect(struct herd_conn *c)
 {
@@ -72,6 +74,13 @@ static void conn_on_close(struct herd_conn *c, const char *why)
     d->connected = 0;
     if (d->stopping)
         return;
+    if (herd_conn_tls_refused(c)) {
+        herd_error("worker", "TLS with the master at %s failed: %s; not retrying (check "
+                             "--tls-cert, --tls-key and --tls-ca on both ends)",
+                   herd_conn_peer(c), why);
+        io_exit(d, 1);
+        return;
+    }
     if (!was_up) {
         herd_debug("worker", "connect %s failed: %s", herd_conn_peer(c), why);
         try_next_address(d);
@@ -321,11 +330,24 @@ static void gpart_send(void *ctx, const struct herd_msg *m)
 
 /* The data-plane listener ($HERD_DATA_HOST, default loopback; with a cluster
  * secret its connections are authenticated, without one it must stay on
- * loopback, like the master) and the graph side. */
+ * loopback, like the master; with TLS every data-plane connection is TLS
+ * with the same certificate, key and CA as the control connection) and the
+ * graph side. */
 static int setup_graph(struct daemon *d, const char *dir, uint32_t cores, struct herd_err *e)
 {
+    const struct herd_worker_config *cfg = d->cfg;
     const char *host = getenv("HERD_DATA_HOST");
-    int rc = herd_dp_listen(host && *host ? host : "127.0.0.1", 0, d->cfg->secret, &d->dp, e);
+    int rc = HERD_OK;
+    if (d->tls != NULL) {
+        struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
+        rc = herd_tls_create(HERD_TLS_SERVER, &tc, &d->dp_tls, e);
+    }
+    if (rc == HERD_OK)
+        rc = herd_dp_listen_tls(host && *host ? host : "127.0.0.1", 0, cfg->secret, d->dp_tls,
+                                d->tls, &d->dp, e);
+    if (rc == HERD_OK && d->tls != NULL)
+        herd_info("worker", "data-plane connections use TLS%s",
+                  cfg->tls_ca ? " (peers verified against --tls-ca)" : "");
     if (rc == HERD_OK)
         rc = herd_gpart_create(d->loop, d->dp, cores, dir, gpart_send, d, &d->gpart, e);
     if (rc == HERD_OK)
@@ -401,6 +423,9 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
     int rc = HERD_OK;
     if (cfg->tls_cert || cfg->tls_key || cfg->tls_ca) {
         struct herd_tls_config tc = {cfg->tls_cert, cfg->tls_key, cfg->tls_ca};
+        if (cfg->tls_cert == NULL || cfg->tls_key == NULL)
+            return herd_err_set(e, HERD_EINVAL, "TLS: a worker needs --tls-cert and --tls-key "
+                                                "(its data-plane listener serves TLS too)");
         rc = herd_tls_create(HERD_TLS_CLIENT, &tc, &d->tls, e);
         if (rc != HERD_OK)
             return rc;
@@ -454,6 +479,8 @@ int herd_worker_run(const struct herd_worker_config *cfg)
         herd_error("worker", "%s", e.msg);
         if (d.runner)
             herd_runner_destroy(d.runner);
+        herd_dp_destroy(d.dp);
+        herd_tls_destroy(d.dp_tls);
         herd_tls_destroy(d.tls);
         return 1;
     }
@@ -480,6 +507,7 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     herd_stage_destroy(d.stage);
     if (d.addrs)
         uv_freeaddrinfo(d.addrs);
+    herd_tls_destroy(d.dp_tls);
     herd_tls_destroy(d.tls);
     uv_loop_close(d.loop);
     return d.exit_code;

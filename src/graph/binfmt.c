@@ -1,4 +1,5 @@
 #include "graph/binfmt.h"
+#include "graph/binfmt_int.h"
 #include "base/mem.h"
 #include "graph/csr.h"
 #include "graph/elist.h"
@@ -24,11 +25,7 @@ enum {
     F_KNOWN = F_DIRECTED | F_WEIGHTED | F_IDS | F_SORTED | F_IN
 };
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define HOST_LE 0
-#else
-#define HOST_LE 1
-#endif
+#define HOST_LE HERD_BINFMT_HOST_LE
 
 struct header {
     uint32_t version, flags;
@@ -236,6 +233,38 @@ static uint64_t payload_size(const struct header *h)
     return (h->flags & F_IDS ? h->n * 8 : 0) + rows * (h->flags & F_IN ? 2 : 1);
 }
 
+int herd_binfmt__layout(const char *name, const uint8_t *hb, struct herd_binfmt_layout *l,
+                        struct herd_err *e)
+{
+    struct header h;
+    int rc = decode_header(name, hb, &h, e);
+    if (rc != HERD_OK)
+        return rc;
+    memset(l, 0, sizeof *l);
+    l->n = h.n;
+    l->m = h.m;
+    l->id_base = h.flags & F_IDS ? 0 : h.id_base;
+    l->directed = (h.flags & F_DIRECTED) != 0;
+    l->weighted = (h.flags & F_WEIGHTED) != 0;
+    l->has_ids = (h.flags & F_IDS) != 0;
+    l->has_in = (h.flags & F_IN) != 0;
+    l->ids_at = HERD_BINFMT_HEADER;
+    uint64_t at = HERD_BINFMT_HEADER + (l->has_ids ? h.n * 8 : 0);
+    for (int k = 0; k < 1 + l->has_in; k++) {
+        l->off_at[k] = at;
+        l->adj_at[k] = at + (h.n + 1) * 8;
+        l->w_at[k] = l->adj_at[k] + h.m * 4 + (h.m % 2) * 4;
+        at += (h.n + 1) * 8 + entries_size(&h);
+    }
+    l->size = HERD_BINFMT_HEADER + payload_size(&h);
+    return HERD_OK;
+}
+
+void herd_binfmt__swap(void *arr, uint64_t count, int width)
+{
+    swap_all(arr, count, width);
+}
+
 /* Reads `count` elements of `width` bytes. With the input size known and
  * checked, one allocation and one read; otherwise the array grows with the
  * data, so a lying header cannot make us allocate more than arrives. */
@@ -274,7 +303,7 @@ static int read_array(const char *name, struct herd_zread *z, int known, uint64_
     return HERD_OK;
 }
 
-static int check_ids(const char *name, const uint64_t *ids, uint64_t n, struct herd_err *e)
+int herd_binfmt__check_ids(const char *name, const uint64_t *ids, uint64_t n, struct herd_err *e)
 {
     for (uint64_t v = 1; v < n; v++)
         if (ids[v - 1] >= ids[v])
@@ -517,7 +546,7 @@ static int check_all(const char *name, const struct header *h, const uint64_t *i
                      struct herd_err *e)
 {
     uint32_t n = (uint32_t)h->n;
-    int rc = ids ? check_ids(name, ids, h->n, e) : HERD_OK;
+    int rc = ids ? herd_binfmt__check_ids(name, ids, h->n, e) : HERD_OK;
     if (rc == HERD_OK)
         rc = check_rows(name, n, h->m, c, "", e);
     if (rc == HERD_OK && in->off)

@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "graph/partition.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -182,26 +183,23 @@ static void view_of(struct herd_vgraph *v, const struct herd_graph *g)
     v->in_w = g->directed ? g->in_w : g->out_w;
 }
 
-/* Contiguous ranges with about equal (vertices + arcs) each. */
-static void make_bounds(struct herd_engine *en)
+/* The caller's partition starts (checked), or the split of partition.h. */
+static int make_bounds(struct herd_engine *en, const uint32_t *given, struct herd_err *e)
 {
-    const struct herd_vgraph *g = &en->view;
-    const uint64_t *off = g->out_off ? g->out_off : g->in_off;
-    uint64_t total = g->n + (off ? off[g->n] : 0);
-    en->bounds[0] = 0;
-    for (uint32_t k = 1; k < en->nparts; k++) {
-        uint64_t target = total * k / en->nparts;
-        uint32_t lo = en->bounds[k - 1], hi = g->n;
-        while (lo < hi) { /* first v with v + off[v] >= target */
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (mid + (off ? off[mid] : 0) >= target)
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
-        en->bounds[k] = lo;
+    if (given == NULL) {
+        if (en->g->partial)
+            return herd_err_set(e, HERD_EINVAL, "a partial graph needs the partition bounds");
+        herd_partition_bounds_of(en->g, en->nparts, en->bounds);
+        return HERD_OK;
     }
-    en->bounds[en->nparts] = g->n;
+    if (given[0] != 0 || given[en->nparts] != en->view.n)
+        return herd_err_set(e, HERD_EINVAL, "partition bounds do not cover %u vertices",
+                            en->view.n);
+    for (uint32_t k = 0; k < en->nparts; k++)
+        if (given[k] > given[k + 1])
+            return herd_err_set(e, HERD_EINVAL, "partition bounds decrease at %u", k + 1);
+    memcpy(en->bounds, given, ((size_t)en->nparts + 1) * sizeof *en->bounds);
+    return HERD_OK;
 }
 
 /* Out-degrees as an array: the loader's, from the out-CSR's offsets, or
@@ -250,14 +248,16 @@ static int alloc_state(struct herd_engine *en, struct herd_err *e)
     return HERD_OK;
 }
 
-static int make_parts(struct herd_engine *en, struct herd_err *e)
+static int make_parts(struct herd_engine *en, const uint32_t *given, struct herd_err *e)
 {
     en->bounds = herd_xcalloc(en->nparts + 1, sizeof *en->bounds);
     en->parts = aligned_alloc(64, en->nparts * sizeof *en->parts);
     if (en->parts == NULL)
         return herd_err_set(e, HERD_ENOMEM, "%u partitions", en->nparts);
     memset(en->parts, 0, en->nparts * sizeof *en->parts);
-    make_bounds(en);
+    int rc = make_bounds(en, given, e);
+    if (rc != HERD_OK)
+        return rc;
     int inbox = en->path == HERD_PATH_MESSAGES && en->prog->msg_size > 0;
     for (uint32_t i = 0; i < en->nparts; i++) {
         struct herd_part *pt = &en->parts[i];
@@ -267,14 +267,14 @@ static int make_parts(struct herd_engine *en, struct herd_err *e)
         pt->lists = herd_xcalloc(en->nparts, sizeof *pt->lists);
         if (en->range)
             pt->gathered = herd_xcalloc(HERD_RANGE_CHUNK, sizeof *pt->gathered);
-        int rc = herd_vctx_init(&pt->ctx, en, pt);
+        rc = herd_vctx_init(&pt->ctx, en, pt);
         if (rc == HERD_OK && inbox)
             rc = herd_inbox_init(&pt->inbox, pt->lo, pt->hi - pt->lo, en->prog->msg_size,
                                  en->comb);
         if (rc != HERD_OK)
             return herd_err_set(e, rc, "partition %u: message buffers", i);
     }
-    int rc = herd_exchange_local(en->nparts, &en->ex, e);
+    rc = herd_exchange_local(en->nparts, &en->ex, e);
     en->have_ex = rc == HERD_OK;
     return rc;
 }
@@ -318,7 +318,7 @@ int herd_engine_create(const struct herd_graph *g, const struct herd_vertex_prog
     if (rc == HERD_OK)
         rc = alloc_state(en, e);
     if (rc == HERD_OK)
-        rc = make_parts(en, e);
+        rc = make_parts(en, o->bounds, e);
     if (rc == HERD_OK)
         rc = herd_pool_create(en->threads, &en->pool, e);
     if (rc != HERD_OK) {

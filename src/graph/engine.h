@@ -32,6 +32,8 @@ struct herd_engine_opts {
     int no_fast_path;        /* force the superstep message path (no pull, no solve) */
     uint32_t max_supersteps; /* 0 = the program's own limit */
     const char *job;         /* id used in events and logs; NULL = program name */
+    const uint32_t *bounds;  /* partitions+1 dense starts (copied), or NULL: the split of
+                                graph/partition.h; required for a partial graph */
 };
 
 /* What one superstep did. */

@@ -20,11 +20,16 @@ int herd_engine_dist_pull_capable(const struct herd_vertex_program *p)
 
 int herd_engine_dist_create(const struct herd_graph *g, const struct herd_vertex_program *prog,
                             const struct herd_vparams *params, uint32_t threads,
-                            uint32_t nparts, const uint8_t *owned, int pull,
-                            struct herd_exchange x, const char *job, struct herd_engine **out,
-                            struct herd_err *e)
+                            uint32_t nparts, const uint32_t *bounds, const uint8_t *owned,
+                            int pull, struct herd_exchange x, const char *job,
+                            struct herd_engine **out, struct herd_err *e)
 {
-    struct herd_engine_opts o = {.threads = threads, .partitions = nparts,
+    if (g->partial && (prog->flags & HERD_VP_GLOBAL_READ)) {
+        x.ops->destroy(x.impl);
+        return herd_err_set(e, HERD_EINVAL, "%s reads other vertices' arcs: it needs the whole "
+                            "graph on every worker", prog->name);
+    }
+    struct herd_engine_opts o = {.threads = threads, .partitions = nparts, .bounds = bounds,
                                  .no_fast_path = !(pull && herd_engine_dist_pull_capable(prog)),
                                  .job = job};
     struct herd_engine *en;

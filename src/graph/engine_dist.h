@@ -12,7 +12,8 @@
  * Use from one thread (the worker's graph thread, worker/gpart.c):
  * create, init or restore, then per superstep hook() and step(), then
  * write_part(); destroy. Every process of a job must load the same graph
- * with the same options so dense ids and partition bounds agree. */
+ * (whole, or the rows of its partitions) with the same options so dense
+ * ids and partition bounds agree. */
 #ifndef HERD_GRAPH_ENGINE_DIST_H
 #define HERD_GRAPH_ENGINE_DIST_H
 
@@ -33,14 +34,19 @@ struct herd_dist_part_stats {
  * 8-byte SUM_F64 or MIN_F64 combiner, no solve()). Pure. */
 int herd_engine_dist_pull_capable(const struct herd_vertex_program *p);
 
-/* Creates an engine over graph g for `nparts` partitions of which this
- * process runs those with owned[p] != 0 (copied); `pull` asks for the pull
+/* Creates an engine over graph g for `nparts` partitions with starts
+ * `bounds` (nparts+1 dense ids, copied; every process of the job must pass
+ * the same: graph/partition.h computes them from whole-graph offsets) of
+ * which this process runs those with owned[p] != 0 (copied). g may be
+ * partial (graph.h) when it holds the rows of every owned partition and
+ * the program reads no other rows (no HERD_VP_GLOBAL_READ). `pull` asks for the pull
  * path (taken when the program is pull-capable and g has its in-CSR).
  * Ownership of the exchange `x` passes to the engine (destroyed with it,
  * also on failure). HERD_OK and *out, or the errors of herd_engine_create. */
 int herd_engine_dist_create(const struct herd_graph *g, const struct herd_vertex_program *prog,
                             const struct herd_vparams *params, uint32_t threads,
-                            uint32_t nparts, const uint8_t *owned, int pull,
+                            uint32_t nparts, const uint32_t *bounds, const uint8_t *owned,
+                            int pull,
                             struct herd_exchange x, const char *job, struct herd_engine **out,
                             struct herd_err *e);
 

@@ -3,8 +3,8 @@
  *
  * Dense ids 0..n-1 are assigned in ascending input-id order, so writing
  * results in dense order gives the "ascending by input ID" output for free.
- * Partitions are contiguous dense-id ranges over these arrays (the engine
- * decides the ranges), so each partition's rows are a slice of the CSR.
+ * Partitions are contiguous dense-id ranges over these arrays (split by
+ * graph/partition.h), so each partition's rows are a slice of the CSR.
  * Undirected graphs store every edge as two arcs in the out-CSR, and the
  * in-CSR fields alias the out-CSR ones (never free them twice).
  * Edges are taken as given: duplicates are parallel arcs and self-loops are
@@ -42,6 +42,16 @@ struct herd_graph {
      * has its in-CSR but not its out-CSR (the pull path needs only the
      * degrees); NULL otherwise */
     uint32_t *out_deg;
+    /* A PARTIAL graph (herd_binfmt_read_part: a worker's share) holds the
+     * rows of some vertices only: n, the id map and out_deg are whole; the
+     * offsets have n+1 entries, and every vertex outside the loaded
+     * partitions has an empty row; the arc arrays hold the loaded rows
+     * back to back, so m counts the loaded arcs and m_whole the arcs of the
+     * whole graph. Neighbour ids are global dense ids. Only code that reads
+     * the rows of the vertices it owns may use one (the distributed engine);
+     * partial = 0 for a whole graph (m_whole is then unused: 0). */
+    int partial;
+    uint64_t m_whole;
 };
 
 enum herd_graph_format {

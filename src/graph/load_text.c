@@ -1,5 +1,10 @@
-#include "graph/load_text.h"
-#include "base/mem.h"
+/* The line parsers behind both the whole-file loaders (load_text.h) and the
+ * byte-range scanner (load_text_scan.h, load_range.c): one per-line and
+ * per-chunk code path, so both accept and refuse exactly the same text.
+ * A chunk of whole lines is cut into pieces parsed by one thread each; the
+ * pieces are then folded in file order — kept in an edge list (whole file)
+ * or passed to the caller's callbacks (range). */
+#include "graph/load_text_int.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -9,39 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHUNK (32u << 20)      /* text read per round */
 #define MIN_PARALLEL (1u << 20) /* smaller chunks are parsed on one thread */
-#define MAX_THREADS 64
 
-enum kind { K_EDGES, K_VERTS, K_DIMACS };
-enum dim { D_SP, D_TW, D_EDGE };
-
-struct ctx {
-    const struct herd_text_src *src;
-    enum kind kind;
-    const struct herd_idmap *vmap;
-    const char *vname;
-    enum dim dim;
-    uint64_t dim_n;
-};
-
-/* One piece of a chunk, parsed by one thread. */
-struct piece {
-    const struct ctx *c;
-    const char *p, *end;
-    uint64_t lines;       /* lines seen so far in this piece */
-    uint64_t cap;         /* capacity of the block arrays */
-    struct herd_eblock b; /* edges */
-    uint64_t *v;          /* vertex ids (K_VERTS) */
-    uint64_t nv;
-    int ncols;            /* columns of the first data line; 0 before it */
-    uint64_t first_line;  /* its line within the piece */
-    int err;              /* HERD_OK or the error */
-    uint64_t err_line;
-    char msg[200];
-};
-
-__attribute__((format(printf, 2, 3))) static int fail(struct piece *pc, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct herd_text_piece *pc, const char *fmt,
+                                                      ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -75,19 +51,7 @@ static const char *show(const char *p, const char *le, char *buf, size_t cap)
     return buf;
 }
 
-static inline int is_ws(char ch)
-{
-    return ch == ' ' || ch == '\t';
-}
-
-static inline const char *skip_ws(const char *p, const char *le)
-{
-    while (p < le && is_ws(*p))
-        p++;
-    return p;
-}
-
-static int parse_u64(struct piece *pc, const char **pp, const char *le, const char *what,
+static int parse_u64(struct herd_text_piece *pc, const char **pp, const char *le, const char *what,
                      uint64_t *out)
 {
     const char *p = *pp;
@@ -103,28 +67,28 @@ static int parse_u64(struct piece *pc, const char **pp, const char *le, const ch
             return fail(pc, "%s '%s' is larger than 2^64-1", what, show(*pp, le, tok, sizeof tok));
         v = v * 10 + d;
     }
-    if (p < le && !is_ws(*p))
+    if (p < le && !herd_text_is_ws(*p))
         return fail(pc, "malformed %s '%s'", what, show(*pp, le, tok, sizeof tok));
     *pp = p;
     *out = v;
     return 0;
 }
 
-static int parse_weight(struct piece *pc, const char **pp, const char *le, double *out)
+static int parse_weight(struct herd_text_piece *pc, const char **pp, const char *le, double *out)
 {
     const char *p = *pp, *q = p;
     char tok[64];
     uint64_t v = 0;
     while (q < le && *q >= '0' && *q <= '9' && q - p < 15)
         v = v * 10 + (uint64_t)(*q++ - '0');
-    if (q > p && (q == le || is_ws(*q))) {
+    if (q > p && (q == le || herd_text_is_ws(*q))) {
         *out = (double)v; /* plain integer: exact */
         *pp = q;
         return 0;
     }
     char *stop;
     double w = strtod(p, &stop);
-    if (stop == p || (stop < le && !is_ws(*stop)) || stop > le)
+    if (stop == p || (stop < le && !herd_text_is_ws(*stop)) || stop > le)
         return fail(pc, "weight '%s' is not a number", show(p, le, tok, sizeof tok));
     if (isnan(w))
         return fail(pc, "weight '%s' is NaN", show(p, le, tok, sizeof tok));
@@ -138,7 +102,7 @@ static int parse_weight(struct piece *pc, const char **pp, const char *le, doubl
 }
 
 /* Switches a block from 32-bit to 64-bit endpoints. */
-static int widen(struct piece *pc)
+static int widen(struct herd_text_piece *pc)
 {
     struct herd_eblock *b = &pc->b;
     uint64_t *s = malloc(pc->cap * sizeof *s), *d = malloc(pc->cap * sizeof *d);
@@ -161,19 +125,35 @@ static int widen(struct piece *pc)
     return 0;
 }
 
-static int store(struct piece *pc, uint64_t s, uint64_t d, double w, int has_w)
+/* Checks both endpoints against the vertex file: the whole-file loader's
+ * map (then they become dense ids) or a range scan caller's `listed`. */
+static int check_ids(struct herd_text_piece *pc, uint64_t *s, uint64_t *d)
+{
+    const struct herd_text_cfg *c = pc->c;
+    uint64_t id[2] = {*s, *d};
+    uint32_t dense[2];
+    for (int i = 0; i < 2; i++) {
+        int ok =
+            c->vmap ? herd_idmap_find(c->vmap, id[i], &dense[i]) : c->listed(c->listed_arg, id[i]);
+        if (!ok)
+            return fail(pc, "vertex %llu is not listed in %s", (unsigned long long)id[i],
+                        c->vmap        ? c->vname
+                        : c->listed_in ? c->listed_in
+                                       : "the vertex file");
+    }
+    if (c->vmap) {
+        *s = dense[0];
+        *d = dense[1];
+    }
+    return 0;
+}
+
+static int store(struct herd_text_piece *pc, uint64_t s, uint64_t d, double w, int has_w)
 {
     struct herd_eblock *b = &pc->b;
-    if (pc->c->vmap) {
-        uint32_t ds, dd;
-        if (!herd_idmap_find(pc->c->vmap, s, &ds))
-            return fail(pc, "vertex %llu is not listed in %s", (unsigned long long)s,
-                        pc->c->vname);
-        if (!herd_idmap_find(pc->c->vmap, d, &dd))
-            return fail(pc, "vertex %llu is not listed in %s", (unsigned long long)d,
-                        pc->c->vname);
-        s = ds;
-        d = dd;
+    if (pc->c->check_ids) {
+        if (check_ids(pc, &s, &d))
+            return -1;
     } else if ((s > UINT32_MAX || d > UINT32_MAX) && b->s32 && widen(pc) != 0) {
         return -1;
     }
@@ -191,7 +171,7 @@ static int store(struct piece *pc, uint64_t s, uint64_t d, double w, int has_w)
 }
 
 /* Records the column count of a data line; every line must match the first. */
-static int columns(struct piece *pc, int cols)
+static int columns(struct herd_text_piece *pc, int cols)
 {
     if (pc->ncols == 0) {
         pc->ncols = cols;
@@ -203,7 +183,7 @@ static int columns(struct piece *pc, int cols)
     return 0;
 }
 
-static int edge_line(struct piece *pc, const char *p, const char *le)
+static int edge_line(struct herd_text_piece *pc, const char *p, const char *le)
 {
     uint64_t s, d;
     double w = 1.0;
@@ -211,17 +191,17 @@ static int edge_line(struct piece *pc, const char *p, const char *le)
     int cols = 2;
     if (parse_u64(pc, &p, le, "source vertex id", &s))
         return -1;
-    p = skip_ws(p, le);
+    p = herd_text_skip_ws(p, le);
     if (p == le)
         return fail(pc, "missing target vertex id (expected 'src dst [weight]')");
     if (parse_u64(pc, &p, le, "target vertex id", &d))
         return -1;
-    p = skip_ws(p, le);
+    p = herd_text_skip_ws(p, le);
     if (p < le) {
         if (parse_weight(pc, &p, le, &w))
             return -1;
         cols = 3;
-        p = skip_ws(p, le);
+        p = herd_text_skip_ws(p, le);
         if (p < le)
             return fail(pc, "extra column '%s' (expected 'src dst [weight]')",
                         show(p, le, tok, sizeof tok));
@@ -231,7 +211,7 @@ static int edge_line(struct piece *pc, const char *p, const char *le)
     return store(pc, s, d, w, cols == 3);
 }
 
-static int vertex_line(struct piece *pc, const char *p, const char *le)
+static int vertex_line(struct herd_text_piece *pc, const char *p, const char *le)
 {
     uint64_t id;
     if (parse_u64(pc, &p, le, "vertex id", &id))
@@ -240,11 +220,11 @@ static int vertex_line(struct piece *pc, const char *p, const char *le)
     return 0;
 }
 
-static int dimacs_id(struct piece *pc, const char **p, const char *le, const char *what,
+static int dimacs_id(struct herd_text_piece *pc, const char **p, const char *le, const char *what,
                      uint64_t *dense)
 {
     uint64_t id;
-    *p = skip_ws(*p, le);
+    *p = herd_text_skip_ws(*p, le);
     if (*p == le)
         return fail(pc, "missing %s", what);
     if (parse_u64(pc, p, le, what, &id))
@@ -252,14 +232,14 @@ static int dimacs_id(struct piece *pc, const char **p, const char *le, const cha
     if (id < 1 || id > pc->c->dim_n)
         return fail(pc, "%s %llu is out of range 1..%llu", what, (unsigned long long)id,
                     (unsigned long long)pc->c->dim_n);
-    *dense = id - 1;
+    *dense = pc->c->raw ? id : id - 1;
     return 0;
 }
 
-static int dimacs_line(struct piece *pc, const char *p, const char *le)
+static int dimacs_line(struct herd_text_piece *pc, const char *p, const char *le)
 {
-    static const char tag[] = {[D_SP] = 'a', [D_TW] = 0, [D_EDGE] = 'e'};
-    enum dim dim = pc->c->dim;
+    static const char tag[] = {[HERD_DIM_SP] = 'a', [HERD_DIM_TW] = 0, [HERD_DIM_EDGE] = 'e'};
+    enum herd_text_dim dim = pc->c->dim;
     uint64_t u, v;
     double w = 1.0;
     char tok[64];
@@ -267,39 +247,40 @@ static int dimacs_line(struct piece *pc, const char *p, const char *le)
         return 0;
     if (*p == 'p')
         return fail(pc, "a second 'p' line");
-    if (tag[dim] && (*p != tag[dim] || p + 1 == le || !is_ws(p[1])))
-        return fail(pc, "expected an '%c' line, found '%s'", tag[dim], show(p, le, tok, sizeof tok));
+    if (tag[dim] && (*p != tag[dim] || p + 1 == le || !herd_text_is_ws(p[1])))
+        return fail(pc, "expected an '%c' line, found '%s'", tag[dim],
+                    show(p, le, tok, sizeof tok));
     if (tag[dim])
         p++;
     if (dimacs_id(pc, &p, le, "source vertex", &u) || dimacs_id(pc, &p, le, "target vertex", &v))
         return -1;
-    p = skip_ws(p, le);
-    if (dim == D_SP) {
+    p = herd_text_skip_ws(p, le);
+    if (dim == HERD_DIM_SP) {
         if (p == le)
             return fail(pc, "missing arc weight");
         if (parse_weight(pc, &p, le, &w))
             return -1;
-        p = skip_ws(p, le);
+        p = herd_text_skip_ws(p, le);
     }
     if (p < le)
         return fail(pc, "extra column '%s'", show(p, le, tok, sizeof tok));
-    return store(pc, u, v, w, dim == D_SP);
+    return store(pc, u, v, w, dim == HERD_DIM_SP);
 }
 
-static int handle_line(struct piece *pc, const char *p, const char *le)
+static int handle_line(struct herd_text_piece *pc, const char *p, const char *le)
 {
-    p = skip_ws(p, le);
+    p = herd_text_skip_ws(p, le);
     if (p == le)
         return 0;
-    if (pc->c->kind != K_DIMACS && (*p == '#' || *p == '%')) {
+    if (pc->c->kind != HERD_TEXT_DIMACS && (*p == '#' || *p == '%')) {
         if (memchr(p, '\0', (size_t)(le - p)))
             return fail(pc, "NUL byte in a comment line");
         return 0;
     }
     int rc;
-    if (pc->c->kind == K_EDGES)
+    if (pc->c->kind == HERD_TEXT_EDGES)
         rc = edge_line(pc, p, le);
-    else if (pc->c->kind == K_VERTS)
+    else if (pc->c->kind == HERD_TEXT_VERTICES)
         rc = vertex_line(pc, p, le);
     else
         rc = dimacs_line(pc, p, le);
@@ -310,7 +291,7 @@ static int handle_line(struct piece *pc, const char *p, const char *le)
 
 static void *piece_run(void *arg)
 {
-    struct piece *pc = arg;
+    struct herd_text_piece *pc = arg;
     const char *p = pc->p;
     while (p < pc->end) {
         const char *nl = memchr(p, '\n', (size_t)(pc->end - p));
@@ -326,45 +307,88 @@ static void *piece_run(void *arg)
     return NULL;
 }
 
-/* ---- the chunk driver ---------------------------------------------------- */
+/* One line through piece_run() (which alone calls handle_line(), so that it
+ * stays inlined in the hot loop). */
+int herd_text_line(struct herd_text_piece *pc, const char *p, const char *le)
+{
+    pc->p = p;
+    pc->end = le;
+    piece_run(pc);
+    return pc->err == HERD_OK ? 0 : -1;
+}
 
-struct drive {
-    struct ctx *c;
-    struct herd_elist *el; /* edges (K_EDGES, K_DIMACS) */
-    uint64_t *v;           /* vertex ids (K_VERTS) */
-    uint64_t nv, vcap;
-    uint64_t line_base;    /* lines before the current chunk */
-    int ncols;             /* column count fixed by the first data line */
-    int nthreads;
-    uint64_t p_line, p_m;  /* DIMACS 'p' line and its arc count */
-};
+/* ---- pieces -------------------------------------------------------------- */
 
-static void piece_free(struct piece *pc)
+static void piece_free(struct herd_text_piece *pc)
 {
     herd_eblock_free(&pc->b);
     free(pc->v);
     pc->v = NULL;
 }
 
-static int piece_init(struct piece *pc, const struct ctx *c, const char *p, const char *end)
+void herd_text_keep_free(struct herd_text_keep *k)
+{
+    herd_eblock_free(&k->b);
+    free(k->v);
+    memset(k, 0, sizeof *k);
+}
+
+/* Allocates the arrays a piece lacks, pc->cap entries each. */
+static int piece_alloc(struct herd_text_piece *pc)
+{
+    const struct herd_text_cfg *c = pc->c;
+    struct herd_eblock *b = &pc->b;
+    size_t cap = pc->cap;
+    if (c->kind == HERD_TEXT_VERTICES) {
+        pc->v = pc->v ? pc->v : malloc(cap * sizeof *pc->v);
+        return pc->v ? 0 : -1;
+    }
+    if (c->raw) {
+        b->s64 = b->s64 ? b->s64 : malloc(cap * sizeof *b->s64);
+        b->d64 = b->d64 ? b->d64 : malloc(cap * sizeof *b->d64);
+    } else {
+        b->s32 = malloc(cap * sizeof *b->s32);
+        b->d32 = malloc(cap * sizeof *b->d32);
+    }
+    int want_w = c->weights && (c->kind == HERD_TEXT_EDGES || c->dim == HERD_DIM_SP ||
+                                (c->raw && c->weights == 1));
+    if (want_w && b->w == NULL)
+        b->w = malloc(cap * sizeof *b->w);
+    int ids = c->raw ? b->s64 && b->d64 : b->s32 && b->d32;
+    return ids && (!want_w || b->w) ? 0 : -1;
+}
+
+/* Sets a piece up over [p, end), taking `keep`'s buffers when they are
+ * large enough (range scans; NULL for the whole-file loaders). */
+static int piece_init(struct herd_text_piece *pc, const struct herd_text_cfg *c, const char *p,
+                      const char *end, struct herd_text_keep *keep)
 {
     size_t bytes = (size_t)(end - p);
     memset(pc, 0, sizeof *pc);
     pc->c = c;
     pc->p = p;
     pc->end = end;
-    if (c->kind == K_VERTS) {
-        pc->cap = bytes / 2 + 1;
-        pc->v = malloc(pc->cap * sizeof *pc->v);
-        return pc->v ? 0 : -1;
+    pc->cap = c->kind == HERD_TEXT_VERTICES ? bytes / 2 + 1 : bytes / 4 + 1;
+    if (keep && keep->cap >= pc->cap) {
+        pc->b = keep->b;
+        pc->b.n = 0;
+        pc->v = keep->v;
+        pc->cap = keep->cap;
+        memset(keep, 0, sizeof *keep);
+    } else if (keep) {
+        herd_text_keep_free(keep);
     }
-    pc->cap = bytes / 4 + 1;
-    pc->b.s32 = malloc(pc->cap * sizeof *pc->b.s32);
-    pc->b.d32 = malloc(pc->cap * sizeof *pc->b.d32);
-    int want_w = c->src->weights && (c->kind == K_EDGES || c->dim == D_SP);
-    if (want_w)
-        pc->b.w = malloc(pc->cap * sizeof *pc->b.w);
-    return pc->b.s32 && pc->b.d32 && (!want_w || pc->b.w) ? 0 : -1;
+    return piece_alloc(pc);
+}
+
+/* Range scans: keeps a delivered piece's buffers for the next chunk. */
+static void piece_keep(struct herd_text_piece *pc, struct herd_text_keep *keep)
+{
+    keep->b = pc->b;
+    keep->v = pc->v;
+    keep->cap = pc->cap;
+    memset(&pc->b, 0, sizeof pc->b);
+    pc->v = NULL;
 }
 
 static void *shrink(void *p, size_t bytes)
@@ -373,12 +397,17 @@ static void *shrink(void *p, size_t bytes)
     return q ? q : p;
 }
 
+/* Whether a parsed piece's lines carry weights. */
+static int piece_has_w(const struct herd_text_piece *pc)
+{
+    return pc->c->kind == HERD_TEXT_DIMACS ? pc->c->dim == HERD_DIM_SP : pc->ncols == 3;
+}
+
 /* Trims a parsed piece's block to its size and hands it to the list. */
-static void piece_give_edges(struct piece *pc, struct herd_elist *el)
+static void piece_give_edges(struct herd_text_piece *pc, struct herd_elist *el)
 {
     struct herd_eblock *b = &pc->b;
-    int has_w = pc->c->kind == K_DIMACS ? pc->c->dim == D_SP : pc->ncols == 3;
-    if (!has_w) {
+    if (!piece_has_w(pc)) {
         free(b->w);
         b->w = NULL;
     }
@@ -398,7 +427,8 @@ static void piece_give_edges(struct piece *pc, struct herd_elist *el)
     memset(b, 0, sizeof *b);
 }
 
-static int piece_give_vertices(struct piece *pc, struct drive *dv, struct herd_err *e)
+static int piece_give_vertices(struct herd_text_piece *pc, struct herd_text_drive *dv,
+                               struct herd_err *e)
 {
     if (dv->nv + pc->nv > dv->vcap) {
         uint64_t cap = dv->vcap ? dv->vcap : 1024;
@@ -406,8 +436,8 @@ static int piece_give_vertices(struct piece *pc, struct drive *dv, struct herd_e
             cap *= 2;
         uint64_t *v = realloc(dv->v, cap * sizeof *v);
         if (v == NULL)
-            return herd_err_set(e, HERD_ENOMEM, "%s: vertex list of %llu ids",
-                                dv->c->src->name, (unsigned long long)cap);
+            return herd_err_set(e, HERD_ENOMEM, "%s: vertex list of %llu ids", dv->c->name,
+                                (unsigned long long)cap);
         dv->v = v;
         dv->vcap = cap;
     }
@@ -419,17 +449,37 @@ static int piece_give_vertices(struct piece *pc, struct drive *dv, struct herd_e
     return HERD_OK;
 }
 
-static int column_mismatch(struct drive *dv, struct piece *pc, struct herd_err *e)
+/* Range scan: passes a parsed piece to the caller's callbacks. */
+static int piece_deliver(struct herd_text_piece *pc, struct herd_text_drive *dv, struct herd_err *e)
+{
+    const struct herd_scan_cb *cb = dv->cb;
+    struct herd_eblock *b = &pc->b;
+    if (dv->c->kind == HERD_TEXT_VERTICES)
+        return pc->nv > 0 && cb->vertices ? cb->vertices(dv->cb_arg, pc->v, pc->nv, e) : HERD_OK;
+    if (b->n == 0 || cb->edges == NULL)
+        return HERD_OK;
+    const double *w = piece_has_w(pc) ? b->w : NULL;
+    if (w == NULL && dv->c->weights == 1) { /* kept weights, none written: 1.0 */
+        for (uint64_t i = 0; i < b->n; i++)
+            b->w[i] = 1.0;
+        w = b->w;
+    }
+    return cb->edges(dv->cb_arg, b->s64, b->d64, w, b->n, e);
+}
+
+static int column_mismatch(struct herd_text_drive *dv, struct herd_text_piece *pc,
+                           struct herd_err *e)
 {
     return herd_err_set(e, HERD_EPARSE, "%s:%llu: %d columns, but earlier lines have %d",
-                        dv->c->src->name, (unsigned long long)(dv->line_base + pc->first_line),
+                        dv->c->name,
+                        (unsigned long long)herd_text_lineno(dv, dv->line_base + pc->first_line),
                         pc->ncols, dv->ncols);
 }
 
 /* Folds one parsed piece into the result, in file order. */
-static int merge(struct drive *dv, struct piece *pc, struct herd_err *e)
+static int merge(struct herd_text_drive *dv, struct herd_text_piece *pc, struct herd_err *e)
 {
-    const char *name = dv->c->src->name;
+    const char *name = dv->c->name;
     int mismatch = dv->ncols && pc->ncols && pc->ncols != dv->ncols;
     if (pc->err == HERD_ENOMEM)
         return herd_err_set(e, HERD_ENOMEM, "%s: %s", name, pc->msg);
@@ -437,20 +487,23 @@ static int merge(struct drive *dv, struct piece *pc, struct herd_err *e)
         return column_mismatch(dv, pc, e);
     if (pc->err)
         return herd_err_set(e, pc->err, "%s:%llu: %s", name,
-                            (unsigned long long)(dv->line_base + pc->err_line), pc->msg);
+                            (unsigned long long)herd_text_lineno(dv, dv->line_base + pc->err_line),
+                            pc->msg);
     if (!dv->ncols)
         dv->ncols = pc->ncols;
     dv->line_base += pc->lines;
-    if (dv->c->kind == K_VERTS)
+    if (dv->cb)
+        return piece_deliver(pc, dv, e);
+    if (dv->c->kind == HERD_TEXT_VERTICES)
         return piece_give_vertices(pc, dv, e);
     piece_give_edges(pc, dv->el);
     return HERD_OK;
 }
 
-static int run_pieces(struct piece *pcs, int k)
+static int run_pieces(struct herd_text_piece *pcs, int k)
 {
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS] = {0};
+    pthread_t tid[HERD_TEXT_MAX_THREADS];
+    int started[HERD_TEXT_MAX_THREADS] = {0};
     for (int i = 1; i < k; i++)
         started[i] = pthread_create(&tid[i], NULL, piece_run, &pcs[i]) == 0;
     piece_run(&pcs[0]);
@@ -463,12 +516,12 @@ static int run_pieces(struct piece *pcs, int k)
     return 0;
 }
 
-/* Parses [p, end) — whole lines — on up to dv->nthreads threads. */
-static int run_chunk(struct drive *dv, const char *p, const char *end, struct herd_err *e)
+int herd_text_run_chunk(struct herd_text_drive *dv, const char *p, const char *end,
+                        struct herd_err *e)
 {
     size_t len = (size_t)(end - p);
     int k = len < MIN_PARALLEL ? 1 : dv->nthreads, rc = HERD_OK, i;
-    struct piece pcs[MAX_THREADS];
+    struct herd_text_piece pcs[HERD_TEXT_MAX_THREADS];
     const char *at = p;
     for (i = 0; i < k; i++) {
         const char *to = i == k - 1 ? end : p + len / (size_t)k * (size_t)(i + 1);
@@ -476,10 +529,10 @@ static int run_chunk(struct drive *dv, const char *p, const char *end, struct he
             to = at;
         const char *nl = to < end ? memchr(to, '\n', (size_t)(end - to)) : NULL;
         to = i == k - 1 || nl == NULL ? end : nl + 1;
-        if (piece_init(&pcs[i], dv->c, at, to) != 0) {
+        if (piece_init(&pcs[i], dv->c, at, to, dv->keep ? &dv->keep[i] : NULL) != 0) {
             piece_free(&pcs[i]);
-            rc = herd_err_set(e, HERD_ENOMEM, "%s: buffers for %zu bytes of text",
-                              dv->c->src->name, len);
+            rc =
+                herd_err_set(e, HERD_ENOMEM, "%s: buffers for %zu bytes of text", dv->c->name, len);
             break;
         }
         at = to;
@@ -489,162 +542,45 @@ static int run_chunk(struct drive *dv, const char *p, const char *end, struct he
     for (int j = 0; j < i; j++) {
         if (rc == HERD_OK)
             rc = merge(dv, &pcs[j], e);
+        if (dv->keep)
+            piece_keep(&pcs[j], &dv->keep[j]);
         piece_free(&pcs[j]);
     }
     return rc;
 }
 
-/* Finds and parses the DIMACS 'p' line at the start of the first chunk;
- * *skip is the byte offset after it. */
-static int dimacs_header(struct drive *dv, const char *buf, size_t len, size_t *skip,
-                         struct herd_err *e)
+/* ---- DIMACS 'p' line ----------------------------------------------------- */
+
+int herd_text_p_line(struct herd_text_piece *tmp, const char *q, const char *le,
+                     struct herd_text_phead *h)
 {
-    const char *p = buf, *end = buf + len, *name = dv->c->src->name;
-    struct piece tmp;
     char tok[64];
-    uint64_t line = 0, n, m;
-    memset(&tmp, 0, sizeof tmp);
-    while (p < end) {
-        line++;
-        const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
-        const char *next = nl ? nl + 1 : end, *q = skip_ws(p, le);
-        le = le > q && le[-1] == '\r' ? le - 1 : le;
-        if (q == le || *q == 'c') {
-            p = next;
-            continue;
-        }
-        if (*q != 'p' || q + 1 == le || !is_ws(q[1]))
-            return herd_err_set(e, HERD_EPARSE, "%s:%llu: expected the 'p' line first, found '%s'",
-                                name, (unsigned long long)line, show(q, le, tok, sizeof tok));
-        q = skip_ws(q + 1, le);
-        size_t kl = 0;
-        while (q + kl < le && !is_ws(q[kl]))
-            kl++;
-        if (kl == 2 && memcmp(q, "sp", 2) == 0)
-            dv->c->dim = D_SP;
-        else if (kl == 2 && memcmp(q, "tw", 2) == 0)
-            dv->c->dim = D_TW;
-        else if (kl == 4 && memcmp(q, "edge", 4) == 0)
-            dv->c->dim = D_EDGE;
-        else
-            return herd_err_set(e, HERD_EPARSE,
-                                "%s:%llu: unknown problem '%s' (expected sp, tw or edge)", name,
-                                (unsigned long long)line, show(q, le, tok, sizeof tok));
-        q = skip_ws(q + kl, le);
-        if (parse_u64(&tmp, &q, le, "vertex count", &n) == 0) {
-            q = skip_ws(q, le);
-            if (parse_u64(&tmp, &q, le, "arc count", &m) == 0 && skip_ws(q, le) != le)
-                fail(&tmp, "extra column '%s'", show(skip_ws(q, le), le, tok, sizeof tok));
-        }
-        if (tmp.err == HERD_OK && n > UINT32_MAX)
-            fail(&tmp, "vertex count %llu is more than 2^32-1", (unsigned long long)n);
-        if (tmp.err != HERD_OK)
-            return herd_err_set(e, HERD_EPARSE, "%s:%llu: %s", name, (unsigned long long)line,
-                                tmp.msg);
-        dv->c->dim_n = n;
-        dv->p_line = line;
-        dv->p_m = m;
-        dv->line_base = line;
-        *skip = (size_t)(next - buf);
-        return HERD_OK;
-    }
-    return herd_err_set(e, HERD_EPARSE, "%s:%llu: missing the 'p' line", name,
-                        (unsigned long long)line + 1);
+    if (*q != 'p' || q + 1 == le || !herd_text_is_ws(q[1]))
+        return fail(tmp, "expected the 'p' line first, found '%s'", show(q, le, tok, sizeof tok));
+    q = herd_text_skip_ws(q + 1, le);
+    size_t kl = 0;
+    while (q + kl < le && !herd_text_is_ws(q[kl]))
+        kl++;
+    if (kl == 2 && memcmp(q, "sp", 2) == 0)
+        h->dim = HERD_DIM_SP;
+    else if (kl == 2 && memcmp(q, "tw", 2) == 0)
+        h->dim = HERD_DIM_TW;
+    else if (kl == 4 && memcmp(q, "edge", 4) == 0)
+        h->dim = HERD_DIM_EDGE;
+    else
+        return fail(tmp, "unknown problem '%s' (expected sp, tw or edge)",
+                    show(q, le, tok, sizeof tok));
+    q = herd_text_skip_ws(q + kl, le);
+    if (parse_u64(tmp, &q, le, "vertex count", &h->n))
+        return -1;
+    q = herd_text_skip_ws(q, le);
+    if (parse_u64(tmp, &q, le, "arc count", &h->m))
+        return -1;
+    if (herd_text_skip_ws(q, le) != le)
+        return fail(tmp, "extra column '%s'", show(herd_text_skip_ws(q, le), le, tok, sizeof tok));
+    if (h->n > UINT32_MAX)
+        return fail(tmp, "vertex count %llu is more than 2^32-1", (unsigned long long)h->n);
+    return 0;
 }
 
-static int line_too_long(struct drive *dv, size_t cap, struct herd_err *e)
-{
-    return herd_err_set(e, HERD_EPARSE, "%s:%llu: line longer than %zu bytes", dv->c->src->name,
-                        (unsigned long long)dv->line_base + 1, cap);
-}
-
-/* Reads the whole stream chunk by chunk, cutting at the last newline. */
-static int drive_stream(struct drive *dv, struct herd_err *e)
-{
-    struct herd_zread *z = dv->c->src->z;
-    uint64_t left = herd_zread_left(z);
-    size_t cap = left < CHUNK ? (size_t)left + 1 : CHUNK, carry = 0, got;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    dv->nthreads = dv->c->src->threads > 0 ? dv->c->src->threads : cores > 0 ? (int)cores : 1;
-    dv->nthreads = dv->nthreads > MAX_THREADS ? MAX_THREADS : dv->nthreads;
-    char *buf = malloc(cap + 1);
-    if (buf == NULL)
-        return herd_err_set(e, HERD_ENOMEM, "%s: read buffer", dv->c->src->name);
-    int rc = HERD_OK, first = 1;
-    for (;;) {
-        rc = herd_zread_read(z, buf + carry, cap - carry, &got, e);
-        if (rc != HERD_OK)
-            break;
-        size_t len = carry + got, cut = len, skip = 0;
-        int eof = got < cap - carry;
-        if (len == 0)
-            break;
-        if (!eof) {
-            const char *nl = memrchr(buf, '\n', len);
-            if (nl == NULL) {
-                rc = line_too_long(dv, cap, e);
-                break;
-            }
-            cut = (size_t)(nl - buf) + 1;
-        }
-        char saved = buf[cut];
-        buf[cut] = '\0'; /* stops strtod on a last line without newline */
-        if (first && dv->c->kind == K_DIMACS)
-            rc = dimacs_header(dv, buf, cut, &skip, e);
-        first = 0;
-        if (rc == HERD_OK)
-            rc = run_chunk(dv, buf + skip, buf + cut, e);
-        buf[cut] = saved;
-        if (rc != HERD_OK || eof)
-            break;
-        memmove(buf, buf + cut, len - cut);
-        carry = len - cut;
-    }
-    if (rc == HERD_OK && first && dv->c->kind == K_DIMACS)
-        rc = herd_err_set(e, HERD_EPARSE, "%s:1: missing the 'p' line", dv->c->src->name);
-    free(buf);
-    return rc;
-}
-
-int herd_text_load_edges(const struct herd_text_src *s, const struct herd_idmap *vmap,
-                         const char *vname, struct herd_elist *el, struct herd_err *e)
-{
-    struct ctx c = {.src = s, .kind = K_EDGES, .vmap = vmap, .vname = vname};
-    struct drive dv = {.c = &c, .el = el};
-    int rc = drive_stream(&dv, e);
-    if (rc == HERD_OK && vmap)
-        el->dense = 1;
-    return rc;
-}
-
-int herd_text_load_vertices(const struct herd_text_src *s, struct herd_idmap *map,
-                            struct herd_err *e)
-{
-    struct ctx c = {.src = s, .kind = K_VERTS};
-    struct drive dv = {.c = &c};
-    int rc = drive_stream(&dv, e);
-    if (rc != HERD_OK) {
-        free(dv.v);
-        return rc;
-    }
-    return herd_idmap_from_list(map, dv.v, dv.nv, e);
-}
-
-int herd_text_load_dimacs(const struct herd_text_src *s, struct herd_elist *el,
-                          struct herd_idmap *map, struct herd_err *e)
-{
-    struct ctx c = {.src = s, .kind = K_DIMACS};
-    struct drive dv = {.c = &c, .el = el};
-    uint64_t before = el->m;
-    int rc = drive_stream(&dv, e);
-    if (rc != HERD_OK)
-        return rc;
-    if (el->m - before != dv.p_m)
-        return herd_err_set(e, HERD_EPARSE,
-                            "%s:%llu: the 'p' line declares %llu arcs but the file has %llu",
-                            s->name, (unsigned long long)dv.p_line, (unsigned long long)dv.p_m,
-                            (unsigned long long)(el->m - before));
-    el->dense = 1;
-    herd_idmap_offset(map, 1, c.dim_n);
-    return HERD_OK;
-}
+/* Takes a parsed 'p' line as the drive's header. */

@@ -5,6 +5,7 @@
 #include "base/mem.h"
 #include "master/journal_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,26 @@ fail:
     return rc;
 }
 
+/* The page cache: 64 MiB unless $HERD_JOURNAL_CACHE_MIB (1..65536) says
+ * otherwise. With SQLite's default 2 MiB a queue of 100k tasks no longer
+ * fits, and every dispatch and result paid page reads (dispatch rate 0.5-0.7x
+ * that with 1k queued; 1.0x with 64 MiB). The cache fills as the journal
+ * grows, so it is the master's largest memory bound after the finished jobs
+ * kept in memory (docs/soak.md). */
+static int set_cache(struct herd_journal *j, struct herd_err *e)
+{
+    const char *env = getenv("HERD_JOURNAL_CACHE_MIB");
+    char *end = NULL;
+    unsigned long mib = env ? strtoul(env, &end, 10) : 64;
+    if (env && (*env == '\0' || *end != '\0' || mib < 1 || mib > 65536)) {
+        herd_warn("journal", "HERD_JOURNAL_CACHE_MIB='%.20s' is not 1..65536; using 64", env);
+        mib = 64;
+    }
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%lu", mib * 1024);
+    return exec(j, pragma, e);
+}
+
 static int setup(struct herd_journal *j, struct herd_err *e)
 {
     const char *sync = getenv("HERD_JOURNAL_SYNC"), *pragma = "PRAGMA synchronous=NORMAL";
@@ -99,9 +120,7 @@ static int setup(struct herd_journal *j, struct herd_err *e)
     if (rc == HERD_OK)
         rc = exec(j, "PRAGMA journal_mode=WAL", e);
     if (rc == HERD_OK)
-        rc = exec(j, "PRAGMA cache_size=-65536", e); /* 64 MiB: with the default 2 MiB a
-            queue of 100k tasks no longer fits, and every dispatch and result paid page reads
-            (dispatch rate 0.5-0.7x that with 1k queued; 1.0x with this) */
+        rc = set_cache(j, e);
     if (rc == HERD_OK)
         rc = exec(j, schema, e);
     for (int i = 0; rc == HERD_OK && i < JS_COUNT; i++)

@@ -25,6 +25,7 @@ struct herd_conn {
     char why[256];
     int closing;
     size_t queued;
+    uint64_t bytes_in;            /* received from the peer so far */
     struct herd_tls_session *tls; /* NULL = plain TCP */
     char rbuf[READ_CHUNK];
 };
@@ -191,6 +192,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         close_now(c, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
         return;
     }
+    c->bytes_in += (uint64_t)nread;
     if (c->tls != NULL) {
         feed_tls(c, (const uint8_t *)buf->base, (size_t)nread);
         return;
@@ -367,6 +369,23 @@ int herd_conn_start_tls(struct herd_conn *c, struct herd_tls *t, const char *pee
     if (c->tls != NULL || c->closing)
         return HERD_ESTATE;
     c->tls = herd_tls_session_create(t, peer_name);
+    return HERD_OK;
+}
+
+int herd_conn_tls_refused(const struct herd_conn *c)
+{
+    return c->tls != NULL && herd_tls_refused(c->tls);
+}
+
+int herd_conn_send_plain(struct herd_conn *c, const struct herd_msg *m)
+{
+    if (c->tls == NULL || c->bytes_in != 0 || c->closing)
+        return HERD_ESTATE;
+    struct write_req *w = herd_xcalloc(1, sizeof *w);
+    w->conn = c;
+    herd_wbuf_init(&w->buf);
+    herd_msg_frame(m, &w->buf);
+    queue_write(c, w);
     return HERD_OK;
 }
 

@@ -54,6 +54,16 @@ struct herd_tls;
 int herd_conn_start_tls(struct herd_conn *c, struct herd_tls *t, const char *peer_name);
 /* 1 if c is a TLS connection whose handshake has completed. */
 int herd_conn_tls_ready(const struct herd_conn *c);
+/* 1 if c's TLS failed in a way retrying will not mend (herd_tls_refused:
+ * a certificate, the peer's alert, a peer that does not speak TLS); valid
+ * in on_close. 0 for plain connections and transport errors. */
+int herd_conn_tls_refused(const struct herd_conn *c);
+/* For a TLS connection whose peer has sent nothing yet (so it may be a
+ * plain peer waiting to be spoken to): sends m as a plain frame, outside
+ * TLS, so that such a peer can read why it is turned away; call it just
+ * before herd_conn_close(). HERD_OK, or HERD_ESTATE (no TLS, bytes already
+ * received, or closing). */
+int herd_conn_send_plain(struct herd_conn *c, const struct herd_msg *m);
 
 /* Encodes and queues m. Silently dropped if the conn is closing. */
 void herd_conn_send(struct herd_conn *c, const struct herd_msg *m);

@@ -10,6 +10,7 @@
 #include "base/bytes.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "wire/frame.h"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -31,6 +32,11 @@ struct herd_tls_session {
     struct herd_wbuf pending;
     int ready;
     int failed;
+    int got_plain;  /* the peer's first application byte arrived */
+    int refused;    /* failed before that: certificate, alert, not TLS */
+    int plain_peer; /* the peer's first bytes were a plain herd frame header */
+    size_t seen;    /* bytes fed so far, up to 4 */
+    uint8_t first[4];
 };
 
 static void die_oom(void)
@@ -172,6 +178,11 @@ int herd_tls_ready(const struct herd_tls_session *s)
     return s->ready;
 }
 
+int herd_tls_refused(const struct herd_tls_session *s)
+{
+    return s->failed && s->refused;
+}
+
 /* Hands every byte OpenSSL wrote to the socket. */
 static void flush_out(struct herd_tls_session *s, const struct herd_tls_io *io)
 {
@@ -181,16 +192,27 @@ static void flush_out(struct herd_tls_session *s, const struct herd_tls_io *io)
         io->emit(io->arg, buf, (size_t)k);
 }
 
+/* The session failed: refused if no application byte had come yet. */
+static int session_fail(struct herd_tls_session *s, struct herd_err *e, const char *what)
+{
+    s->failed = 1;
+    s->refused = !s->got_plain;
+    if (s->plain_peer && !s->ready) {
+        ERR_clear_error();
+        return herd_err_set(e, HERD_EAUTH, "%s: the peer speaks plain herd frames, not TLS "
+                                           "(TLS must be configured on both ends)", what);
+    }
+    return tls_fail(s->ssl, e, what);
+}
+
 static int encrypt(struct herd_tls_session *s, const uint8_t *p, size_t n,
                    const struct herd_tls_io *io, struct herd_err *e)
 {
     while (n > 0) {
         int chunk = n > (1u << 30) ? 1 << 30 : (int)n;
         int k = SSL_write(s->ssl, p, chunk);
-        if (k <= 0) {
-            s->failed = 1;
-            return tls_fail(s->ssl, e, "TLS write");
-        }
+        if (k <= 0)
+            return session_fail(s, e, "TLS write");
         p += k;
         n -= (size_t)k;
     }
@@ -214,8 +236,7 @@ static int handshake(struct herd_tls_session *s, const struct herd_tls_io *io,
     int err = SSL_get_error(s->ssl, rc);
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
         return HERD_OK;
-    s->failed = 1;
-    return tls_fail(s->ssl, e, "TLS handshake");
+    return session_fail(s, e, "TLS handshake");
 }
 
 int herd_tls_start(struct herd_tls_session *s, const struct herd_tls_io *io, struct herd_err *e)
@@ -231,6 +252,7 @@ static int drain_plain(struct herd_tls_session *s, const struct herd_tls_io *io,
     for (;;) {
         int k = SSL_read(s->ssl, buf, sizeof buf);
         if (k > 0) {
+            s->got_plain = 1;
             if (io->plain(io->arg, buf, (size_t)k) != 0)
                 return HERD_ECLOSED;
             continue;
@@ -241,8 +263,7 @@ static int drain_plain(struct herd_tls_session *s, const struct herd_tls_io *io,
             return HERD_OK;
         if (err == SSL_ERROR_ZERO_RETURN)
             return herd_err_set(e, HERD_ECLOSED, "peer closed TLS");
-        s->failed = 1;
-        return tls_fail(s->ssl, e, "TLS record");
+        return session_fail(s, e, "TLS record");
     }
 }
 
@@ -253,6 +274,10 @@ int herd_tls_feed(struct herd_tls_session *s, const uint8_t *p, size_t n,
         return herd_err_set(e, HERD_EAUTH, "TLS session already failed");
     if (n > 0 && BIO_write(s->rbio, p, (int)n) != (int)n)
         die_oom();
+    for (size_t i = 0; s->seen < sizeof s->first && i < n; i++)
+        s->first[s->seen++] = p[i];
+    if (s->seen == sizeof s->first)
+        s->plain_peer = herd_get_u32(s->first) == HERD_FRAME_MAGIC;
     if (!s->ready) {
         int rc = handshake(s, io, e);
         if (rc != HERD_OK || !s->ready)

@@ -73,4 +73,13 @@ int herd_tls_write(struct herd_tls_session *s, const uint8_t *p, size_t n,
 /* 1 once the handshake has completed. */
 int herd_tls_ready(const struct herd_tls_session *s);
 
+/* 1 if the session failed before the peer's first application byte: the
+ * handshake failed here (the peer's certificate does not verify, or the
+ * peer does not speak TLS, in which case the reason says so when its bytes
+ * were a plain herd frame) or the peer refused it with an alert (our
+ * certificate, none, a protocol mismatch; with TLS 1.3 a client learns
+ * that only after its side of the handshake). Trying again will not help,
+ * unlike a failure after data flowed (a corrupted record). 0 otherwise. */
+int herd_tls_refused(const struct herd_tls_session *s);
+
 #endif

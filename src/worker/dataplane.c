@@ -18,6 +18,8 @@
 #include "base/mem.h"
 #include "wire/auth.h"
 #include "wire/frame.h"
+#include "worker/dpframe.h"
+#include "worker/dplink.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,12 +44,12 @@ struct lane {
 };
 
 struct out_conn {
-    int fd;
+    struct herd_dplink link;
     pthread_mutex_t mu;
 };
 
 struct rx {
-    int fd;
+    struct herd_dplink link;
     uint32_t from_worker;
     pthread_t th;
     struct herd_dp_session *s;
@@ -71,7 +73,7 @@ struct herd_dp_session {
     double *contrib[2];         /* pull path: where VECTOR frames land */
     uint8_t *emitted[2];
     const uint32_t *bounds;
-    struct rx *rxs;
+    struct rx **rxs;            /* heap-allocated: a receiver thread holds its own */
     uint32_t nrx;
     size_t caprx;
     uint64_t bytes;
@@ -80,6 +82,7 @@ struct herd_dp_session {
 struct herd_dp {
     int fd;
     struct herd_secret secret; /* len 0 = no authentication */
+    struct herd_tls *tls_server, *tls_client; /* both NULL = plain TCP (not owned) */
     uint16_t port;
     char addr[80];
     pthread_t th;
@@ -88,57 +91,19 @@ struct herd_dp {
     int stop;
 };
 
-/* ---- socket helpers ---- */
-
-static int write_all(int fd, const uint8_t *p, size_t n)
+/* Reads one frame; a bad header or a failed read is logged with `who`. */
+static int read_frame(struct herd_dplink *l, const char *who, uint16_t *type, uint8_t **body,
+                      uint32_t *len)
 {
-    while (n > 0) {
-        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static int read_all(int fd, uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = recv(fd, p, n, 0);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-/* Reads one frame: type and a malloc'd body (caller frees). 0 or -1. */
-static int read_frame(int fd, uint16_t *type, uint8_t **body, uint32_t *len)
-{
-    uint8_t h[HERD_FRAME_HEADER];
-    struct herd_frame_header fh;
     struct herd_err e;
-    if (read_all(fd, h, sizeof h) != 0)
-        return -1;
-    if (herd_frame_header_get(h, DP_FRAME_MAX, &fh, &e) != HERD_OK) {
-        herd_warn("dataplane", "bad frame: %s", e.msg);
-        return -1;
-    }
-    uint8_t *b = malloc(fh.length ? fh.length : 1);
-    if (b == NULL || read_all(fd, b, fh.length) != 0) {
-        free(b);
-        return -1;
-    }
-    *type = fh.type;
-    *body = b;
-    *len = fh.length;
-    return 0;
+    int rc = herd_dplink_read(l, DP_FRAME_MAX, type, body, len, &e);
+    if (rc == HERD_OK)
+        return 0;
+    if (rc == HERD_ECLOSED)
+        herd_debug("dataplane", "%s: %s", who, e.msg);
+    else
+        herd_warn("dataplane", "%s: %s; closing", who, e.msg);
+    return -1;
 }
 
 static void hello_mac(const struct herd_secret *sec, const uint8_t nonce[HERD_NONCE_LEN],
@@ -179,81 +144,93 @@ static void remote_end(struct herd_dp_session *s, uint32_t w, uint64_t step)
 
 /* ---- receiving ---- */
 
-static int rx_batch(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n)
+static struct herd_dpframe_shape shape_of(const struct herd_dp_session *s)
 {
-    if (n < 24)
-        return -1;
-    uint32_t from = herd_get_u32(b), to = herd_get_u32(b + 4);
-    uint64_t step = herd_get_u64(b + 8);
-    uint32_t count = herd_get_u32(b + 16), rec = herd_get_u32(b + 20);
-    if (from >= s->nparts || to >= s->nparts || s->owner[from] != r->from_worker ||
-        s->owner[to] != s->me || rec != 4 + s->msg_size || (uint64_t)count * rec != n - 24)
-        return -1;
-    struct herd_msgbatch *mb = herd_msgbatch_new(s->msg_size, count ? count : 1);
-    if (mb == NULL)
-        return -1;
-    const uint8_t *p = b + 24;
-    for (uint32_t i = 0; i < count; i++, p += rec) {
-        uint32_t t = herd_get_u32(p);
-        memcpy(mb->data + (size_t)i * rec, &t, 4);
-        memcpy(mb->data + (size_t)i * rec + 4, p + 4, s->msg_size);
-    }
-    mb->count = count;
-    pthread_mutex_lock(&s->mu);
-    append(lane(s, to, step, from), mb);
-    pthread_mutex_unlock(&s->mu);
-    return 0;
+    return (struct herd_dpframe_shape){s->nparts, s->me, s->msg_size, s->owner, s->bounds};
 }
 
-static int rx_end(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n)
+static int rx_batch(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n,
+                    struct herd_err *e)
 {
-    if (n != 8)
-        return -1;
-    uint64_t step = herd_get_u64(b);
+    struct herd_dpframe_shape sh = shape_of(s);
+    struct herd_dpframe_batch fb;
+    int rc = herd_dpframe_batch_decode(&sh, r->from_worker, b, n, &fb, e);
+    if (rc != HERD_OK)
+        return rc;
+    struct herd_msgbatch *mb = herd_msgbatch_new(s->msg_size, fb.count ? fb.count : 1);
+    if (mb == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "BATCH of %u records", fb.count);
+    herd_dpframe_batch_copy(&fb, mb->data);
+    mb->count = fb.count;
+    pthread_mutex_lock(&s->mu);
+    append(lane(s, fb.to, fb.step, fb.from), mb);
+    pthread_mutex_unlock(&s->mu);
+    return HERD_OK;
+}
+
+static int rx_end(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n,
+                  struct herd_err *e)
+{
+    uint64_t step;
+    int rc = herd_dpframe_end_decode(b, n, &step, e);
+    if (rc != HERD_OK)
+        return rc;
     pthread_mutex_lock(&s->mu);
     remote_end(s, r->from_worker, step);
     pthread_mutex_unlock(&s->mu);
-    return 0;
+    return HERD_OK;
 }
 
-/* VECTOR: u32 part, u64 step, u32 n, n x u64 (double bits), n emitted bytes. */
-static int rx_vector(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n)
+static int rx_vector(struct herd_dp_session *s, const struct rx *r, const uint8_t *b, uint32_t n,
+                     struct herd_err *e)
 {
-    if (n < 16 || s->bounds == NULL)
-        return -1;
-    uint32_t p = herd_get_u32(b), cnt = herd_get_u32(b + 12);
-    uint64_t step = herd_get_u64(b + 4);
-    if (p >= s->nparts || s->owner[p] != r->from_worker ||
-        cnt != s->bounds[p + 1] - s->bounds[p] || (uint64_t)cnt * 9 != n - 16)
-        return -1;
-    double *x = s->contrib[step & 1] + s->bounds[p];
-    const uint8_t *q = b + 16;
-    for (uint32_t i = 0; i < cnt; i++, q += 8) {
-        uint64_t bits = herd_get_u64(q);
-        memcpy(&x[i], &bits, 8);
+    /* Under the lock: the arrays are the engine's, and herd_dp_abort (called
+     * before the engine goes) must know no copy into them is under way. */
+    pthread_mutex_lock(&s->mu);
+    struct herd_dpframe_shape sh = shape_of(s);
+    struct herd_dpframe_vector v;
+    int rc = s->aborted ? herd_err_set(e, HERD_ECLOSED, "session aborted")
+                        : herd_dpframe_vector_decode(&sh, r->from_worker, b, n, &v, e);
+    if (rc == HERD_OK)
+        herd_dpframe_vector_copy(&v, s->contrib[v.step & 1] + s->bounds[v.part],
+                                 s->emitted[v.step & 1] + s->bounds[v.part]);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* One received frame to its handler; the frame-type table of the receiver. */
+static int rx_dispatch(struct herd_dp_session *s, const struct rx *r, uint16_t type,
+                       const uint8_t *b, uint32_t n, struct herd_err *e)
+{
+    switch (type) {
+    case HERD_DP_BATCH:
+        return rx_batch(s, r, b, n, e);
+    case HERD_DP_END:
+        return rx_end(s, r, b, n, e);
+    case HERD_DP_VECTOR:
+        return rx_vector(s, r, b, n, e);
+    default:
+        return herd_err_set(e, HERD_EPROTO, "unexpected frame type %u", type);
     }
-    memcpy(s->emitted[step & 1] + s->bounds[p], q, cnt);
-    return 0;
 }
 
 static void *rx_main(void *arg)
 {
     struct rx *r = arg;
     struct herd_dp_session *s = r->s;
+    char who[64];
+    snprintf(who, sizeof who, "job %" PRIu64 ": worker %u", s->job, r->from_worker);
     for (;;) {
         uint16_t type;
         uint8_t *body;
         uint32_t len;
-        if (read_frame(r->fd, &type, &body, &len) != 0)
+        struct herd_err e;
+        if (read_frame(&r->link, who, &type, &body, &len) != 0)
             break;
-        int rc = type == HERD_DP_BATCH    ? rx_batch(s, r, body, len)
-                 : type == HERD_DP_END    ? rx_end(s, r, body, len)
-                 : type == HERD_DP_VECTOR ? rx_vector(s, r, body, len)
-                                          : -1;
+        int rc = rx_dispatch(s, r, type, body, len, &e);
         free(body);
-        if (rc != 0) {
-            herd_warn("dataplane", "job %" PRIu64 ": malformed frame from worker %u; closing",
-                      s->job, r->from_worker);
+        if (rc != HERD_OK) {
+            herd_warn("dataplane", "%s: bad frame: %s; closing", who, e.msg);
             break;
         }
     }
@@ -264,7 +241,6 @@ static void *rx_main(void *arg)
     s->aborted = 1;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
-    free(r);
     return NULL;
 }
 
@@ -273,28 +249,24 @@ static void *rx_main(void *arg)
 static int send_frame(struct herd_dp_session *s, uint32_t w, uint16_t type, const uint8_t *hdr,
                       size_t hlen, const uint8_t *body, size_t blen)
 {
-    uint8_t fh[HERD_FRAME_HEADER];
-    herd_frame_header_put(fh, type, (uint32_t)(hlen + blen));
     struct out_conn *o = &s->out[w];
+    struct herd_err e;
     pthread_mutex_lock(&o->mu);
-    int rc = o->fd < 0 || write_all(o->fd, fh, sizeof fh) || write_all(o->fd, hdr, hlen) ||
-             (blen && write_all(o->fd, body, blen));
+    int rc = herd_dplink_send(&o->link, type, hdr, hlen, body, blen, &e);
     pthread_mutex_unlock(&o->mu);
-    if (rc)
+    if (rc != HERD_OK) {
+        herd_debug("dataplane", "job %" PRIu64 ": send to worker %u: %s", s->job, w, e.msg);
         return HERD_ECLOSED;
-    __atomic_fetch_add(&s->bytes, sizeof fh + hlen + blen, __ATOMIC_RELAXED);
+    }
+    __atomic_fetch_add(&s->bytes, HERD_FRAME_HEADER + hlen + blen, __ATOMIC_RELAXED);
     return HERD_OK;
 }
 
 static int send_batch(struct herd_dp_session *s, uint32_t from, uint32_t to, uint64_t step,
                       struct herd_msgbatch *b)
 {
-    uint8_t hdr[24];
-    herd_put_u32(hdr, from);
-    herd_put_u32(hdr + 4, to);
-    herd_put_u64(hdr + 8, step);
-    herd_put_u32(hdr + 16, b->count);
-    herd_put_u32(hdr + 20, b->rec);
+    uint8_t hdr[HERD_DPF_BATCH_HDR];
+    herd_dpframe_batch_put(hdr, from, to, step, b->count, b->rec);
     for (uint32_t i = 0; i < b->count; i++) { /* targets to network order, in place */
         uint8_t *p = b->data + (size_t)i * b->rec;
         uint32_t t;
@@ -385,10 +357,8 @@ void herd_dp_set_pull(struct herd_dp_session *s, double *contrib[2], uint8_t *em
 int herd_dp_send_vector(struct herd_dp_session *s, uint32_t p, uint64_t step)
 {
     uint32_t lo = s->bounds[p], n = s->bounds[p + 1] - lo;
-    uint8_t hdr[16];
-    herd_put_u32(hdr, p);
-    herd_put_u64(hdr + 4, step);
-    herd_put_u32(hdr + 12, n);
+    uint8_t hdr[HERD_DPF_VECTOR_HDR];
+    herd_dpframe_vector_put(hdr, p, step, n);
     uint8_t *body = malloc((size_t)n * 9 + 1);
     if (body == NULL)
         return HERD_ENOMEM;
@@ -437,14 +407,15 @@ struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job,
     s->wparts = herd_xcalloc(nworkers, sizeof *s->wparts);
     for (uint32_t p = 0; p < nparts; p++)
         s->wparts[owner[p]]++;
-    for (uint32_t w = 0; w < nworkers; w++)
-        s->nremote_workers += w != me && s->wparts[w] > 0;
+    for (uint32_t w = 0; w < nworkers; w++) /* nobody ends a step towards a worker without
+                                                partitions, so it waits for no one */
+        s->nremote_workers += w != me && s->wparts[w] > 0 && s->wparts[me] > 0;
     s->lanes = herd_xcalloc((size_t)nparts * nparts * 2, sizeof *s->lanes);
     s->endcnt = herd_xcalloc((size_t)2 * nworkers, sizeof *s->endcnt);
     s->end_step[0] = s->end_step[1] = UINT64_MAX;
     s->out = herd_xcalloc(nworkers, sizeof *s->out);
     for (uint32_t w = 0; w < nworkers; w++) {
-        s->out[w].fd = -1;
+        herd_dplink_init(&s->out[w].link);
         pthread_mutex_init(&s->out[w].mu, NULL);
     }
     pthread_mutex_init(&s->mu, NULL);
@@ -490,28 +461,34 @@ static int dial(const char *addr, struct herd_err *e)
     return -1;
 }
 
-/* Dialer side: reads DCHALLENGE, answers DHELLO with the proof. 0 or -1. */
-static int handshake_out(struct herd_dp_session *s, uint32_t w)
+/* Dialer side: opens the link (TLS hello), reads DCHALLENGE, answers
+ * DHELLO with the proof. HERD_OK or an error saying why. */
+static int handshake_out(struct herd_dp_session *s, uint32_t w, int fd, struct herd_err *e)
 {
-    int fd = s->out[w].fd;
+    struct herd_dplink *l = &s->out[w].link;
     struct timeval tv = {5, 0}, none = {0, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    uint16_t type;
-    uint8_t *nonce = NULL;
-    uint32_t len;
-    if (read_frame(fd, &type, &nonce, &len) != 0 || type != HERD_DP_CHALLENGE ||
-        len != HERD_NONCE_LEN) {
-        free(nonce);
-        return -1;
+    int rc = herd_dplink_open(l, fd, s->dp->tls_client, e);
+    uint16_t type = 0;
+    uint8_t *body = NULL;
+    uint32_t len = 0;
+    const uint8_t *nonce;
+    if (rc == HERD_OK)
+        rc = herd_dplink_read(l, DP_FRAME_MAX, &type, &body, &len, e);
+    if (rc == HERD_OK && type != HERD_DP_CHALLENGE)
+        rc = herd_err_set(e, HERD_EPROTO, "bad frame: type %u instead of DCHALLENGE", type);
+    if (rc == HERD_OK)
+        rc = herd_dpframe_challenge_decode(body, len, &nonce, e);
+    if (rc != HERD_OK) {
+        free(body);
+        return rc;
     }
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
-    uint8_t body[16 + HERD_MAC_LEN];
-    herd_put_u64(body, s->job);
-    herd_put_u32(body + 8, s->epoch);
-    herd_put_u32(body + 12, s->me);
-    hello_mac(&s->dp->secret, nonce, body, body + 16);
-    free(nonce);
-    return send_frame(s, w, HERD_DP_HELLO, body, sizeof body, NULL, 0) == HERD_OK ? 0 : -1;
+    uint8_t hello[HERD_DPF_HELLO_ID + HERD_MAC_LEN];
+    herd_dpframe_hello_put(hello, s->job, s->epoch, s->me);
+    hello_mac(&s->dp->secret, nonce, hello, hello + HERD_DPF_HELLO_ID);
+    free(body);
+    return herd_dplink_send(l, HERD_DP_HELLO, hello, sizeof hello, NULL, 0, e);
 }
 
 int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_err *e)
@@ -522,9 +499,12 @@ int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_e
         int fd = dial(peers[w], e);
         if (fd < 0)
             return HERD_EIO;
-        s->out[w].fd = fd;
-        if (handshake_out(s, w) != 0)
-            return herd_err_set(e, HERD_EIO, "data plane: handshake with %s failed", peers[w]);
+        int rc = handshake_out(s, w, fd, e);
+        if (rc != HERD_OK) {
+            herd_warn("dataplane", "job %" PRIu64 ": handshake with worker %u (%s): %s", s->job,
+                      w, peers[w], e->msg);
+            return herd_err_wrap(e, "data plane: handshake with %s: ", peers[w]), HERD_EIO;
+        }
     }
     return HERD_OK;
 }
@@ -532,7 +512,7 @@ int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_e
 void herd_dp_abort(struct herd_dp_session *s)
 {
     pthread_mutex_lock(&s->mu);
-    s->aborted = 1;
+    s->aborted = 1; /* and no VECTOR is copied into the pull arrays from now on */
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
 }
@@ -586,16 +566,16 @@ void herd_dp_session_destroy(struct herd_dp_session *s)
     pthread_mutex_unlock(&s->dp->mu);
     herd_dp_abort(s);
     for (uint32_t w = 0; w < s->nworkers; w++)
-        if (s->out[w].fd >= 0)
-            close(s->out[w].fd);
+        herd_dplink_fini(&s->out[w].link);
     pthread_mutex_lock(&s->mu);
     uint32_t nrx = s->nrx;
     for (uint32_t i = 0; i < nrx; i++)
-        shutdown(s->rxs[i].fd, SHUT_RDWR);
+        herd_dplink_shutdown(&s->rxs[i]->link);
     pthread_mutex_unlock(&s->mu);
     for (uint32_t i = 0; i < nrx; i++) {
-        pthread_join(s->rxs[i].th, NULL);
-        close(s->rxs[i].fd);
+        pthread_join(s->rxs[i]->th, NULL);
+        herd_dplink_fini(&s->rxs[i]->link);
+        free(s->rxs[i]);
     }
     for (size_t i = 0; i < (size_t)s->nparts * s->nparts * 2; i++)
         herd_msgbatch_free_list(s->lanes[i].head);
@@ -614,40 +594,42 @@ void herd_dp_session_destroy(struct herd_dp_session *s)
 
 /* ---- the listener ---- */
 
-/* Hands an accepted connection whose DHELLO named (job, epoch, from) to its
- * session, or closes it. */
-static void adopt(struct herd_dp *dp, int fd, const uint8_t *b)
+/* Starts a receiver for link l (moved in) on session s, under s->mu. */
+static int start_rx(struct herd_dp_session *s, struct herd_dplink *l, uint32_t from)
 {
-    uint64_t job = herd_get_u64(b);
-    uint32_t epoch = herd_get_u32(b + 8), from = herd_get_u32(b + 12);
+    herd_xgrow((void **)&s->rxs, &s->caprx, s->nrx + 1, sizeof *s->rxs);
+    struct rx *r = herd_xcalloc(1, sizeof *r);
+    *r = (struct rx){.link = *l, .from_worker = from, .s = s};
+    if (pthread_create(&r->th, NULL, rx_main, r) != 0) {
+        *l = r->link; /* back to the caller, who closes it */
+        free(r);
+        return -1;
+    }
+    s->rxs[s->nrx++] = r;
+    return 0;
+}
+
+/* Hands an accepted connection whose DHELLO named (job, epoch, from) to its
+ * session (the link moves there), or closes it. */
+static void adopt(struct herd_dp *dp, struct herd_dplink *l, const struct herd_dpframe_hello *h)
+{
     pthread_mutex_lock(&dp->mu);
     struct herd_dp_session *s = NULL;
     for (int i = 0; i < MAX_SESSIONS; i++)
-        if (dp->sessions[i] && dp->sessions[i]->job == job && dp->sessions[i]->epoch == epoch)
+        if (dp->sessions[i] && dp->sessions[i]->job == h->job &&
+            dp->sessions[i]->epoch == h->epoch)
             s = dp->sessions[i];
-    int ok = s && from < s->nworkers && from != s->me;
+    int ok = s && h->from < s->nworkers && h->from != s->me;
     if (ok) {
         pthread_mutex_lock(&s->mu);
-        ok = !s->aborted;
-        if (ok) {
-            herd_xgrow((void **)&s->rxs, &s->caprx, s->nrx + 1, sizeof *s->rxs);
-            struct rx *r = &s->rxs[s->nrx];
-            *r = (struct rx){.fd = fd, .from_worker = from, .s = s};
-            /* rxs may move when it grows: the thread gets a stable copy */
-            struct rx *arg = herd_xmalloc(sizeof *arg);
-            *arg = *r;
-            if (pthread_create(&r->th, NULL, rx_main, arg) == 0)
-                s->nrx++;
-            else
-                ok = 0, free(arg);
-        }
+        ok = !s->aborted && start_rx(s, l, h->from) == 0;
         pthread_mutex_unlock(&s->mu);
     }
     pthread_mutex_unlock(&dp->mu);
     if (!ok) {
-        herd_info("dataplane", "connection for unknown job %" PRIu64 " epoch %u; closing", job,
-                  epoch);
-        close(fd);
+        herd_info("dataplane", "connection for unknown job %" PRIu64 " epoch %u; closing",
+                  h->job, h->epoch);
+        herd_dplink_fini(l);
     }
 }
 
@@ -666,31 +648,56 @@ static void hello_mac(const struct herd_secret *sec, const uint8_t nonce[HERD_NO
         herd_auth_hmac(sec, buf, sizeof buf, out);
 }
 
-/* Listener side of the handshake: DCHALLENGE out, DHELLO in and checked.
- * 0 and the 16 bytes (job, epoch, from) in hello, or -1. */
-static int handshake_in(struct herd_dp *dp, int fd, uint8_t hello[16])
+/* Listener side of the handshake on an opened link: DCHALLENGE out, DHELLO
+ * in and checked (its 16 identifying bytes copied to id). HERD_OK or why. */
+static int handshake_in(struct herd_dp *dp, struct herd_dplink *l, uint8_t id[HERD_DPF_HELLO_ID],
+                        struct herd_err *e)
 {
-    uint8_t nonce[HERD_NONCE_LEN], fh[HERD_FRAME_HEADER], want[HERD_MAC_LEN];
+    uint8_t nonce[HERD_NONCE_LEN], want[HERD_MAC_LEN];
     herd_auth_nonce(nonce);
-    herd_frame_header_put(fh, HERD_DP_CHALLENGE, HERD_NONCE_LEN);
-    if (write_all(fd, fh, sizeof fh) || write_all(fd, nonce, sizeof nonce))
-        return -1;
-    uint16_t type;
+    int rc = herd_dplink_send(l, HERD_DP_CHALLENGE, nonce, sizeof nonce, NULL, 0, e);
+    uint16_t type = 0;
     uint8_t *body = NULL;
-    uint32_t len;
-    if (read_frame(fd, &type, &body, &len) != 0 || type != HERD_DP_HELLO ||
-        len != 16 + HERD_MAC_LEN) {
-        free(body);
-        return -1;
+    uint32_t len = 0;
+    struct herd_dpframe_hello h;
+    if (rc == HERD_OK)
+        rc = herd_dplink_read(l, DP_FRAME_MAX, &type, &body, &len, e);
+    if (rc == HERD_OK && type != HERD_DP_HELLO)
+        rc = herd_err_set(e, HERD_EPROTO, "bad frame: type %u instead of DHELLO", type);
+    if (rc == HERD_OK)
+        rc = herd_dpframe_hello_decode(body, len, &h, e);
+    if (rc == HERD_OK) {
+        hello_mac(&dp->secret, nonce, body, want);
+        if (dp->secret.len != 0 && !herd_auth_equal(want, h.mac))
+            rc = herd_err_set(e, HERD_EAUTH, "a peer failed the data-plane proof");
+        else
+            memcpy(id, body, HERD_DPF_HELLO_ID);
     }
-    hello_mac(&dp->secret, nonce, body, want);
-    int ok = dp->secret.len == 0 || herd_auth_equal(want, body + 16);
-    if (ok)
-        memcpy(hello, body, 16);
-    else
-        herd_warn("dataplane", "a peer failed the data-plane proof; closing");
     free(body);
-    return ok ? 0 : -1;
+    return rc;
+}
+
+/* One accepted socket: link (TLS when configured), handshake, adoption. */
+static void accept_one(struct herd_dp *dp, int fd)
+{
+    struct timeval tv = {5, 0}, none = {0, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct herd_dplink l;
+    struct herd_err e;
+    uint8_t id[HERD_DPF_HELLO_ID + HERD_MAC_LEN] = {0};
+    struct herd_dpframe_hello h;
+    int rc = herd_dplink_open(&l, fd, dp->tls_server, &e);
+    if (rc == HERD_OK)
+        rc = handshake_in(dp, &l, id, &e);
+    if (rc != HERD_OK) {
+        herd_warn("dataplane", "incoming connection%s: %s; closing",
+                  dp->tls_server ? " (TLS)" : "", e.msg);
+        herd_dplink_fini(&l);
+        return;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+    herd_dpframe_hello_decode(id, sizeof id, &h, &e); /* cannot fail: the size is right */
+    adopt(dp, &l, &h);
 }
 
 static void *accept_main(void *arg)
@@ -698,29 +705,29 @@ static void *accept_main(void *arg)
     struct herd_dp *dp = arg;
     for (;;) {
         int fd = accept4(dp->fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (__atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE))
-                return NULL;
+        if (fd >= 0) {
+            accept_one(dp, fd);
             continue;
         }
-        struct timeval tv = {5, 0};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        uint8_t hello[16];
-        if (handshake_in(dp, fd, hello) != 0) {
-            close(fd);
-            continue;
-        }
-        struct timeval none = {0, 0};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
-        adopt(dp, fd, hello);
+        if (errno != EINTR && errno != ECONNABORTED &&
+            __atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE))
+            return NULL;
     }
 }
 
 int herd_dp_listen(const char *host, uint16_t port, const struct herd_secret *secret,
                    struct herd_dp **out, struct herd_err *e)
 {
+    return herd_dp_listen_tls(host, port, secret, NULL, NULL, out, e);
+}
+
+int herd_dp_listen_tls(const char *host, uint16_t port, const struct herd_secret *secret,
+                       struct herd_tls *server, struct herd_tls *client, struct herd_dp **out,
+                       struct herd_err *e)
+{
+    if ((server == NULL) != (client == NULL))
+        return herd_err_set(e, HERD_EINVAL, "data plane: TLS needs both a server and a client "
+                                            "context");
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
         return herd_err_set(e, HERD_EINVAL, "data plane: listen address '%s' is not IPv4", host);
@@ -740,6 +747,8 @@ int herd_dp_listen(const char *host, uint16_t port, const struct herd_secret *se
     dp->fd = fd;
     if (secret)
         dp->secret = *secret;
+    dp->tls_server = server;
+    dp->tls_client = client;
     dp->port = ntohs(sa.sin_port);
     snprintf(dp->addr, sizeof dp->addr, "%s:%u", host, dp->port);
     pthread_mutex_init(&dp->mu, NULL);

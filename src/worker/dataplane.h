@@ -18,13 +18,18 @@
  * end-of-step marker arrived or the session is aborted (herd_dp_abort, a
  * peer's connection dropping) — then it fails with HERD_ECLOSED, which
  * fails the superstep instead of hanging it. docs/distributed.md has the
- * design and docs/protocol.md section 9 the frames. */
+ * design and docs/protocol.md section 9 the frames.
+ *
+ * Layers: worker/dplink.h carries frames over one socket, plain or TLS;
+ * worker/dpframe.h decodes and checks frame bodies (pure, fuzzed); this
+ * module owns listener, sessions, lanes and the exchange binding. */
 #ifndef HERD_WORKER_DATAPLANE_H
 #define HERD_WORKER_DATAPLANE_H
 
 #include "base/err.h"
 #include "graph/exchange.h"
 #include "graph/msgbuf.h"
+#include "net/tls.h"
 #include "wire/auth.h"
 
 #include <stdint.h>
@@ -45,6 +50,18 @@ struct herd_dp_session;
  * from). HERD_OK and *out, or HERD_EIO with the reason. */
 int herd_dp_listen(const char *host, uint16_t port, const struct herd_secret *secret,
                    struct herd_dp **out, struct herd_err *e);
+/* herd_dp_listen with TLS on every data-plane connection: accepted ones are
+ * sessions of `server` (HERD_TLS_SERVER: its certificate, and with a CA a
+ * client certificate is required), dialled ones sessions of `client`
+ * (HERD_TLS_CLIENT; the peer's certificate must chain to its CA, peer names
+ * are not checked: workers' certificates need not name their data address).
+ * Both contexts are borrowed and must outlive dp; both or neither (NULL =
+ * plain TCP, HERD_EINVAL if only one). A peer that does not speak TLS, or
+ * whose certificate fails, is refused and logged; to a session that is a
+ * lost peer (herd_dp_connect fails, or take() fails with HERD_ECLOSED). */
+int herd_dp_listen_tls(const char *host, uint16_t port, const struct herd_secret *secret,
+                       struct herd_tls *server, struct herd_tls *client, struct herd_dp **out,
+                       struct herd_err *e);
 /* "host:port" peers should dial. */
 const char *herd_dp_addr(const struct herd_dp *dp);
 uint16_t herd_dp_port(const struct herd_dp *dp);
@@ -64,7 +81,9 @@ int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_e
 /* The exchange binding over this session (its destroy is a no-op: the
  * session outlives the engine). */
 struct herd_exchange herd_dp_exchange(struct herd_dp_session *s);
-/* Any thread: makes every waiting and future take() fail. */
+/* Any thread: makes every waiting and future take() fail. Once it returns,
+ * no receiver writes into the pull arrays (herd_dp_set_pull) any more, so
+ * the engine that owns them may go. */
 void herd_dp_abort(struct herd_dp_session *s);
 /* Waits until every remote partition's end marker of `step` has arrived
  * (for a checkpoint). HERD_OK or HERD_ECLOSED (aborted). */

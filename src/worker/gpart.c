@@ -84,8 +84,9 @@ static void run_free(struct herd_gpart *g, struct gjobrun *r)
     pthread_mutex_unlock(&g->mu);
     if (r->dp)
         herd_dp_abort(r->dp);
-    /* the session first: it joins the receiver threads, which write VECTOR
-     * frames straight into the engine's arrays (pull path) */
+    /* the session first: its receiver threads write peers' VECTOR frames
+     * into the engine's arrays (the last step's may still arrive after
+     * WRITE), so they must be joined before the engine goes */
     herd_dp_session_destroy(r->dp);
     herd_engine_destroy(r->en);
     if (r->dl)
@@ -139,52 +140,6 @@ static int find_program(struct herd_gpart *g, struct gjobrun *r, const struct he
     return HERD_OK;
 }
 
-static void file_stamp(const char *path, int64_t *mtime_ns, int64_t *size)
-{
-    struct stat st;
-    *mtime_ns = *size = -1;
-    if (stat(path, &st) == 0) {
-        *mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-        *size = (int64_t)st.st_size;
-    }
-}
-
-/* The cached graph serves when path, options and the file's stamp agree. */
-static int same_graph(const struct gcache *c, const char *path, const struct herd_graph_opts *o)
-{
-    int64_t mt, sz;
-    file_stamp(path, &mt, &sz);
-    return c->g && strcmp(c->path, path) == 0 && c->mtime_ns == mt && c->size == sz &&
-           c->opts.format == o->format &&
-           c->opts.directed == o->directed && c->opts.simplify == o->simplify &&
-           c->opts.weighted == o->weighted && c->opts.need_out == o->need_out &&
-           c->opts.need_in == o->need_in;
-}
-
-/* The graph, loaded or kept from the previous epoch or job (a recovery, or
- * jobs on the same file, do not reload it). */
-static int get_graph(struct herd_gpart *g, const struct gjobrun *r, const struct herd_gsetup *s,
-                     struct herd_err *e)
-{
-    struct herd_graph_opts o = {.format = s->format, .directed = s->directed,
-                                .simplify = s->simplify, .threads = (int)g->threads};
-    struct herd_engine_opts eo = {
-        .no_fast_path = s->no_fast_path || !herd_engine_dist_pull_capable(r->prog)};
-    herd_engine_needs(r->prog, s->directed, &eo, &o.need_out, &o.need_in, &o.weighted);
-    if (same_graph(&g->cache, s->graph, &o))
-        return HERD_OK;
-    herd_graph_destroy(g->cache.g);
-    free(g->cache.path);
-    memset(&g->cache, 0, sizeof g->cache);
-    int rc = herd_graph_load(s->graph, &o, &g->cache.g, e);
-    if (rc != HERD_OK)
-        return rc;
-    g->cache.path = herd_xstrdup(s->graph);
-    g->cache.opts = o;
-    file_stamp(s->graph, &g->cache.mtime_ns, &g->cache.size);
-    return HERD_OK;
-}
-
 static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct herd_gsetup *s,
                        struct herd_err *e)
 {
@@ -202,8 +157,8 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
                                    s->owner, r->prog->msg_size);
     char name[64];
     snprintf(name, sizeof name, "job-%" PRIu64, r->job);
-    int rc = herd_engine_dist_create(gr, r->prog, &r->params, g->threads, s->nparts, owned,
-                                     !s->no_fast_path, herd_dp_exchange(r->dp), name, &r->en, e);
+    int rc = herd_engine_dist_create(gr, r->prog, &r->params, r->threads, s->nparts,
+                                     g->cache.bounds, owned, !s->no_fast_path, herd_dp_exchange(r->dp), name, &r->en, e);
     free(owned);
     if (rc != HERD_OK)
         return rc;
@@ -231,6 +186,10 @@ static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_
     r->nparts = s->nparts;
     r->me = s->me;
     r->nworkers = s->nworkers;
+    /* the job's threads (herd run gives each local worker its share of the
+     * cores, so workers on one machine do not oversubscribe it) */
+    r->threads = s->threads && (g->threads == 0 || s->threads < g->threads) ? s->threads
+                                                                            : g->threads;
     r->owner = herd_xmalloc((size_t)s->nparts * sizeof *r->owner);
     memcpy(r->owner, s->owner, (size_t)s->nparts * sizeof *r->owner);
     r->ckpt_dir = herd_xstrdup(s->ckpt_dir);
@@ -239,7 +198,7 @@ static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_
     r->stats = herd_xcalloc(s->nparts, sizeof *r->stats);
     int rc = find_program(g, r, s, e);
     if (rc == HERD_OK)
-        rc = get_graph(g, r, s, e);
+        rc = herd_gpart__graph(g, r, s, e);
     if (rc == HERD_OK)
         rc = make_engine(g, r, s, e);
     return rc;
@@ -267,7 +226,7 @@ static void on_setup(struct herd_gpart *g, const struct herd_msg_graph *m,
     rd->dp_addr = (char *)herd_dp_addr(g->dp);
     if (rc == HERD_OK) {
         rd->n = g->cache.g->n;
-        rd->m = g->cache.g->m;
+        rd->m = g->cache.g->partial ? g->cache.g->m_whole : g->cache.g->m;
         rd->max_steps = herd_engine_dist_max_steps(r->en);
         rd->pull = (uint8_t)r->pull;
         rd->naggs = herd_engine_dist_naggs(r->en);
@@ -307,10 +266,14 @@ static void fill_report(struct gjobrun *r, struct herd_greport *rep)
  * then the end marker. */
 static int send_vectors(struct gjobrun *r, uint64_t step, struct herd_err *e)
 {
+    uint32_t mine = 0;
     for (uint32_t p = 0; p < r->nparts; p++)
-        if (r->owner[p] == r->me && herd_dp_send_vector(r->dp, p, step) != HERD_OK)
+        if (r->owner[p] == r->me && (++mine, herd_dp_send_vector(r->dp, p, step) != HERD_OK))
             return herd_err_set(e, HERD_ECLOSED, "send contributions: a peer was lost");
-    if (herd_dp_end_all(r->dp, step) != HERD_OK)
+    /* a worker without partitions sends no marker: peers count one per
+     * worker that owns partitions, and an extra one would let a peer start
+     * the next step before the real vectors are in */
+    if (mine > 0 && herd_dp_end_all(r->dp, step) != HERD_OK)
         return herd_err_set(e, HERD_ECLOSED, "send end of step: a peer was lost");
     return HERD_OK;
 }
@@ -548,8 +511,7 @@ void herd_gpart_destroy(struct herd_gpart *g)
     herd_gpart__ship_destroy(g);
     free_queue(g->in_head);
     free_queue(g->out_head);
-    herd_graph_destroy(g->cache.g);
-    free(g->cache.path);
+    herd_gpart__cache_drop(&g->cache);
     free(g->work_dir);
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->cv);

@@ -12,12 +12,16 @@
 
 #include <pthread.h>
 
-/* The graph a worker keeps between epochs of a job (recovery reuses it). */
+/* The graph a worker keeps between epochs of a job (recovery reuses it
+ * when it holds the rows of the partitions asked for). gpart_load.c. */
 struct gcache {
     char *path;
     struct herd_graph_opts opts;
     int64_t mtime_ns, size;   /* of the file when it was loaded */
-    struct herd_graph *g;
+    struct herd_graph *g;     /* whole, or partial (graph.h) */
+    uint32_t nparts;
+    uint32_t *bounds;         /* nparts+1 partition starts */
+    uint8_t *owned;           /* partial: the partitions whose rows g holds; NULL: whole */
 };
 
 /* One epoch of one job on this worker. */
@@ -25,6 +29,7 @@ struct gjobrun {
     uint64_t job;
     uint32_t epoch;
     uint32_t nparts, me, nworkers;
+    uint32_t threads;         /* the job's thread count, capped by the worker's cores */
     uint32_t *owner;
     char *ckpt_dir;
     char *arg;                /* the program's --arg (params.arg points here) */
@@ -71,6 +76,15 @@ struct herd_gpart {
     struct ckpt_ship *ship;
     size_t (*queued)(void *ctx);      /* bytes waiting on the control connection */
 };
+
+/* gpart_load.c: makes g->cache hold the rows of the partitions s assigns
+ * to this worker (loaded, or kept from an earlier epoch or job) and their
+ * bounds. r->prog must be set. HERD_OK or the loader's error (the cache is
+ * then empty). */
+int herd_gpart__graph(struct herd_gpart *g, const struct gjobrun *r, const struct herd_gsetup *s,
+                      struct herd_err *e);
+/* Frees the cached graph and clears the cache. */
+void herd_gpart__cache_drop(struct gcache *c);
 
 /* gpart_ckpt.c: saves the state at the start of superstep `step` (values
  * and halted flags after step-1, messages sent in step-1) of every owned

@@ -263,3 +263,163 @@ def test_graph_job_with_a_cluster_secret(tmp_path):
         assert "failed the data-plane proof" not in c.workers["w0"].text()
     finally:
         c.close()
+
+
+# --- partial loading: each worker reads only its partitions' rows of a .hgr ---
+
+def hgr_of(src, dst, *opts):
+    herd("convert", src, dst, *opts)
+    return dst
+
+
+def kron_hgr(tmp_path, undirected=False):
+    el = tmp_path / "k.el"
+    if not el.exists():
+        herd("generate", "kronecker", "--scale", 11, "--degree", 8, "--seed", 5, "-o", el)
+    name = "ku.hgr" if undirected else "k.hgr"
+    return hgr_of(el, tmp_path / name, *(["--undirected"] if undirected else []))
+
+
+def loads(c, wid, what):
+    return c.workers[wid].text().count(what)
+
+
+PARTIAL = "loaded the rows of my partitions"
+WHOLE = "loaded the whole graph"
+
+
+def test_hgr_partial_loads_equal_one_process(cluster, tmp_path):
+    start_workers(cluster, 3)
+    for undirected in (False, True):
+        g = kron_hgr(tmp_path, undirected)
+        for algo, opts in ALGOS:
+            if undirected and algo not in ("pagerank", "wcc", "lcc"):
+                continue
+            opts = (*opts, *(["--undirected"] if undirected else []))
+            want = one_process(algo, g, opts, tmp_path / "one")
+            for w in (2, 3):
+                out = tmp_path / f"{algo}-{w}"
+                herd("run", algo, g, *opts, "--master", client_addr(cluster), "--workers", w,
+                     "--partitions", PARTS, "--output", out)
+                assert out.read_text() == want, f"{algo} {opts} with {w} workers differs"
+    # every worker read its share only, except for LCC (it reads neighbours'
+    # rows, so it keeps the whole graph)
+    for wid in ("w0", "w1", "w2"):
+        assert loads(cluster, wid, PARTIAL) >= 2  # the cache serves later jobs
+        assert loads(cluster, wid, WHOLE) >= 2
+    for l in cluster.workers["w0"].text().splitlines():
+        if PARTIAL in l:  # "...: MINE of ALL arcs"
+            mine, _, whole = l.split(PARTIAL + ": ")[1].split()[:3]
+            assert 0 < int(mine) < int(whole), l
+
+
+def test_hgr_recovery_loads_the_moved_partitions(cluster, tmp_path):
+    """A worker killed mid-job: its partitions move to the survivors, which
+    did not load their rows; they read them and the result is unchanged."""
+    txt = tmp_path / "chain.txt"
+    chain_graph(txt, 600, 21)
+    g = hgr_of(txt, tmp_path / "chain.hgr")
+    want = one_process("sssp", g, ("--source", 0), tmp_path / "one")
+    start_workers(cluster, 3)
+    jid = graph_job(cluster, tmp_path, "sssp", g, 3, 5, {"source": 0, "format": "bin"})
+    kill_at(cluster, jid, ["w1"], 40)
+    j = wait_done(cluster, jid)
+    assert j["recoveries"] >= 1 and j["workers"] == 2
+    assert read_parts(tmp_path / "out", PARTS) == want
+    for wid in ("w0", "w2"):
+        assert loads(cluster, wid, PARTIAL) >= 2, cluster.workers[wid].text()[-2000:]
+
+
+def test_hgr_corrupt_file_fails_the_job_cleanly(cluster, tmp_path):
+    g = kron_hgr(tmp_path)
+    data = bytearray(g.read_bytes())
+    n, flags = int.from_bytes(data[16:24], "little"), int.from_bytes(data[12:16], "little")
+    at = 64 + (8 * n if flags & 4 else 0) + 8 * 5  # out-offset 5, after the id array
+    data[at:at + 8] = (1 << 40).to_bytes(8, "little")  # offsets decrease
+    bad = tmp_path / "bad.hgr"
+    bad.write_bytes(bytes(data))
+    start_workers(cluster, 2)
+    r = subprocess.run([HERD, "run", "pagerank", str(bad), "--master", client_addr(cluster),
+                        "--workers", "2", "--output", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "offsets decrease" in r.stderr, r.stderr
+    assert all(w.alive() for w in cluster.workers.values())
+
+
+def test_text_and_hgr_inputs_give_the_same_bytes(cluster, tmp_path):
+    """The same graph as Graphalytics text (every worker loads it whole) and
+    as .hgr (each worker reads its share): identical results."""
+    e = dataset("p2p-31.e")
+    g = hgr_of(e, tmp_path / "p2p.hgr", "--format", "graphalytics")
+    start_workers(cluster, 3)
+    for algo, opts in (("sssp", ("--source", 6)), ("pagerank", ()), ("wcc", ())):
+        outs = []
+        for path, fmt in ((e, "graphalytics"), (g, "bin")):
+            out = tmp_path / f"{algo}-{fmt}"
+            herd("run", algo, path, "--format", fmt, *opts, "--master", client_addr(cluster),
+                 "--workers", 3, "--output", out)
+            outs.append(out.read_text())
+        assert outs[0] == outs[1], f"{algo}: text and .hgr results differ"
+    ref = dict(l.split() for l in open(dataset("p2p-31-SSSP-directed")).read().splitlines())
+    got = dict(l.split() for l in (tmp_path / "sssp-bin").read_text().splitlines())
+    assert got.keys() == ref.keys() and all(float(got[k]) == float(ref[k]) for k in ref)
+
+
+def test_sparse_large_ids_and_an_isolated_vertex(cluster, tmp_path):
+    """Input ids far from 0..n-1, and a vertex listed only in the .v file:
+    partial loads keep the id map whole, so every id comes out, in order."""
+    rnd = random.Random(77)
+    ids = sorted(rnd.sample(range(10**15, 10**15 + 10**9), 300))
+    lonely = ids.pop(150)
+    (tmp_path / "s.v").write_text("".join(f"{i}\n" for i in sorted(ids + [lonely])))
+    (tmp_path / "s.e").write_text("".join(f"{rnd.choice(ids)} {rnd.choice(ids)}\n"
+                                          for _ in range(1500)))
+    g = hgr_of(tmp_path / "s.e", tmp_path / "s.hgr", "--format", "graphalytics")
+    start_workers(cluster, 3)
+    for algo, opts in (("pagerank", ()), ("wcc", ()), ("bfs", ("--source", ids[0]))):
+        want = one_process(algo, g, opts, tmp_path / "one")
+        out = tmp_path / algo
+        herd("run", algo, g, *opts, "--master", client_addr(cluster), "--workers", 3,
+             "--partitions", PARTS, "--output", out)
+        got = out.read_text()
+        assert got == want, f"{algo} differs"
+        lines = [l.split() for l in got.splitlines()]
+        assert [int(l[0]) for l in lines] == sorted(ids + [lonely])
+        if algo == "wcc":  # alone in its component
+            assert dict(lines)[str(lonely)] == str(lonely)
+    assert loads(cluster, "w0", PARTIAL) >= 1
+
+
+def test_hgr_without_in_rows_still_partial(cluster, tmp_path):
+    """`herd generate -o X.hgr` stores out-rows only: the pull path's workers
+    build their partitions' in-rows from a streamed pass over the out-rows
+    instead of loading the whole graph."""
+    g = tmp_path / "gen.hgr"
+    herd("generate", "kronecker", "--scale", 11, "--degree", 8, "--seed", 9, "-o", g)
+    start_workers(cluster, 2)
+    for algo, opts in (("pagerank", ()), ("wcc", ())):
+        want = one_process(algo, g, opts, tmp_path / "one")
+        out = tmp_path / algo
+        herd("run", algo, g, *opts, "--master", client_addr(cluster), "--workers", 2,
+             "--partitions", PARTS, "--output", out)
+        assert out.read_text() == want, f"{algo} differs"
+    for wid in ("w0", "w1"):
+        assert loads(cluster, wid, PARTIAL) >= 2 and loads(cluster, wid, WHOLE) == 0
+
+
+def test_a_worker_without_partitions_does_not_hold_the_barrier(cluster, tmp_path):
+    """3 workers, 2 partitions: one worker owns nothing; the pull path's
+    end-of-step markers and the checkpoints must not wait for it."""
+    g = kron_hgr(tmp_path)
+    start_workers(cluster, 3)
+    for algo, opts in (("pagerank", ()), ("sssp", ("--source", 1))):
+        fast = algo == "pagerank"
+        want_path = tmp_path / f"{algo}-one"
+        herd("run", algo, g, "--in-process", *([] if fast else ["--no-fast-path"]),
+             "--partitions", 2, "--output", want_path, *opts)
+        out = tmp_path / algo
+        r = herd("run", algo, g, *opts, "--master", client_addr(cluster), "--workers", 3,
+                 "--partitions", 2, "--checkpoint-every", 3, "--barrier-timeout-ms", 20000,
+                 "--output", out)
+        assert "0 recoveries" in r.stderr, r.stderr
+        assert out.read_text() == want_path.read_text()

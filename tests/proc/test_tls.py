@@ -2,8 +2,11 @@
 and worker) with real processes: a worker with a certificate from the
 cluster CA registers and runs tasks over TLS; a plain-TCP worker, a worker
 whose certificate comes from another CA, and a worker that does not trust
-the master's certificate are all kept out, each with a clear log line.
-Certificates are made per run with the `openssl` command."""
+the master's certificate are all kept out, each with a clear log line. A
+worker turned away for a TLS reason (a certificate either side rejects, a
+name mismatch, TLS on one end only) exits non-zero naming the reason; one
+that merely cannot reach the master keeps retrying. Certificates are made
+per run with the `openssl` command."""
 import os
 import shutil
 import socket
@@ -113,3 +116,75 @@ def test_workers_outside_the_pki_are_kept_out(cluster, pki, kind):
     if kind == "distrusts-master":
         assert "certificate verify failed" in w.text()
     assert SECRET not in text
+
+
+# --- a worker that TLS turns away exits with the reason instead of retrying ---
+
+@pytest.fixture(scope="module")
+def pki_more(pki):
+    d = os.path.dirname(pki("ca.pem"))
+    make_cert(d, "ca", "elsewhere", "IP:10.9.9.9")  # a cluster certificate for another host
+    return pki
+
+
+def exits_with(w, timeout=15):
+    rc = poll(lambda: None if w.alive() else w.p.returncode, timeout, what="the worker to exit")
+    assert rc != 0, w.text()[-800:]
+    return w.text()
+
+
+@pytest.mark.parametrize("kind,reason", [
+    ("distrusts-master", "certificate verify failed"),
+    ("master-named-elsewhere", "IP address mismatch"),
+    ("rogue-cert", "unknown ca"),
+    ("plain-worker", "this master requires TLS"),
+])
+def test_a_worker_refused_by_a_tls_master_exits_naming_the_reason(pki_more, kind, reason):
+    pki = pki_more
+    c = Cluster(secret=SECRET)
+    cert = "elsewhere" if kind == "master-named-elsewhere" else "master"
+    c.start_master(extra=["--tls-cert", pki(f"{cert}.pem"), "--tls-key", pki(f"{cert}.key"),
+                          "--tls-ca", pki("ca.pem"), "--handshake-ms", "400"])
+    try:
+        if kind == "plain-worker":
+            w = c.start_worker("intruder")
+        elif kind == "rogue-cert":
+            w = tls_worker(c, pki, "intruder", cert="rogue")
+        elif kind == "distrusts-master":
+            w = tls_worker(c, pki, "intruder", ca="rogue-ca.pem")
+        else:
+            w = tls_worker(c, pki, "intruder")
+        text = exits_with(w)
+        assert reason in text
+        assert "not retrying" in text or "refused this worker" in text
+        assert SECRET not in text
+    finally:
+        c.close()
+
+
+def test_a_tls_worker_exits_when_the_master_speaks_plain_tcp(pki):
+    c = Cluster(secret=SECRET)
+    c.start_master()
+    try:
+        w = tls_worker(c, pki, "w")
+        assert "plain herd frames, not TLS" in exits_with(w)
+    finally:
+        c.close()
+
+
+def test_a_tls_worker_retries_a_master_that_is_not_up_yet(pki):
+    c = Cluster(secret=SECRET)
+    tls = ["--tls-cert", pki("master.pem"), "--tls-key", pki("master.key"),
+           "--tls-ca", pki("ca.pem")]
+    c.start_master(extra=tls)
+    port = c.control_port
+    c.master.stop()  # the port is free now: the worker's connects are refused
+    try:
+        w = tls_worker(c, pki, "late")
+        poll(lambda: "could not reach the master" in w.text(), 10,
+             what="a failed connect")
+        assert w.alive()
+        c.start_master(port=port, extra=tls)
+        poll(lambda: c.ready_workers() == ["late"], 20, what="the worker registered")
+    finally:
+        c.close()

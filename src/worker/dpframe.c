@@ -1,0 +1,142 @@
+/* dpframe — data-plane frame bodies (dpframe.h). Every length and index is
+ * checked before the body is read; multiplications are done in 64 bits so a
+ * hostile count cannot wrap. */
+#include "worker/dpframe.h"
+
+#include "base/bytes.h"
+#include "wire/auth.h"
+
+#include <string.h>
+
+int herd_dpframe_batch_decode(const struct herd_dpframe_shape *sh, uint32_t sender,
+                              const uint8_t *b, size_t n, struct herd_dpframe_batch *out,
+                              struct herd_err *e)
+{
+    if (n < HERD_DPF_BATCH_HDR)
+        return herd_err_set(e, HERD_EPROTO, "BATCH: %zu bytes, header needs %d", n,
+                            HERD_DPF_BATCH_HDR);
+    uint32_t from = herd_get_u32(b), to = herd_get_u32(b + 4);
+    uint32_t count = herd_get_u32(b + 16), rec = herd_get_u32(b + 20);
+    if (from >= sh->nparts || to >= sh->nparts)
+        return herd_err_set(e, HERD_EPROTO, "BATCH: partition %u -> %u of %u", from, to,
+                            sh->nparts);
+    if (sh->owner[from] != sender || sh->owner[to] != sh->me)
+        return herd_err_set(e, HERD_EPROTO, "BATCH: %u -> %u is not worker %u -> %u", from, to,
+                            sender, sh->me);
+    if ((uint64_t)rec != 4 + (uint64_t)sh->msg_size)
+        return herd_err_set(e, HERD_EPROTO, "BATCH: record size %u, expected %u", rec,
+                            4 + sh->msg_size);
+    if ((uint64_t)count * rec != n - HERD_DPF_BATCH_HDR)
+        return herd_err_set(e, HERD_EPROTO, "BATCH: %u records in %zu bytes", count,
+                            n - HERD_DPF_BATCH_HDR);
+    *out = (struct herd_dpframe_batch){.from = from,
+                                       .to = to,
+                                       .count = count,
+                                       .rec = rec,
+                                       .step = herd_get_u64(b + 8),
+                                       .recs = b + HERD_DPF_BATCH_HDR};
+    return HERD_OK;
+}
+
+void herd_dpframe_batch_copy(const struct herd_dpframe_batch *b, uint8_t *dst)
+{
+    const uint8_t *p = b->recs;
+    for (uint32_t i = 0; i < b->count; i++, p += b->rec, dst += b->rec) {
+        uint32_t t = herd_get_u32(p);
+        memcpy(dst, &t, 4);
+        memcpy(dst + 4, p + 4, b->rec - 4);
+    }
+}
+
+void herd_dpframe_batch_put(uint8_t hdr[HERD_DPF_BATCH_HDR], uint32_t from, uint32_t to,
+                            uint64_t step, uint32_t count, uint32_t rec)
+{
+    herd_put_u32(hdr, from);
+    herd_put_u32(hdr + 4, to);
+    herd_put_u64(hdr + 8, step);
+    herd_put_u32(hdr + 16, count);
+    herd_put_u32(hdr + 20, rec);
+}
+
+int herd_dpframe_end_decode(const uint8_t *b, size_t n, uint64_t *step, struct herd_err *e)
+{
+    if (n != HERD_DPF_END_LEN)
+        return herd_err_set(e, HERD_EPROTO, "END: %zu bytes, expected %d", n, HERD_DPF_END_LEN);
+    *step = herd_get_u64(b);
+    return HERD_OK;
+}
+
+int herd_dpframe_vector_decode(const struct herd_dpframe_shape *sh, uint32_t sender,
+                               const uint8_t *b, size_t n, struct herd_dpframe_vector *out,
+                               struct herd_err *e)
+{
+    if (sh->bounds == NULL)
+        return herd_err_set(e, HERD_EPROTO, "VECTOR on a session without the pull path");
+    if (n < HERD_DPF_VECTOR_HDR)
+        return herd_err_set(e, HERD_EPROTO, "VECTOR: %zu bytes, header needs %d", n,
+                            HERD_DPF_VECTOR_HDR);
+    uint32_t p = herd_get_u32(b), cnt = herd_get_u32(b + 12);
+    if (p >= sh->nparts || sh->owner[p] != sender)
+        return herd_err_set(e, HERD_EPROTO, "VECTOR: partition %u is not worker %u's", p,
+                            sender);
+    if (sh->bounds[p + 1] < sh->bounds[p] || cnt != sh->bounds[p + 1] - sh->bounds[p])
+        return herd_err_set(e, HERD_EPROTO, "VECTOR: %u entries for partition %u", cnt, p);
+    if ((uint64_t)cnt * 9 != n - HERD_DPF_VECTOR_HDR)
+        return herd_err_set(e, HERD_EPROTO, "VECTOR: %u entries in %zu bytes", cnt,
+                            n - HERD_DPF_VECTOR_HDR);
+    *out = (struct herd_dpframe_vector){.part = p,
+                                        .count = cnt,
+                                        .step = herd_get_u64(b + 4),
+                                        .values = b + HERD_DPF_VECTOR_HDR,
+                                        .emitted = b + HERD_DPF_VECTOR_HDR + (size_t)cnt * 8};
+    return HERD_OK;
+}
+
+void herd_dpframe_vector_copy(const struct herd_dpframe_vector *v, double *x, uint8_t *em)
+{
+    const uint8_t *q = v->values;
+    for (uint32_t i = 0; i < v->count; i++, q += 8) {
+        uint64_t bits = herd_get_u64(q);
+        memcpy(&x[i], &bits, 8);
+    }
+    memcpy(em, v->emitted, v->count);
+}
+
+void herd_dpframe_vector_put(uint8_t hdr[HERD_DPF_VECTOR_HDR], uint32_t part, uint64_t step,
+                             uint32_t count)
+{
+    herd_put_u32(hdr, part);
+    herd_put_u64(hdr + 4, step);
+    herd_put_u32(hdr + 12, count);
+}
+
+int herd_dpframe_hello_decode(const uint8_t *b, size_t n, struct herd_dpframe_hello *out,
+                              struct herd_err *e)
+{
+    if (n != HERD_DPF_HELLO_ID + HERD_MAC_LEN)
+        return herd_err_set(e, HERD_EPROTO, "DHELLO: %zu bytes, expected %d", n,
+                            HERD_DPF_HELLO_ID + HERD_MAC_LEN);
+    *out = (struct herd_dpframe_hello){.job = herd_get_u64(b),
+                                       .epoch = herd_get_u32(b + 8),
+                                       .from = herd_get_u32(b + 12),
+                                       .mac = b + HERD_DPF_HELLO_ID};
+    return HERD_OK;
+}
+
+void herd_dpframe_hello_put(uint8_t id[HERD_DPF_HELLO_ID], uint64_t job, uint32_t epoch,
+                            uint32_t from)
+{
+    herd_put_u64(id, job);
+    herd_put_u32(id + 8, epoch);
+    herd_put_u32(id + 12, from);
+}
+
+int herd_dpframe_challenge_decode(const uint8_t *b, size_t n, const uint8_t **nonce,
+                                  struct herd_err *e)
+{
+    if (n != HERD_NONCE_LEN)
+        return herd_err_set(e, HERD_EPROTO, "DCHALLENGE: %zu bytes, expected %d", n,
+                            HERD_NONCE_LEN);
+    *nonce = b;
+    return HERD_OK;
+}
