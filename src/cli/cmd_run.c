@@ -61,7 +61,9 @@ static void usage(FILE *f)
                "one-process run of the same path with the same --partitions (default\n"
                "max(16, 2 x workers)). --output-dir leaves one part-NNNNN file per partition\n"
                "(concatenated in name order they are the merged result). --checkpoint-every K\n"
-               "saves every K supersteps; a lost worker's job then resumes from there.\n",
+               "saves every K supersteps; a lost worker's job then resumes from there.\n"
+               "Checkpoints go to the master's data dir over the network, or to\n"
+               "--checkpoint-dir DIR, a path every worker shares.\n",
             policy);
 }
 

@@ -374,7 +374,7 @@ static int write_port_file(const char *path, uint16_t control, uint16_t http, st
 static int start_core(struct server *s, struct herd_err *e)
 {
     const struct herd_master_config *cfg = s->cfg;
-    char path[4096], blobs[4096];
+    char path[4096], blobs[4096], graph[4096];
     if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
         return herd_err_set(e, HERD_EIO, "data dir %s: %s", cfg->data_dir, strerror(errno));
     snprintf(path, sizeof path, "%s/events.jsonl", cfg->data_dir);
@@ -386,11 +386,13 @@ static int start_core(struct server *s, struct herd_err *e)
     struct herd_core_io bound = io;
     bound.ctx = s;
     snprintf(blobs, sizeof blobs, "%s/blobs", cfg->data_dir);
+    snprintf(graph, sizeof graph, "%s/graph", cfg->data_dir);
     struct herd_core_config cc = {.journal_path = path,
                                   .secret = cfg->secret,
                                   .heartbeat_ms = cfg->heartbeat_ms,
                                   .lost_after = cfg->lost_after,
                                   .blob_dir = blobs,
+                                  .graph_dir = graph,
                                   .max_queued = cfg->max_queued,
                                   .batch_commits = 1,
                                   .keep_finished = cfg->keep_finished,

@@ -135,12 +135,15 @@ int herd_core_create(const struct herd_core_config *cfg, const struct herd_core_
     herd_u64map_init(&c->conns);
     herd_u64map_init(&c->jobs);
     herd_u64map_init(&c->attempts);
-    c->gjobs = herd_gjobs_create(c);
+    c->gjobs = herd_gjobs_create(c); /* reads cfg.graph_dir */
+    c->cfg.graph_dir = NULL;
     int rc = herd_journal_open(cfg->journal_path ? cfg->journal_path : ":memory:", &c->journal, e);
     if (rc == HERD_OK && cfg->blob_dir != NULL)
         rc = herd_blobs_open(cfg->blob_dir, &c->blobs, e);
     if (rc == HERD_OK)
         rc = herd_core__load(c, e);
+    if (rc == HERD_OK)
+        rc = herd_gjobs_load(c, e);
     if (rc != HERD_OK)
         goto fail;
     herd_core__flush(c);
