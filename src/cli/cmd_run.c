@@ -72,7 +72,9 @@ static void usage(FILE *f)
                "hash splits vertices by a hash of their ID (default range: contiguous ID\n"
                "ranges); a hash run equals the in-process hash run with the same\n"
                "--partitions (default 16 in process). --checkpoint-every K\n"
-               "saves every K supersteps; a lost worker's job then resumes from there.\n",
+               "saves every K supersteps; a lost worker's job then resumes from there.\n"
+               "Checkpoints go to the master's data dir over the network, or to\n"
+               "--checkpoint-dir DIR, a path every worker shares.\n",
             policy);
 }
 

@@ -115,7 +115,7 @@ static json_t *spec_json(const struct herd_run_req *r, const char *graph, const 
     json_object_set_new(o, "partitions", json_integer(r->partitions));
     json_object_set_new(o, "threads", json_integer(r->threads));
     json_object_set_new(o, "checkpoint_every", json_integer(r->checkpoint_every));
-    if (r->checkpoint_every)
+    if (r->checkpoint_every && ckpt) /* none: through the master (its data dir) */
         json_object_set_new(o, "checkpoint_dir", json_string(ckpt));
     if (r->barrier_timeout_ms)
         json_object_set_new(o, "barrier_timeout_ms", json_integer(r->barrier_timeout_ms));
@@ -298,7 +298,7 @@ static int run_on(const struct herd_run_req *r, const char *master, const char *
 {
     struct herd_err e;
     struct herd_client *cl;
-    char outdir[PATH_MAX + 16], ckpt[PATH_MAX + 16];
+    char outdir[PATH_MAX + 16];
     char *graph = absolute(r->graph);
     if (graph == NULL || access(graph, R_OK) != 0) {
         fprintf(stderr, "herd run: %s: %s\n", r->graph, strerror(errno));
@@ -306,12 +306,11 @@ static int run_on(const struct herd_run_req *r, const char *master, const char *
         return 1;
     }
     snprintf(outdir, sizeof outdir, "%s/out", scratch);
-    snprintf(ckpt, sizeof ckpt, "%s/ckpt", scratch);
     char *od = r->output_dir ? absolute(r->output_dir) : NULL;
     if (od)
         mkdir(od, 0777);
     mkdir(outdir, 0777);
-    json_t *spec = spec_json(r, graph, od ? od : outdir, r->ckpt_dir ? r->ckpt_dir : ckpt);
+    json_t *spec = spec_json(r, graph, od ? od : outdir, r->ckpt_dir);
     free(graph);
     int rc = 1;
     json_t *job = NULL;

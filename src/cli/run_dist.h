@@ -11,7 +11,7 @@ struct herd_run_req {
     const char *algo, *graph, *output, *output_dir, *stats, *arg, *format;
     const char *events;          /* superstep events (JSON lines), as the one-process run */
     const char *master;          /* NULL: local cluster */
-    const char *ckpt_dir;        /* NULL: a private one */
+    const char *ckpt_dir;        /* NULL: checkpoints through the master */
     const char *partitioning;    /* "range" | "hash" | "auto" (or NULL): spec field */
     int directed, simplify, has_source, no_fast;
     uint64_t source, seed;

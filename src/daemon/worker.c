@@ -350,6 +350,8 @@ static int setup_graph(struct daemon *d, const char *dir, uint32_t cores, struct
                   cfg->tls_ca ? " (peers verified against --tls-ca)" : "");
     if (rc == HERD_OK)
         rc = herd_gpart_create(d->loop, d->dp, cores, dir, gpart_send, d, &d->gpart, e);
+    if (rc == HERD_OK)
+        herd_gpart_set_queued(d->gpart, stage_queued); /* paces checkpoint uploads */
     return rc;
 }
 

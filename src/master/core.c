@@ -45,9 +45,12 @@ void herd_core__flush(struct herd_core *c)
     struct herd_err e;
     herd_core__journal_err(c, herd_journal_commit(c->journal, &e), &e);
     if (c->nrecorded > 0) {
+        /* Not committed here: what this writes (attempts ended and started,
+         * jobs finished) rides with the next commit, the next loop
+         * iteration's or at the latest the next tick's. Losing it to a crash
+         * loses no work: see docs/RATIONALE.md, "One commit per iteration". */
         herd_core__complete_recorded(c);
         herd_core__dispatch(c);
-        herd_core__journal_err(c, herd_journal_commit(c->journal, &e), &e);
     }
     herd_core__evict(c); /* after the commit: views of evicted jobs read the journal */
 }
@@ -128,15 +131,19 @@ int herd_core_create(const struct herd_core_config *cfg, const struct herd_core_
     c->io = *io;
     herd_registry_init(&c->reg);
     herd_sched_init(&c->sched);
+    herd_sched_set_quantum(&c->sched, HERD_SCHED_QUANTUM);
     herd_u64map_init(&c->conns);
     herd_u64map_init(&c->jobs);
     herd_u64map_init(&c->attempts);
-    c->gjobs = herd_gjobs_create(c);
+    c->gjobs = herd_gjobs_create(c); /* reads cfg.graph_dir */
+    c->cfg.graph_dir = NULL;
     int rc = herd_journal_open(cfg->journal_path ? cfg->journal_path : ":memory:", &c->journal, e);
     if (rc == HERD_OK && cfg->blob_dir != NULL)
         rc = herd_blobs_open(cfg->blob_dir, &c->blobs, e);
     if (rc == HERD_OK)
         rc = herd_core__load(c, e);
+    if (rc == HERD_OK)
+        rc = herd_gjobs_load(c, e);
     if (rc != HERD_OK)
         goto fail;
     herd_core__flush(c);

@@ -45,6 +45,9 @@ struct herd_core_config {
     uint32_t retry_backoff_ms;     /* base of exponential retry backoff; default 100 */
     const char *blob_dir;          /* content-addressed blob store (inputs, outputs,
                                       plugins); NULL = none: tasks with files are refused */
+    const char *graph_dir;         /* graph jobs' checkpoints saved over the network
+                                      (master/gstore.h); NULL = none: a graph job with
+                                      checkpoints then needs a shared checkpoint_dir */
     uint64_t max_queued;           /* unfinished tasks over which submit answers HERD_EFULL;
                                       0 = default 4,000,000 */
     int batch_commits;             /* 1: calls do not commit the journal at their end; the

@@ -4,6 +4,7 @@
 #include "master/gjob_int.h"
 
 #include "master/core_int.h"
+#include "master/gstore.h"
 
 #include "base/log.h"
 #include "base/mem.h"
@@ -56,8 +57,12 @@ int herd_gjob__set_state(struct herd_core *c, struct gjob *j, enum herd_gjob_sta
     j->state = to;
     j->transitions++;
     c->gjobs->into[to]++;
-    if (to == HERD_GJ_DONE || to == HERD_GJ_FAILED)
+    if (to == HERD_GJ_DONE || to == HERD_GJ_FAILED) {
         j->finished = herd_core__now(c);
+        j->deadline = 0;
+        herd_gjob__ckpt_over(c, j);
+        herd_gjob__journal(c, j);
+    }
     return HERD_OK;
 }
 
@@ -91,9 +96,12 @@ void herd_gjob__send(struct herd_core *c, struct gjob *j, uint32_t wi, const str
 
 struct herd_gjobs *herd_gjobs_create(struct herd_core *c)
 {
-    (void)c;
     struct herd_gjobs *g = herd_xcalloc(1, sizeof *g);
     g->next_id = HERD_GJOB_ID_BASE + 1;
+    struct herd_err e;
+    herd_err_clear(&e);
+    if (c->cfg.graph_dir && herd_gstore_open(c->cfg.graph_dir, &g->store, &e) != HERD_OK)
+        herd_warn("gjob", "%s: graph jobs need a shared checkpoint_dir", e.msg);
     return g;
 }
 
@@ -118,6 +126,9 @@ static void free_job(struct gjob *j)
     free(j->steps);
     free(j->excluded);
     free(j->error);
+    for (size_t i = 0; i < j->npend; i++)
+        free(j->pend[i].got);
+    free(j->pend);
     free(j);
 }
 
@@ -128,15 +139,32 @@ void herd_gjobs_destroy(struct herd_gjobs *g)
     for (size_t i = 0; i < g->n; i++)
         free_job(g->jobs[i]);
     free(g->jobs);
+    herd_gstore_close(g->store);
     free(g);
 }
 
+/* Jobs are kept in ascending id (submission order; reloaded ones first). */
 struct gjob *herd_gjob__find(struct herd_core *c, uint64_t id)
 {
     struct herd_gjobs *g = c->gjobs;
-    if (id <= HERD_GJOB_ID_BASE || id - HERD_GJOB_ID_BASE > g->n)
-        return NULL;
-    return g->jobs[id - HERD_GJOB_ID_BASE - 1];
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->jobs[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->n && g->jobs[lo]->id == id ? g->jobs[lo] : NULL;
+}
+
+void herd_gjob__adopt(struct herd_core *c, struct gjob *j)
+{
+    struct herd_gjobs *g = c->gjobs;
+    herd_xgrow((void **)&g->jobs, &g->cap, g->n + 1, sizeof *g->jobs);
+    g->jobs[g->n++] = j;
+    if (j->id >= g->next_id)
+        g->next_id = j->id + 1;
 }
 
 static char *dup_or_empty(const char *s)
@@ -164,7 +192,7 @@ static void copy_spec(struct herd_gjob_spec *d, const struct herd_gjob_spec *s)
         d->max_recoveries = 8;
 }
 
-static int check_spec(const struct herd_gjob_spec *s, struct herd_err *e)
+static int check_spec(struct herd_core *c, const struct herd_gjob_spec *s, struct herd_err *e)
 {
     if (s->graph == NULL || s->graph[0] != '/')
         return herd_err_set(e, HERD_EINVAL, "graph: an absolute path the workers can read");
@@ -172,8 +200,12 @@ static int check_spec(const struct herd_gjob_spec *s, struct herd_err *e)
         return herd_err_set(e, HERD_EINVAL, "output_dir: an absolute path the workers can write");
     if ((s->algo == NULL || s->algo[0] == '\0') && s->plugin_len == 0)
         return herd_err_set(e, HERD_EINVAL, "algo or plugin is required");
-    if (s->checkpoint_every && (s->ckpt_dir == NULL || s->ckpt_dir[0] != '/'))
-        return herd_err_set(e, HERD_EINVAL, "checkpoint_every needs an absolute checkpoint_dir");
+    int shared = s->ckpt_dir != NULL && s->ckpt_dir[0] != '\0';
+    if (s->checkpoint_every && shared && s->ckpt_dir[0] != '/')
+        return herd_err_set(e, HERD_EINVAL, "checkpoint_dir: an absolute path the workers share");
+    if (s->checkpoint_every && !shared && c->gjobs->store == NULL)
+        return herd_err_set(e, HERD_EINVAL, "checkpoint_every needs a checkpoint_dir: this master "
+                            "has no data dir to keep checkpoints in");
     if (s->partitions > HERD_GMSG_MAX_PARTS || s->workers > HERD_GMSG_MAX_WORKERS)
         return herd_err_set(e, HERD_EINVAL, "too many partitions or workers");
     if (s->plugin_len > HERD_MSG_MAX_GRAPH - 65536)
@@ -185,15 +217,22 @@ static int check_spec(const struct herd_gjob_spec *s, struct herd_err *e)
 int herd_core_graph_submit(struct herd_core *c, const struct herd_gjob_spec *s, uint64_t *id,
                            struct herd_err *e)
 {
-    int rc = check_spec(s, e);
+    int rc = check_spec(c, s, e);
     if (rc != HERD_OK)
         return rc;
     struct herd_gjobs *g = c->gjobs;
     struct gjob *j = herd_xcalloc(1, sizeof *j);
     copy_spec(&j->spec, s);
+    j->net = j->spec.checkpoint_every && j->spec.ckpt_dir[0] == '\0';
     j->id = g->next_id++;
     j->state = HERD_GJ_WAITING;
     j->submitted = herd_core__now(c);
+    rc = herd_gjob__journal_new(c, j, e);
+    if (rc != HERD_OK) {
+        g->next_id--;
+        free_job(j);
+        return rc;
+    }
     herd_xgrow((void **)&g->jobs, &g->cap, g->n + 1, sizeof *g->jobs);
     g->jobs[g->n++] = j;
     herd_info("gjob", "graph job %" PRIu64 ": %s on %s submitted", j->id, j->spec.algo,
@@ -225,6 +264,7 @@ static int worker_index(const struct gjob *j, const struct herd_worker *w)
 
 void herd_gjobs_msg(struct herd_core *c, struct herd_worker *w, const struct herd_msg_graph *m)
 {
+    herd_gjobs__ckpt_poll(c);
     struct gjob *j = herd_gjob__find(c, m->job_id);
     int wi = j ? worker_index(j, w) : -1;
     if (j == NULL || wi < 0 || m->epoch != j->epoch)
@@ -258,6 +298,7 @@ void herd_gjobs_tick(struct herd_core *c)
 {
     struct herd_gjobs *g = c->gjobs;
     uint64_t now = herd_core__now(c);
+    herd_gjobs__ckpt_poll(c);
     for (size_t i = 0; i < g->n; i++) {
         struct gjob *j = g->jobs[i];
         if (j->state == HERD_GJ_WAITING)
@@ -271,6 +312,8 @@ uint64_t herd_gjobs_next_deadline(struct herd_core *c)
 {
     struct herd_gjobs *g = c->gjobs;
     uint64_t next = UINT64_MAX;
+    if (g && g->store && herd_gstore_busy(g->store))
+        next = herd_core__now(c) + 5; /* checkpoint files are being synced: poll soon */
     for (size_t i = 0; g && i < g->n; i++)
         if (g->jobs[i]->deadline && g->jobs[i]->deadline < next)
             next = g->jobs[i]->deadline;

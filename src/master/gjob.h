@@ -95,7 +95,14 @@ void herd_gjobs_tick(struct herd_core *c);
 /* Core clock time of the next deadline, UINT64_MAX if none. */
 uint64_t herd_gjobs_next_deadline(struct herd_core *c);
 
-/* Submits a graph job. HERD_OK and *id, or HERD_EINVAL with a reason. */
+/* Reloads the graph jobs of the journal (core create, after the task jobs):
+ * finished ones for the views, unfinished ones to resume once workers
+ * reconnect (master/gjob_journal.c). HERD_OK or HERD_EDB. */
+int herd_gjobs_load(struct herd_core *c, struct herd_err *e);
+
+/* Submits a graph job; it is committed to the journal before HERD_OK (the
+ * caller answers 201 after). HERD_OK and *id, HERD_EINVAL with a reason, or
+ * HERD_EDB (not kept). */
 int herd_core_graph_submit(struct herd_core *c, const struct herd_gjob_spec *s, uint64_t *id,
                            struct herd_err *e);
 /* HERD_OK and *out (valid until the next call into the core), or

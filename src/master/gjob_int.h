@@ -15,6 +15,18 @@ struct gworker {
     int ready, reported, done;
 };
 
+/* A checkpoint saved over the network that is not complete yet: asked for
+ * at the release of `step`, complete when its barrier said every worker
+ * saved and every partition's file is in the store (gjob_ckpt.c). */
+struct gpend {
+    uint64_t step;
+    uint64_t globals[HERD_GMSG_MAX_AGGS]; /* sent with STEP step (aggregates of step-1) */
+    uint8_t *got;                   /* per partition: its file is stored */
+    uint32_t ngot;
+    int reported;                   /* the barrier of `step` passed, every worker saved */
+    int sealing;                    /* every file in: the store is syncing the directory */
+};
+
 struct gjob {
     uint64_t id;
     struct herd_gjob_spec spec;     /* owns its strings and plugin */
@@ -49,6 +61,11 @@ struct gjob {
     uint64_t transitions;
     struct herd_worker **excluded;  /* hung workers, never used again by this job */
     size_t nexcluded, capexcluded;
+    int net;                        /* checkpoints go to the master's store (no shared dir) */
+    uint32_t resume_need;           /* reloaded by a restarted master: workers to wait for */
+    uint64_t resume_until;          /* ... until then (core clock); later any will do */
+    struct gpend *pend;             /* network checkpoints in progress, ascending step */
+    size_t npend, cappend;
 };
 
 struct herd_gjobs {
@@ -57,6 +74,7 @@ struct herd_gjobs {
     uint64_t next_id;
     uint64_t into[HERD_GJ_NSTATES];
     uint64_t illegal;
+    struct herd_gstore *store;      /* network checkpoints; NULL = none (no graph_dir) */
 };
 
 /* gjob.c */
@@ -75,5 +93,33 @@ void herd_gjob__on_msg(struct herd_core *c, struct gjob *j, uint32_t wi,
                        const struct herd_msg_graph *m, const struct herd_gmsg *g);
 void herd_gjob__recover(struct herd_core *c, struct gjob *j, const char *why);
 void herd_gjob__timeout(struct herd_core *c, struct gjob *j);
+
+/* gjob_journal.c: records the job (spec, state, epoch, last complete
+ * checkpoint, summary) in the core's journal and commits. */
+void herd_gjob__journal(struct herd_core *c, struct gjob *j);
+/* A new job: its spec and record, committed. HERD_OK or HERD_EDB. */
+int herd_gjob__journal_new(struct herd_core *c, struct gjob *j, struct herd_err *e);
+/* gjob.c: appends a job reloaded from the journal (ascending ids). */
+void herd_gjob__adopt(struct herd_core *c, struct gjob *j);
+
+/* gjob_ckpt.c: checkpoints. The STEP of `j->step` asks for one. */
+void herd_gjob__ckpt_asked(struct herd_core *c, struct gjob *j);
+/* The barrier of a step that asked for a checkpoint: `all` workers saved;
+ * `globals` are those sent with the step. A shared-path checkpoint is
+ * complete now; a network one when its files are in too. */
+void herd_gjob__ckpt_barrier(struct herd_core *c, struct gjob *j, int all,
+                             const uint64_t *globals);
+/* A new epoch starts from j->last_ckpt: checkpoints in progress are dropped. */
+void herd_gjob__ckpt_epoch(struct herd_core *c, struct gjob *j);
+/* The job is over: its stored checkpoints are deleted. */
+void herd_gjob__ckpt_over(struct herd_core *c, struct gjob *j);
+/* CKPT_PUT / CKPT_GET from worker wi of the job's current epoch. */
+void herd_gjob__ckpt_put(struct herd_core *c, struct gjob *j, uint32_t wi,
+                         const struct herd_gckpt *k);
+void herd_gjob__ckpt_get(struct herd_core *c, struct gjob *j, uint32_t wi,
+                         const struct herd_gckpt *k);
+/* Collects the checkpoint files the store made durable since the last call
+ * (tick and every graph message); a checkpoint may complete here. */
+void herd_gjobs__ckpt_poll(struct herd_core *c);
 
 #endif

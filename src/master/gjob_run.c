@@ -133,6 +133,7 @@ static void start_epoch(struct herd_core *c, struct gjob *j, struct herd_worker 
         j->nparts = j->spec.partitions ? j->spec.partitions : (2 * n > 16 ? 2 * n : 16);
     assign(j, list, n);
     j->epoch++;
+    j->resume_need = 0;
     j->start_step = j->last_ckpt;
     memcpy(j->globals, j->ckpt_globals, sizeof j->globals);
     while (j->nsteps > 0 && j->steps[j->nsteps - 1].step >= j->start_step)
@@ -141,6 +142,8 @@ static void start_epoch(struct herd_core *c, struct gjob *j, struct herd_worker 
     snprintf(why, sizeof why, "epoch %u: %u workers, %u partitions, from step %" PRIu64, j->epoch,
              n, j->nparts, j->start_step);
     herd_gjob__set_state(c, j, HERD_GJ_LOADING, why);
+    herd_gjob__ckpt_epoch(c, j);
+    herd_gjob__journal(c, j);
     j->deadline = herd_core__now(c) + LOAD_TIMEOUT_MS;
     for (uint32_t i = 0; i < n; i++)
         send_setup(c, j, i);
@@ -155,6 +158,8 @@ void herd_gjob__try_start(struct herd_core *c, struct gjob *j)
                                              sizeof *list);
     uint32_t n = candidates(c, j, want < c->reg.n ? want : c->reg.n, list);
     uint32_t need = j->epoch == 0 && j->spec.workers ? j->spec.workers : 1;
+    if (j->resume_need && herd_core__now(c) < j->resume_until)
+        need = j->resume_need; /* a restarted master waits for the job's workers */
     if (n >= need)
         start_epoch(c, j, list, n);
     free(list);
@@ -170,8 +175,13 @@ static void release(struct herd_core *c, struct gjob *j, uint64_t step)
     free(j->part_aggs);
     j->part_aggs = herd_xcalloc((size_t)j->nparts * (j->naggs ? j->naggs : 1), 8);
     uint32_t every = j->spec.checkpoint_every;
-    j->ckpt_asked = every && step > 0 && step % every == 0 && step != j->start_step;
+    /* not at the epoch's first step (that is the checkpoint it started from),
+     * nor in the last superstep (it would save at most one step's work) */
+    j->ckpt_asked = every && step > 0 && step % every == 0 && step != j->start_step &&
+                    (j->max_steps == 0 || step + 1 < j->max_steps);
     j->ckpt_all = 1;
+    if (j->ckpt_asked)
+        herd_gjob__ckpt_asked(c, j);
     j->stopped = 0;
     struct herd_gmsg g = {.op = HERD_GOP_STEP};
     struct herd_gstep *s = &g.u.step;
@@ -290,12 +300,8 @@ static void barrier(struct herd_core *c, struct gjob *j)
     j->cur.ms = (double)(herd_core__now(c) - j->released_at);
     herd_xgrow((void **)&j->steps, &j->capsteps, j->nsteps + 1, sizeof *j->steps);
     j->steps[j->nsteps++] = j->cur;
-    if (j->ckpt_asked && j->ckpt_all) {
-        j->last_ckpt = j->step;
-        memcpy(j->ckpt_globals, before, sizeof before);
-        herd_info("gjob", "graph job %" PRIu64 ": checkpoint at superstep %" PRIu64, j->id,
-                  j->step);
-    }
+    if (j->ckpt_asked)
+        herd_gjob__ckpt_barrier(c, j, j->ckpt_all, before);
     int stop = j->cur.active == 0 && j->cur.sent == 0;
     if (stop || (j->max_steps && j->step + 1 >= j->max_steps))
         start_write(c, j, stop ? "every vertex halted, no message in flight" : "last superstep");
@@ -364,6 +370,8 @@ void herd_gjob__on_msg(struct herd_core *c, struct gjob *j, uint32_t wi,
     case HERD_GOP_READY: on_ready(c, j, wi, &g->u.ready); break;
     case HERD_GOP_REPORT: on_report(c, j, wi, &g->u.report); break;
     case HERD_GOP_DONE: on_done(c, j, wi, &g->u.done); break;
+    case HERD_GOP_CKPT_PUT: herd_gjob__ckpt_put(c, j, wi, &g->u.ckpt); break;
+    case HERD_GOP_CKPT_GET: herd_gjob__ckpt_get(c, j, wi, &g->u.ckpt); break;
     default:
         herd_warn("gjob", "graph job %" PRIu64 ": unexpected %s from a worker", j->id,
                   herd_gop_name(g->op));

@@ -143,6 +143,8 @@ int herd_journal_open(const char *path, struct herd_journal **out, struct herd_e
         goto fail;
     }
     rc = setup(j, e);
+    if (rc == HERD_OK)
+        rc = herd_journal__ckpt_start(j, path, e);
     if (rc != HERD_OK)
         goto fail;
     herd_info("journal", "opened %s, epoch %u", path, j->epoch);
@@ -161,6 +163,7 @@ void herd_journal_close(struct herd_journal *j)
         return;
     if (j->in_txn)
         herd_journal_commit(j, NULL);
+    herd_journal__ckpt_stop(j);
     for (int i = 0; i < JS_COUNT; i++)
         sqlite3_finalize(j->st[i]);
     herd_journal__files_fini(j);

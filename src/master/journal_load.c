@@ -12,14 +12,14 @@ static const char q_jobs[] = "SELECT id, name, priority, max_retries, ntasks, st
                              " finished_ms, retry_on FROM jobs ORDER BY id";
 static const char q_tasks[] =
     "SELECT t.id, t.job_id, t.idx, t.name, t.kind, t.cores, t.memory, t.timeout_ms, t.spec,"
-    " t.deps, t.state, t.attempts, t.exit_code, t.worker,"
-    " (SELECT COUNT(*) FROM attempts a WHERE a.task_id = t.id),"
-    " (SELECT a.worker FROM attempts a WHERE a.task_id = t.id ORDER BY a.id DESC LIMIT 1)"
-    " FROM tasks t ORDER BY t.job_id, t.idx";
+    " t.deps, " HERD_JOURNAL_TASK_STATE ", " HERD_JOURNAL_TASK_ATTEMPTS ", "
+    HERD_JOURNAL_TASK_EXIT ", " HERD_JOURNAL_TASK_WORKER
+    " FROM tasks t LEFT JOIN results r ON r.task_id = t.id ORDER BY t.job_id, t.idx";
 static const char q_running[] =
     "SELECT a.id, a.task_id, t.job_id, a.worker, a.started_ms, t.idx FROM attempts a"
     " JOIN tasks t ON a.task_id = t.id JOIN jobs j ON t.job_id = j.id"
-    " WHERE a.state = 'running' AND t.state = 'pending' AND j.state = 'running' ORDER BY a.id";
+    " WHERE a.state = 'running' AND t.state = 'pending' AND j.state = 'running'"
+    " AND NOT EXISTS (SELECT 1 FROM results r WHERE r.task_id = t.id) ORDER BY a.id";
 
 static const char *col_text(sqlite3_stmt *q, int i)
 {
@@ -129,8 +129,8 @@ static int task_row(struct herd_journal *j, const struct herd_journal_loader *l,
         .exit_code = sqlite3_column_int(q, 12),
     };
     int unfinished = r.state != NULL && strcmp(r.state, "pending") == 0;
-    r.attempts = (uint32_t)sqlite3_column_int64(q, unfinished ? 14 : 11);
-    r.worker = col_text(q, unfinished ? 15 : 13);
+    r.attempts = (uint32_t)sqlite3_column_int64(q, 11);
+    r.worker = col_text(q, 13);
     r.spec.kind = (uint8_t)sqlite3_column_int(q, 4);
     r.spec.cores = (uint32_t)sqlite3_column_int64(q, 5);
     r.spec.memory = (uint64_t)sqlite3_column_int64(q, 6);

@@ -9,15 +9,16 @@
 
 static const char job_sql[] =
     "SELECT j.id, j.name, j.priority, j.ntasks, j.state, j.submitted_ms, j.finished_ms,"
-    " COALESCE(SUM(t.state = 'succeeded'), 0),"
+    " COALESCE(SUM(" HERD_JOURNAL_TASK_STATE " = 'succeeded'), 0),"
     " COALESCE(SUM(t.state IN ('failed', 'dep_failed')), 0),"
     " COALESCE(SUM(t.state = 'canceled'), 0)"
-    " FROM jobs j LEFT JOIN tasks t ON t.job_id = j.id WHERE j.id %s ? GROUP BY j.id"
-    " ORDER BY j.id";
+    " FROM jobs j LEFT JOIN tasks t ON t.job_id = j.id LEFT JOIN results r ON r.task_id = t.id"
+    " WHERE j.id %s ? GROUP BY j.id ORDER BY j.id";
 
 static const char task_sql[] =
-    "SELECT id, idx, name, state, attempts, exit_code, worker FROM tasks WHERE job_id = ?"
-    " ORDER BY idx";
+    "SELECT t.id, t.idx, t.name, " HERD_JOURNAL_TASK_STATE ", " HERD_JOURNAL_TASK_ATTEMPTS ", "
+    HERD_JOURNAL_TASK_EXIT ", " HERD_JOURNAL_TASK_WORKER " FROM tasks t"
+    " LEFT JOIN results r ON r.task_id = t.id WHERE t.job_id = ? ORDER BY t.idx";
 
 static void job_row(sqlite3_stmt *q, struct herd_journal_job_view *v)
 {

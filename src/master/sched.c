@@ -9,6 +9,12 @@ void herd_sched_init(struct herd_sched *s)
 {
     herd_list_init(&s->levels);
     s->nready = 0;
+    s->quantum = 1;
+}
+
+void herd_sched_set_quantum(struct herd_sched *s, uint32_t q)
+{
+    s->quantum = q ? q : 1;
 }
 
 static void free_level(struct herd_sched_level *l)
@@ -65,6 +71,8 @@ static void link_job(struct herd_sched *s, struct herd_job *j)
 static void unlink_job(struct herd_job *j)
 {
     struct herd_sched_level *l = j->level;
+    if (l->jobs.next == &j->rlink)
+        l->turn = 0; /* the head job leaves: the next one starts its turn */
     herd_list_remove(&j->rlink);
     j->level = NULL;
     if (--l->njobs == 0)
@@ -94,6 +102,7 @@ void herd_sched_remove(struct herd_sched *s, struct herd_task *t)
 /* Moves the job at the head of its ring to the back (its turn is over). */
 static void rotate(struct herd_sched_level *l, struct herd_job *j)
 {
+    l->turn = 0;
     herd_list_remove(&j->rlink);
     herd_list_push_back(&l->jobs, &j->rlink);
 }
@@ -108,7 +117,8 @@ static struct herd_task *next_in_level(struct herd_sched *s, struct herd_sched_l
         struct herd_job *j = herd_container_of(l->jobs.next, struct herd_job, rlink);
         struct herd_task *t = herd_container_of(j->ready.next, struct herd_task, qlink);
         struct herd_worker *got = place(ctx, t);
-        rotate(l, j);
+        if (got == NULL || ++l->turn >= s->quantum)
+            rotate(l, j);
         if (got != NULL) {
             herd_sched_remove(s, t); /* may free l when it was the last task */
             *w = got;

@@ -15,7 +15,8 @@
 const char *herd_gop_name(uint8_t op)
 {
     static const char *const names[] = {NULL,     "SETUP", "READY", "STEP",
-                                        "REPORT", "WRITE", "DONE",  "ABORT"};
+                                        "REPORT", "WRITE", "DONE",  "ABORT",
+                                        "CKPT_PUT", "CKPT_GET", "CKPT_DATA"};
     return op < sizeof names / sizeof names[0] ? names[op] : NULL;
 }
 
@@ -99,6 +100,19 @@ static void enc_report(const struct herd_greport *r, struct herd_wbuf *w)
     }
 }
 
+static void enc_ckpt(uint8_t op, const struct herd_gckpt *c, struct herd_wbuf *w)
+{
+    herd_wbuf_u64(w, c->step);
+    herd_wbuf_u32(w, c->part);
+    herd_wbuf_u64(w, c->offset);
+    if (op == HERD_GOP_CKPT_GET)
+        return;
+    herd_wbuf_u64(w, c->total);
+    herd_wbuf_blob(w, c->data, c->len);
+    if (op == HERD_GOP_CKPT_DATA)
+        herd_wbuf_str(w, c->error ? c->error : "");
+}
+
 void herd_gmsg_encode(const struct herd_gmsg *g, struct herd_wbuf *w)
 {
     switch (g->op) {
@@ -112,6 +126,9 @@ void herd_gmsg_encode(const struct herd_gmsg *g, struct herd_wbuf *w)
         herd_wbuf_str(w, g->u.done.error);
         herd_wbuf_f64(w, g->u.done.write_ms);
         break;
+    case HERD_GOP_CKPT_PUT:
+    case HERD_GOP_CKPT_GET:
+    case HERD_GOP_CKPT_DATA: enc_ckpt(g->op, &g->u.ckpt, w); break;
     default: break;
     }
 }
@@ -121,6 +138,8 @@ void herd_gmsg_wrap(const struct herd_gmsg *g, uint64_t job_id, uint32_t epoch,
 {
     struct herd_wbuf w;
     herd_wbuf_init(&w);
+    if (g->op == HERD_GOP_CKPT_PUT || g->op == HERD_GOP_CKPT_DATA)
+        herd_wbuf_reserve(&w, (size_t)g->u.ckpt.len + 64); /* one allocation per chunk */
     herd_gmsg_encode(g, &w);
     memset(m, 0, sizeof *m);
     m->type = HERD_MSG_GRAPH;
@@ -261,6 +280,33 @@ static void dec_report(struct herd_rbuf *r, struct herd_greport *g)
     }
 }
 
+/* The data is copied (the body is the caller's); offset + len <= total. */
+static int dec_ckpt(struct herd_rbuf *r, uint8_t op, struct herd_gckpt *c)
+{
+    c->step = herd_rbuf_u64(r);
+    c->part = herd_rbuf_u32(r);
+    c->offset = herd_rbuf_u64(r);
+    if (c->part >= HERD_GMSG_MAX_PARTS)
+        r->bad = 1;
+    if (op == HERD_GOP_CKPT_GET || r->bad)
+        return HERD_OK;
+    c->total = herd_rbuf_u64(r);
+    size_t n = 0;
+    const uint8_t *p = herd_rbuf_blob(r, &n, HERD_GMSG_MAX_CHUNK);
+    if (p == NULL || c->offset > c->total || n > c->total - c->offset) {
+        r->bad = 1;
+        return HERD_OK;
+    }
+    c->len = (uint32_t)n;
+    c->data = malloc(n ? n : 1);
+    if (c->data == NULL)
+        return HERD_ENOMEM;
+    memcpy(c->data, p, n);
+    if (op == HERD_GOP_CKPT_DATA)
+        c->error = herd_rbuf_str(r, MAX_STR);
+    return HERD_OK;
+}
+
 int herd_gmsg_decode(uint8_t op, const uint8_t *body, size_t len, struct herd_gmsg *out,
                      struct herd_err *e)
 {
@@ -281,6 +327,14 @@ int herd_gmsg_decode(uint8_t op, const uint8_t *body, size_t len, struct herd_gm
         g.u.done.write_ms = herd_rbuf_f64(&r);
         break;
     case HERD_GOP_ABORT: break;
+    case HERD_GOP_CKPT_PUT:
+    case HERD_GOP_CKPT_GET:
+    case HERD_GOP_CKPT_DATA:
+        if (dec_ckpt(&r, op, &g.u.ckpt) != HERD_OK) {
+            herd_gmsg_free(&g);
+            return herd_err_set(e, HERD_ENOMEM, "GRAPH %s: out of memory", herd_gop_name(op));
+        }
+        break;
     default:
         return herd_err_set(e, HERD_EPARSE, "GRAPH: unknown op %u", op);
     }
@@ -322,6 +376,12 @@ void herd_gmsg_free(struct herd_gmsg *g)
         break;
     case HERD_GOP_WRITE: free(g->u.write.dir); break;
     case HERD_GOP_DONE: free(g->u.done.error); break;
+    case HERD_GOP_CKPT_PUT:
+    case HERD_GOP_CKPT_GET:
+    case HERD_GOP_CKPT_DATA:
+        free(g->u.ckpt.data);
+        free(g->u.ckpt.error);
+        break;
     default: break;
     }
     memset(g, 0, sizeof *g);

@@ -27,8 +27,13 @@ enum herd_gop {
     HERD_GOP_REPORT = 4,  /* W->M: what superstep s did, per partition */
     HERD_GOP_WRITE = 5,   /* M->W: write your partitions' results */
     HERD_GOP_DONE = 6,    /* W->M: results written (or failed) */
-    HERD_GOP_ABORT = 7    /* M->W: drop this epoch of the job */
+    HERD_GOP_ABORT = 7,   /* M->W: drop this epoch of the job */
+    HERD_GOP_CKPT_PUT = 8,  /* W->M: a chunk of a partition's checkpoint file */
+    HERD_GOP_CKPT_GET = 9,  /* W->M: send me a chunk of a stored checkpoint file */
+    HERD_GOP_CKPT_DATA = 10 /* M->W: the chunk asked for (or why not) */
 };
+
+#define HERD_GMSG_MAX_CHUNK (1u << 20)
 
 const char *herd_gop_name(uint8_t op);
 
@@ -104,6 +109,19 @@ struct herd_gdone {
     double write_ms;
 };
 
+/* CKPT_PUT, CKPT_GET and CKPT_DATA: one chunk of the checkpoint file of
+ * partition `part` taken at the start of superstep `step` (docs/protocol.md
+ * section 10). GET carries step, part and offset only; PUT no error. */
+struct herd_gckpt {
+    uint64_t step;
+    uint32_t part;
+    uint64_t offset;          /* of the chunk in the file; chunks come in order */
+    uint64_t total;           /* size of the whole file */
+    uint32_t len;             /* <= HERD_GMSG_MAX_CHUNK */
+    uint8_t *data;
+    char *error;              /* DATA: non-empty (and no data) if the master cannot serve it */
+};
+
 struct herd_gmsg {
     uint8_t op;
     union {
@@ -113,6 +131,7 @@ struct herd_gmsg {
         struct herd_greport report;
         struct herd_gwrite write;
         struct herd_gdone done;
+        struct herd_gckpt ckpt;
     } u;                      /* ABORT has no body */
 };
 

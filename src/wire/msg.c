@@ -135,7 +135,7 @@ static const struct field fields_DRAIN[] = {
 static const struct field fields_GRAPH[] = {
     SCALAR(F_U64, graph, job_id),
     SCALAR(F_U32, graph, epoch),
-    RANGED(graph, op, 1, 7),
+    RANGED(graph, op, 1, 10),
     BLOB(graph, body, body_len, HERD_MSG_MAX_GRAPH),
     END,
 };

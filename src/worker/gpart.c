@@ -64,11 +64,12 @@ static void on_async(uv_async_t *a)
         struct qent *q = pop(&g->out_head, &g->out_tail);
         pthread_mutex_unlock(&g->mu);
         if (q == NULL)
-            return;
+            break;
         g->send(g->ctx, &q->m);
         herd_msg_free(&q->m);
         free(q);
     }
+    herd_gpart__ship_async(g);
 }
 
 /* ---- one epoch of a job ---- */
@@ -174,7 +175,8 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     pthread_mutex_unlock(&g->mu);
     r->restored_at = s->restore;
     if (s->restore)
-        return herd_gpart__restore(r, s->restore, e);
+        return r->ckpt_dir[0] ? herd_gpart__restore(r, r->ckpt_dir, s->restore, e)
+                              : herd_gpart__restore_net(g, r, s->restore, e);
     return herd_engine_dist_init(r->en, e);
 }
 
@@ -279,7 +281,6 @@ static int send_vectors(struct gjobrun *r, uint64_t step, struct herd_err *e)
 static int do_step(struct herd_gpart *g, struct gjobrun *r, const struct herd_gstep *s,
                    struct herd_greport *rep, struct herd_err *e)
 {
-    (void)g;
     int rc = HERD_OK;
     if (!r->connected && s->npeers == r->nworkers) {
         rc = herd_dp_connect(r->dp, s->peers, e);
@@ -295,8 +296,9 @@ static int do_step(struct herd_gpart *g, struct gjobrun *r, const struct herd_gs
             herd_engine_dist_count_emitters(r->en, s->step - 1);
     }
     double t0 = now_ms();
-    if (rc == HERD_OK && s->checkpoint && s->step > 0 && r->ckpt_dir[0]) {
-        rc = herd_gpart__save(r, s->step, e);
+    if (rc == HERD_OK && s->checkpoint && s->step > 0) {
+        rc = r->ckpt_dir[0] ? herd_gpart__save(r, r->ckpt_dir, s->step, e)
+                            : herd_gpart__save_net(g, r, s->step, e);
         rep->saved = rc == HERD_OK;
     }
     double t1 = now_ms();
@@ -450,6 +452,7 @@ int herd_gpart_create(uv_loop_t *loop, struct herd_dp *dp, uint32_t threads,
     uv_async_init(loop, &g->async, on_async);
     g->async.data = g;
     uv_unref((uv_handle_t *)&g->async); /* never keeps a draining worker alive */
+    herd_gpart__ship_create(g);
     if (pthread_create(&g->th, NULL, thread_main, g) != 0) {
         uv_close((uv_handle_t *)&g->async, NULL);
         return herd_err_set(e, HERD_EIO, "graph thread: cannot start");
@@ -458,8 +461,15 @@ int herd_gpart_create(uv_loop_t *loop, struct herd_dp *dp, uint32_t threads,
     return HERD_OK;
 }
 
+void herd_gpart_set_queued(struct herd_gpart *g, size_t (*queued)(void *ctx))
+{
+    g->queued = queued;
+}
+
 void herd_gpart_msg(struct herd_gpart *g, const struct herd_msg_graph *m)
 {
+    if (herd_gpart__ship_msg(g, m))
+        return; /* a checkpoint chunk for a fetch (ckpt_ship.c) */
     struct qent *q = herd_xcalloc(1, sizeof *q);
     struct herd_msg src = {.type = HERD_MSG_GRAPH};
     src.u.graph = *m;
@@ -498,6 +508,7 @@ void herd_gpart_destroy(struct herd_gpart *g)
     pthread_cond_signal(&g->cv);
     pthread_mutex_unlock(&g->mu);
     pthread_join(g->th, NULL);
+    herd_gpart__ship_destroy(g);
     free_queue(g->in_head);
     free_queue(g->out_head);
     herd_gpart__cache_drop(&g->cache);

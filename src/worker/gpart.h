@@ -28,6 +28,10 @@ struct herd_gpart;
 int herd_gpart_create(uv_loop_t *loop, struct herd_dp *dp, uint32_t threads,
                       const char *work_dir, void (*send)(void *ctx, const struct herd_msg *m),
                       void *ctx, struct herd_gpart **out, struct herd_err *e);
+/* Paces checkpoint uploads to the master: `queued` (loop thread) says how
+ * many bytes wait on the control connection; chunks go out only while that
+ * is under 1 MiB. Without it uploads are not paced. */
+void herd_gpart_set_queued(struct herd_gpart *g, size_t (*queued)(void *ctx));
 /* A GRAPH message from the master (loop thread; m is the caller's). */
 void herd_gpart_msg(struct herd_gpart *g, const struct herd_msg_graph *m);
 /* Stops the graph thread (aborting the running job) and frees everything;

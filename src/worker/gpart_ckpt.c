@@ -15,6 +15,7 @@
 #include "worker/gpart_int.h"
 
 #include "base/bytes.h"
+#include "worker/ckpt_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,8 +24,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CKPT_MAGIC 0x48434b50u
-#define CKPT_VERSION 2u
+#define CKPT_MAGIC HERD_CKPT_MAGIC
+#define CKPT_VERSION HERD_CKPT_VERSION
 
 /* Files are written through a 1 MiB stdio buffer without locking (one
  * thread writes a file); a record costs a memcpy, not a library call. */
@@ -117,24 +118,22 @@ static void write_vector(struct gjobrun *r, FILE *f, uint32_t lo, uint32_t hi, u
     double *contrib[2];
     uint8_t *emitted[2];
     herd_engine_dist_pull_arrays(r->en, contrib, emitted);
-    for (uint32_t v = lo; v < hi; v++) {
-        uint64_t bits;
-        memcpy(&bits, &contrib[step & 1][v], 8);
-        put64(f, bits);
+    uint8_t buf[8 * 1024]; /* converted in batches: one library call per 1024 */
+    for (uint32_t v = lo; v < hi;) {
+        uint32_t k = 0;
+        for (; k < 1024 && v < hi; k++, v++) {
+            uint64_t bits;
+            memcpy(&bits, &contrib[step & 1][v], 8);
+            herd_put_u64(buf + 8 * k, bits);
+        }
+        fwrite_unlocked(buf, 8, k, f);
     }
     fwrite(emitted[step & 1] + lo, 1, hi - lo, f);
 }
 
-static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t step,
-                     struct herd_err *e)
+/* Partition p's checkpoint of `step` into f; ferror(f) says if it failed. */
+static void write_part(struct gjobrun *r, FILE *f, uint32_t p, uint64_t step)
 {
-    char path[4200], tmp[4300];
-    snprintf(path, sizeof path, "%s/p%u", dir, p);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL)
-        return herd_err_set(e, HERD_EIO, "checkpoint %s: %s", tmp, strerror(errno));
-    setvbuf(f, NULL, _IOFBF, 1 << 20);
     uint32_t lo, hi, vs = herd_engine_dist_value_size(r->en);
     const uint8_t *vals, *halted;
     herd_engine_dist_range(r->en, p, &lo, &hi);
@@ -153,19 +152,32 @@ static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t st
         write_vector(r, f, lo, hi, step - 1);
     else
         write_msgs(r, f, p, step - 1);
+}
+
+static int save_part(struct gjobrun *r, const char *dir, uint32_t p, uint64_t step,
+                     struct herd_err *e)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/p%u", dir, p);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL)
+        return herd_err_set(e, HERD_EIO, "checkpoint %s: %s", tmp, strerror(errno));
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
+    write_part(r, f, p, step);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0)
         return herd_err_set(e, HERD_EIO, "checkpoint %s: write failed", path);
     return HERD_OK;
 }
 
-int herd_gpart__save(struct gjobrun *r, uint64_t step, struct herd_err *e)
+int herd_gpart__save(struct gjobrun *r, const char *root, uint64_t step, struct herd_err *e)
 {
     char dir[4096];
     if (herd_dp_wait_step(r->dp, step - 1) != HERD_OK)
         return herd_err_set(e, HERD_ECLOSED, "checkpoint: a peer was lost");
-    mkdir(r->ckpt_dir, 0777);
-    snprintf(dir, sizeof dir, "%s/c%" PRIu64, r->ckpt_dir, step);
+    mkdir(root, 0777);
+    snprintf(dir, sizeof dir, "%s/c%" PRIu64, root, step);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return herd_err_set(e, HERD_EIO, "checkpoint dir %s: %s", dir, strerror(errno));
     for (uint32_t p = 0; p < r->nparts; p++)
@@ -197,88 +209,79 @@ static int read_file(const char *path, uint8_t **out, size_t *len, struct herd_e
     return HERD_OK;
 }
 
-static int restore_msgs(struct gjobrun *r, struct herd_rbuf *rb, uint32_t to, uint64_t step,
-                        uint32_t ms)
+/* Mode 0: the checked sender sections into the data plane's lanes. */
+static int restore_msgs(struct gjobrun *r, const struct herd_ckpt_view *v, uint32_t to,
+                        uint64_t step, uint32_t ms)
 {
-    if (herd_rbuf_u32(rb) != r->nparts)
-        return HERD_EPARSE;
-    for (uint32_t from = 0; from < r->nparts && !rb->bad; from++) {
-        uint64_t count = herd_rbuf_u64(rb);
-        if (count > herd_rbuf_left(rb) / (4 + ms) || count > UINT32_MAX)
-            return HERD_EPARSE;
+    struct herd_rbuf rb;
+    herd_rbuf_init(&rb, v->msgs, v->msgs_len);
+    herd_rbuf_u32(&rb); /* nparts, checked */
+    for (uint32_t from = 0; from < r->nparts; from++) {
+        uint64_t count = herd_rbuf_u64(&rb);
         struct herd_msgbatch *b = NULL;
         if (count > 0) {
             b = herd_msgbatch_new(ms, (uint32_t)count);
             if (b == NULL)
                 return HERD_ENOMEM;
             for (uint32_t i = 0; i < count; i++) {
-                uint32_t t = herd_rbuf_u32(rb);
+                uint32_t t = herd_rbuf_u32(&rb);
                 memcpy(b->data + (size_t)i * b->rec, &t, 4);
-                herd_rbuf_bytes(rb, b->data + (size_t)i * b->rec + 4, ms);
+                herd_rbuf_bytes(&rb, b->data + (size_t)i * b->rec + 4, ms);
             }
             b->count = (uint32_t)count;
         }
         herd_dp_inject(r->dp, to, from, step, b);
     }
-    return rb->bad ? HERD_EPARSE : HERD_OK;
+    return HERD_OK;
 }
 
 /* Pull path: the partition's contributions of step-1 into the engine. */
-static int restore_vector(struct gjobrun *r, struct herd_rbuf *rb, uint32_t lo, uint32_t hi,
-                          uint64_t step)
+static void restore_vector(struct gjobrun *r, const struct herd_ckpt_view *v, uint32_t lo,
+                           uint32_t hi, uint64_t step)
 {
     double *contrib[2];
     uint8_t *emitted[2];
     herd_engine_dist_pull_arrays(r->en, contrib, emitted);
-    if (herd_rbuf_left(rb) != (size_t)(hi - lo) * 9)
-        return HERD_EPARSE;
-    for (uint32_t v = lo; v < hi; v++) {
-        uint64_t bits = herd_rbuf_u64(rb);
-        memcpy(&contrib[step & 1][v], &bits, 8);
+    for (uint32_t i = lo; i < hi; i++) {
+        uint64_t bits = herd_get_u64(v->contrib + (size_t)(i - lo) * 8);
+        memcpy(&contrib[step & 1][i], &bits, 8);
     }
-    herd_rbuf_bytes(rb, emitted[step & 1] + lo, hi - lo);
-    return rb->bad ? HERD_EPARSE : HERD_OK;
+    memcpy(emitted[step & 1] + lo, v->emitted, hi - lo);
 }
 
 static int restore_part(struct gjobrun *r, const uint8_t *buf, size_t len, uint32_t p,
                         uint64_t step, struct herd_err *e)
 {
-    struct herd_rbuf rb;
-    herd_rbuf_init(&rb, buf, len);
-    uint32_t lo, hi, vs = herd_engine_dist_value_size(r->en), ms = herd_engine_dist_msg_size(r->en);
-    herd_engine_dist_range(r->en, p, &lo, &hi);
-    int ok = herd_rbuf_u32(&rb) == CKPT_MAGIC && herd_rbuf_u32(&rb) == CKPT_VERSION &&
-             herd_rbuf_u32(&rb) == p && herd_rbuf_u64(&rb) == step &&
-             herd_rbuf_u32(&rb) == vs && herd_rbuf_u32(&rb) == ms &&
-             herd_rbuf_u32(&rb) == (uint32_t)r->pull && herd_rbuf_u32(&rb) == hi - lo &&
-             herd_rbuf_left(&rb) >= (size_t)(hi - lo) * (vs + 1);
-    if (!ok || rb.bad)
-        return herd_err_set(e, HERD_EPARSE, "checkpoint of partition %u, step %" PRIu64
-                            ": bad header", p, step);
-    const uint8_t *vals = buf + rb.off;
-    const uint8_t *halted = vals + (size_t)(hi - lo) * vs;
-    rb.off += (size_t)(hi - lo) * (vs + 1);
-    int rc = HERD_OK;
-    if (r->owner[p] == r->me)
-        rc = herd_engine_dist_restore(r->en, p, vals, (size_t)(hi - lo) * vs, halted, hi - lo, e);
+    struct herd_ckpt_expect x = {.part = p, .step = step,
+                                 .value_size = herd_engine_dist_value_size(r->en),
+                                 .msg_size = herd_engine_dist_msg_size(r->en),
+                                 .mode = r->pull ? HERD_CKPT_PULL : HERD_CKPT_MESSAGES,
+                                 .nparts = r->nparts};
+    herd_engine_dist_range(r->en, p, &x.lo, &x.hi);
+    struct herd_ckpt_view v;
+    int rc = herd_ckpt_parse(buf, len, &x, &v, e);
+    if (rc == HERD_OK && r->owner[p] == r->me)
+        rc = herd_engine_dist_restore(r->en, p, v.values, (size_t)v.n * x.value_size, v.halted,
+                                      v.n, e);
     if (rc != HERD_OK)
         return rc;
-    rc = r->pull ? restore_vector(r, &rb, lo, hi, step - 1) : restore_msgs(r, &rb, p, step - 1, ms);
-    if (rc == HERD_OK && herd_rbuf_left(&rb) != 0)
-        rc = HERD_EPARSE;
+    if (r->pull) {
+        restore_vector(r, &v, x.lo, x.hi, step - 1);
+        return HERD_OK;
+    }
+    rc = restore_msgs(r, &v, p, step - 1, x.msg_size);
     if (rc != HERD_OK)
-        return herd_err_set(e, rc, "checkpoint of partition %u, step %" PRIu64 ": bad messages",
-                            p, step);
+        return herd_err_set(e, rc, "checkpoint of partition %u: out of memory", p);
     return HERD_OK;
 }
 
-int herd_gpart__restore(struct gjobrun *r, uint64_t step, struct herd_err *e)
+int herd_gpart__restore(struct gjobrun *r, const char *root, uint64_t step, struct herd_err *e)
 {
     for (uint32_t p = 0; p < r->nparts; p++) {
         if (r->owner[p] != r->me && !r->pull)
             continue; /* the pull path needs every partition's contributions */
         char path[4096];
-        snprintf(path, sizeof path, "%s/c%" PRIu64 "/p%u", r->ckpt_dir, step, p);
+        snprintf(path, sizeof path, "%s/c%" PRIu64 "/p%u", root, step, p);
         uint8_t *buf = NULL;
         size_t len = 0;
         int rc = read_file(path, &buf, &len, e);
@@ -290,5 +293,30 @@ int herd_gpart__restore(struct gjobrun *r, uint64_t step, struct herd_err *e)
     }
     if (r->pull)
         herd_engine_dist_count_emitters(r->en, step - 1);
+    return HERD_OK;
+}
+
+int herd_gpart__save_mem(struct gjobrun *r, uint64_t step, herd_gpart_ckpt_fn emit, void *arg,
+                         struct herd_err *e)
+{
+    if (herd_dp_wait_step(r->dp, step - 1) != HERD_OK)
+        return herd_err_set(e, HERD_ECLOSED, "checkpoint: a peer was lost");
+    for (uint32_t p = 0; p < r->nparts; p++) {
+        if (r->owner[p] != r->me)
+            continue;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (f == NULL)
+            return herd_err_set(e, HERD_ENOMEM, "checkpoint of partition %u: %s", p,
+                                strerror(errno));
+        write_part(r, f, p, step);
+        int bad = ferror(f);
+        if (fclose(f) != 0 || bad) {
+            free(buf);
+            return herd_err_set(e, HERD_ENOMEM, "checkpoint of partition %u: out of memory", p);
+        }
+        emit(arg, p, (uint8_t *)buf, len);
+    }
     return HERD_OK;
 }

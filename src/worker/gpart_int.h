@@ -47,6 +47,8 @@ struct gjobrun {
     struct herd_dist_part_stats *stats;
 };
 
+struct ckpt_ship;
+
 struct qent {
     struct qent *next;
     struct herd_msg m;        /* a GRAPH message (deep copy) */
@@ -71,6 +73,9 @@ struct herd_gpart {
     /* graph thread only */
     struct gcache cache;
     struct gjobrun *run;
+    /* checkpoints through the master (ckpt_ship.c) */
+    struct ckpt_ship *ship;
+    size_t (*queued)(void *ctx);      /* bytes waiting on the control connection */
 };
 
 /* gpart_load.c: makes g->cache hold the rows of the partitions s assigns
@@ -87,10 +92,38 @@ void herd_gpart__cache_drop(struct gcache *c);
 
 /* gpart_ckpt.c: saves the state at the start of superstep `step` (values
  * and halted flags after step-1, messages sent in step-1) of every owned
- * partition; HERD_OK or HERD_EIO/HERD_ECLOSED. */
-int herd_gpart__save(struct gjobrun *r, uint64_t step, struct herd_err *e);
-/* Loads the checkpoint of `step` for every owned partition into the engine
- * and the data-plane session. HERD_OK, HERD_EIO, HERD_EPARSE, HERD_ENOMEM. */
-int herd_gpart__restore(struct gjobrun *r, uint64_t step, struct herd_err *e);
+ * partition as root/c<step>/p<part>; HERD_OK or HERD_EIO/HERD_ECLOSED. */
+int herd_gpart__save(struct gjobrun *r, const char *root, uint64_t step, struct herd_err *e);
+/* The same, each owned partition's file built in memory and handed to emit
+ * (which owns the malloc'd bytes). HERD_OK, HERD_ECLOSED or HERD_ENOMEM. */
+typedef void (*herd_gpart_ckpt_fn)(void *arg, uint32_t part, uint8_t *data, size_t len);
+int herd_gpart__save_mem(struct gjobrun *r, uint64_t step, herd_gpart_ckpt_fn emit, void *arg,
+                         struct herd_err *e);
+/* Loads the checkpoint of `step` from root/c<step>/ for every owned
+ * partition (every partition on the pull path) into the engine and the
+ * data-plane session. HERD_OK, HERD_EIO, HERD_EPARSE, HERD_ENOMEM. */
+int herd_gpart__restore(struct gjobrun *r, const char *root, uint64_t step, struct herd_err *e);
+
+/* ckpt_ship.c: checkpoints through the master (the job has no shared
+ * checkpoint dir). create/destroy/msg/async on the loop thread. */
+void herd_gpart__ship_create(struct herd_gpart *g);
+void herd_gpart__ship_destroy(struct herd_gpart *g);
+/* A GRAPH message from the master: 1 if it was a CKPT_DATA (consumed here);
+ * ABORT and SETUP also cancel the job's stale uploads and fetch (0). */
+int herd_gpart__ship_msg(struct herd_gpart *g, const struct herd_msg_graph *m);
+/* Starts a handed-over fetch and sends upload chunks while the connection's
+ * queue allows (the uv_async callback calls it). */
+void herd_gpart__ship_async(struct herd_gpart *g);
+void herd_gpart__ship_pump(struct herd_gpart *g);
+/* Graph thread: builds the owned partitions' files in memory and queues
+ * them for the master; returns before they are sent. HERD_OK or as
+ * herd_gpart__save_mem. */
+int herd_gpart__save_net(struct herd_gpart *g, struct gjobrun *r, uint64_t step,
+                         struct herd_err *e);
+/* Graph thread: fetches the needed partitions' files of checkpoint `step`
+ * from the master (blocking) and restores them. HERD_OK, HERD_EIO (the fetch
+ * failed or was cancelled), or as herd_gpart__restore. */
+int herd_gpart__restore_net(struct herd_gpart *g, struct gjobrun *r, uint64_t step,
+                            struct herd_err *e);
 
 #endif

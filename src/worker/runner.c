@@ -2,9 +2,11 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "worker/spawn.h"
 #include "worker/stage.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +28,10 @@ struct capture {
 struct proc {
     struct herd_runner *r;
     struct proc *next;
-    uv_process_t process;
+    uv_process_t process; /* uv_spawn (run-as user, no pidfd) ... */
+    struct herd_spawn sp; /* ... or posix_spawn + pidfd (worker/spawn.h) */
+    int fast;             /* which of the two */
+    pid_t pid;            /* the child, leader of its process group */
     uv_timer_t timer;
     struct capture out, err;
     uint64_t attempt_id, job_id, task_id;
@@ -47,6 +52,7 @@ struct herd_runner {
     struct proc *procs;
     size_t count;
     int destroying;
+    int fast_ok;       /* posix_spawn + pidfd usable (else uv_spawn) */
     int run_as;        /* attempts run as uid/gid below */
     uid_t uid;
     gid_t gid;
@@ -68,6 +74,8 @@ int herd_runner_create(uv_loop_t *loop, const char *work_dir, herd_runner_done_f
     r->sweep = herd_sweep_create(loop, path);
     r->done = done;
     r->arg = arg;
+    const char *how = getenv("HERD_SPAWN"); /* "uv": always uv_spawn (benchmarks) */
+    r->fast_ok = herd_spawn_supported() && !(how != NULL && strcmp(how, "uv") == 0);
     *out = r;
     return HERD_OK;
 }
@@ -132,6 +140,14 @@ static void close_handle(uv_handle_t *h)
         uv_close(h, on_handle_closed);
 }
 
+static void close_child(struct proc *p)
+{
+    if (!p->fast)
+        close_handle((uv_handle_t *)&p->process);
+    else if (!uv_is_closing((uv_handle_t *)&p->sp.poll))
+        herd_spawn_close(&p->sp, on_handle_closed);
+}
+
 static int collect(struct proc *p, char ***entries, struct herd_err *e)
 {
     char sandbox[4096], cache[4096];
@@ -183,7 +199,7 @@ static void finish(struct proc *p)
         herd_sweep_add(p->r->sweep, sandbox);
     }
     close_handle((uv_handle_t *)&p->timer);
-    close_handle((uv_handle_t *)&p->process);
+    close_child(p);
     close_handle((uv_handle_t *)&p->out.pipe);
     close_handle((uv_handle_t *)&p->err.pipe);
 }
@@ -221,15 +237,24 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     finish(c->owner);
 }
 
-static void on_exit_cb(uv_process_t *proc, int64_t status, int sig)
+static void exited(struct proc *p, int64_t status, int sig)
 {
-    struct proc *p = proc->data;
     p->exited = 1;
     p->exit_status = status;
     p->term_signal = sig;
     uv_timer_stop(&p->timer);
-    kill(-proc->pid, SIGKILL); /* stragglers of the group must not outlive the task */
+    kill(-p->pid, SIGKILL); /* stragglers of the group must not outlive the task */
     finish(p);
+}
+
+static void on_exit_cb(uv_process_t *proc, int64_t status, int sig)
+{
+    exited(proc->data, status, sig);
+}
+
+static void on_spawn_exit(struct herd_spawn *s, int64_t status, int sig)
+{
+    exited(s->data, status, sig);
 }
 
 static void on_timeout(uv_timer_t *t)
@@ -238,7 +263,7 @@ static void on_timeout(uv_timer_t *t)
     herd_warn("runner", "attempt %" PRIu64 " timed out; killing its process group",
               p->attempt_id);
     p->timed_out = 1;
-    kill(-p->process.pid, SIGKILL);
+    kill(-p->pid, SIGKILL);
 }
 
 /* The child's environment: ours, the task's, and HERD_ATTEMPT (written into
@@ -278,8 +303,9 @@ static void init_capture(struct herd_runner *r, struct proc *p, struct capture *
     c->open = 1;
 }
 
-static int spawn(struct herd_runner *r, struct proc *p, const struct herd_msg_assign *a,
-                 const char *cwd, struct herd_err *e)
+/* uv_spawn: fork + exec, libuv's pipes; the only way to run as another user. */
+static int spawn_uv(struct herd_runner *r, struct proc *p, const struct herd_msg_assign *a,
+                    char **argv, char **env, const char *cwd, struct herd_err *e)
 {
     uv_stdio_container_t stdio[3];
     stdio[0].flags = UV_IGNORE;
@@ -287,10 +313,6 @@ static int spawn(struct herd_runner *r, struct proc *p, const struct herd_msg_as
     stdio[1].data.stream = (uv_stream_t *)&p->out.pipe;
     stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
     stdio[2].data.stream = (uv_stream_t *)&p->err.pipe;
-    char **argv = herd_xcalloc(a->nargv + 1, sizeof *argv);
-    memcpy(argv, a->argv, a->nargv * sizeof *argv);
-    char attempt_var[64];
-    char **env = build_env(a, attempt_var, sizeof attempt_var);
     uv_process_options_t o = {.exit_cb = on_exit_cb,
                               .file = argv[0],
                               .args = argv,
@@ -306,18 +328,63 @@ static int spawn(struct herd_runner *r, struct proc *p, const struct herd_msg_as
     }
     p->process.data = p;
     int rc = uv_spawn(r->loop, &p->process, &o);
-    free(argv);
-    free(env);
     if (rc != 0)
         return herd_err_set(e, HERD_EIO, "spawn %s: %s", a->argv[0], uv_strerror(rc));
+    p->pid = p->process.pid;
     return HERD_OK;
+}
+
+/* posix_spawn with our own pipes; the read ends go to the capture pipes. */
+static int spawn_fast(struct herd_runner *r, struct proc *p, char **argv, char **env,
+                      const char *cwd, struct herd_err *e)
+{
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+        herd_err_set(e, HERD_EIO, "spawn %s: pipe: %s", argv[0], strerror(errno));
+        goto fail;
+    }
+    struct herd_spawn_opts o = {.file = argv[0], .argv = argv, .env = env, .cwd = cwd,
+                                .out_fd = out[1], .err_fd = err[1]};
+    p->sp.data = p;
+    if (herd_spawn_start(r->loop, &p->sp, &o, on_spawn_exit, e) != HERD_OK)
+        goto fail;
+    p->sp.poll.data = p;
+    p->pid = p->sp.pid;
+    close(out[1]);
+    close(err[1]);
+    uv_pipe_open(&p->out.pipe, out[0]); /* cannot fail for a fresh pipe fd */
+    uv_pipe_open(&p->err.pipe, err[0]);
+    return HERD_OK;
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (out[i] >= 0)
+            close(out[i]);
+        if (err[i] >= 0)
+            close(err[i]);
+    }
+    return HERD_EIO;
+}
+
+static int spawn(struct herd_runner *r, struct proc *p, const struct herd_msg_assign *a,
+                 const char *cwd, struct herd_err *e)
+{
+    char **argv = herd_xcalloc(a->nargv + 1, sizeof *argv);
+    memcpy(argv, a->argv, a->nargv * sizeof *argv);
+    char attempt_var[64];
+    char **env = build_env(a, attempt_var, sizeof attempt_var);
+    p->fast = r->fast_ok && !r->run_as;
+    int rc = p->fast ? spawn_fast(r, p, argv, env, cwd, e) : spawn_uv(r, p, a, argv, env, cwd, e);
+    free(argv);
+    free(env);
+    return rc;
 }
 
 static void abandon(struct proc *p)
 {
-    p->handles = 4;
+    p->handles = p->fast ? 3 : 4; /* a failed posix_spawn left no poll handle */
     p->out.open = p->err.open = 0;
-    uv_close((uv_handle_t *)&p->process, on_handle_closed);
+    if (!p->fast)
+        uv_close((uv_handle_t *)&p->process, on_handle_closed);
     uv_close((uv_handle_t *)&p->out.pipe, on_handle_closed);
     uv_close((uv_handle_t *)&p->err.pipe, on_handle_closed);
     uv_close((uv_handle_t *)&p->timer, on_handle_closed);
@@ -375,7 +442,7 @@ void herd_runner_kill(struct herd_runner *r, uint64_t attempt_id)
     for (struct proc *p = r->procs; p; p = p->next) {
         if (p->attempt_id == attempt_id && !p->exited) {
             p->killed = 1;
-            kill(-p->process.pid, SIGKILL);
+            kill(-p->pid, SIGKILL);
         }
     }
 }
@@ -392,6 +459,6 @@ void herd_runner_destroy(struct herd_runner *r)
     r->destroying = 1;
     for (struct proc *p = r->procs; p; p = p->next)
         if (!p->exited)
-            kill(-p->process.pid, SIGKILL);
+            kill(-p->pid, SIGKILL);
     maybe_free_runner(r);
 }

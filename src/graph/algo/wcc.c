@@ -2,7 +2,9 @@
  * smallest dense id, printed as that vertex's input id (dense order is input
  * order, so this is the smallest input id in the component).
  *
- * Superstep path: min-label propagation over out- and in-arcs.
+ * Superstep path (distributed runs, --no-fast-path): a BFS from the vertex
+ * of largest degree labels its component, then min-label propagation over
+ * out- and in-arcs labels the rest (see "two phases" below).
  * solve() fast path: a concurrent union-find over the out-CSR where a root
  * is always linked under a smaller root (compare-and-swap), so every root
  * is its component's minimum and the labels equal the superstep path's. */
@@ -17,29 +19,133 @@ static void init(struct herd_vctx *c, uint32_t v, void *value)
     memcpy(value, &v, sizeof v);
 }
 
+/* Sends label along every arc (out and, if directed, in) to the
+ * neighbours it can lower: a neighbour w <= label already holds a label
+ * <= w (labels never exceed the vertex's own id), so it is skipped. */
 static void spread(struct herd_vctx *c, uint32_t v, uint32_t label)
 {
-    herd_v_send_all(c, v, &label);
+    const struct herd_vgraph *g = herd_v_graph(c);
+    for (uint64_t a = g->out_off[v]; a < g->out_off[v + 1]; a++)
+        if (g->out_dst[a] > label)
+            herd_v_send(c, g->out_dst[a], &label);
+    if (!g->directed)
+        return;
+    for (uint64_t a = g->in_off[v]; a < g->in_off[v + 1]; a++)
+        if (g->in_src[a] > label)
+            herd_v_send(c, g->in_src[a], &label);
+}
+
+/* The smallest id among v and its neighbours (both directions): read from
+ * v's own rows, so superstep 0 starts one hop ahead without messages. */
+static uint32_t local_min(const struct herd_vgraph *g, uint32_t v)
+{
+    uint32_t m = v;
+    for (uint64_t a = g->out_off[v]; a < g->out_off[v + 1]; a++)
+        m = g->out_dst[a] < m ? g->out_dst[a] : m;
+    if (g->directed)
+        for (uint64_t a = g->in_off[v]; a < g->in_off[v + 1]; a++)
+            m = g->in_src[a] < m ? g->in_src[a] : m;
+    return m;
+}
+
+/* The superstep path runs in two phases, both ending in the same labels
+ * as plain min-label propagation (each component's smallest id):
+ *
+ *  1. Pivot BFS. Superstep 0 elects the vertex of largest degree (ties:
+ *     smallest id) through a MAX aggregator; from superstep 1 a BFS from it
+ *     marks its component: a vertex reached for the first time sends one
+ *     message along each of its arcs, once, so the component (in a power-law
+ *     graph the giant one) costs one message per arc and direction, where
+ *     label propagation resends on every drop of a label. Reached vertices
+ *     feed their ids to a MIN aggregator each step; nobody halts. When a
+ *     step reached no new vertex (COUNT aggregator), the BFS is over.
+ *  2. The step after that, reached vertices take the MIN aggregate as
+ *     their label and halt; the others (other components) run min-label
+ *     propagation from their local_min, sending only when a label drops. */
+#define REACHED UINT32_MAX /* value of a vertex the BFS reached, in phase 1 */
+
+enum { AGG_PIVOT, AGG_NEW, AGG_MIN };
+
+static const struct herd_agg_def aggs[] = {
+    {"pivot", HERD_AGG_MAX, HERD_AGG_I64}, /* degree << 32 | ~id */
+    {"reached", HERD_AGG_COUNT, HERD_AGG_I64},
+    {"min_reached", HERD_AGG_MIN, HERD_AGG_I64},
+};
+
+static uint64_t degree(const struct herd_vgraph *g, uint32_t v)
+{
+    uint64_t d = g->out_off[v + 1] - g->out_off[v];
+    if (g->directed)
+        d += g->in_off[v + 1] - g->in_off[v];
+    return d;
+}
+
+/* Every arc of v, both directions, without the label filter of spread()
+ * (the engine's own loops: no per-message checks). */
+static void send_every_arc(struct herd_vctx *c, uint32_t v)
+{
+    uint32_t zero = 0;
+    herd_v_send_all(c, v, &zero);
     if (herd_v_graph(c)->directed)
-        herd_v_send_in(c, v, &label);
+        herd_v_send_in(c, v, &zero);
+}
+
+static void elect(struct herd_vctx *c, uint32_t v)
+{
+    uint64_t d = degree(herd_v_graph(c), v);
+    if (d > 0x7fffffffu)
+        d = 0x7fffffffu;
+    herd_v_agg_i64(c, AGG_PIVOT, (int64_t)(d << 32 | (uint32_t)~v));
+}
+
+static void bfs_step(struct herd_vctx *c, uint32_t v, uint32_t *label, uint32_t nmsgs)
+{
+    int hit = herd_v_superstep(c) == 1 ? v == ~(uint32_t)herd_v_aggregate_i64(c, AGG_PIVOT)
+                                         : nmsgs > 0;
+    if (*label != REACHED && hit) {
+        *label = REACHED;
+        herd_v_agg_i64(c, AGG_NEW, 1);
+        send_every_arc(c, v);
+    }
+    if (*label == REACHED)
+        herd_v_agg_i64(c, AGG_MIN, v);
+}
+
+/* Phase 2: a vertex runs without messages only in its first step (every
+ * vertex halts there), later only when a smaller label arrives. */
+static void label_step(struct herd_vctx *c, uint32_t v, uint32_t *label, const void *msgs,
+                       uint32_t nmsgs)
+{
+    uint32_t m;
+    if (nmsgs == 0 && *label == REACHED) {
+        *label = (uint32_t)herd_v_aggregate_i64(c, AGG_MIN);
+        return;
+    }
+    if (nmsgs == 0)
+        m = local_min(herd_v_graph(c), v);
+    else
+        memcpy(&m, msgs, sizeof m);
+    if (m < *label) {
+        *label = m;
+        spread(c, v, m);
+    }
 }
 
 static void compute(struct herd_vctx *c, uint32_t v, void *value, const void *msgs,
                     uint32_t nmsgs)
 {
-    uint32_t cur;
-    memcpy(&cur, value, sizeof cur);
-    if (herd_v_superstep(c) == 0) {
-        spread(c, v, cur);
-    } else if (nmsgs) {
-        uint32_t m;
-        memcpy(&m, msgs, sizeof m);
-        if (m < cur) {
-            memcpy(value, &m, sizeof m);
-            spread(c, v, m);
-        }
+    uint64_t s = herd_v_superstep(c);
+    uint32_t label;
+    memcpy(&label, value, sizeof label);
+    if (s == 0) {
+        elect(c, v);
+    } else if (s == 1 || herd_v_aggregate_i64(c, AGG_NEW) > 0) {
+        bfs_step(c, v, &label, nmsgs);
+    } else {
+        label_step(c, v, &label, msgs, nmsgs);
+        herd_v_halt(c);
     }
-    herd_v_halt(c);
+    memcpy(value, &label, sizeof label);
 }
 
 /* --- union-find fast path --------------------------------------------- */
@@ -168,6 +274,8 @@ static const struct herd_vertex_program prog = {
     .combiner = HERD_COMBINE_MIN_U32,
     .value_type = HERD_VALUE_VERTEX,
     .init = init,
+    .aggs = aggs,
+    .naggs = sizeof aggs / sizeof aggs[0],
     .compute = compute,
     .solve = solve,
 };
