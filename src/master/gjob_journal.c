@@ -52,6 +52,7 @@ static void enc_spec(const struct herd_gjob_spec *s, struct herd_wbuf *w)
     herd_wbuf_str(w, s->ckpt_dir);
     herd_wbuf_str(w, s->output_dir);
     herd_wbuf_str(w, s->arg);
+    herd_wbuf_u8(w, s->partitioning); /* last: older records end before it */
 }
 
 /* Decodes into *s with owned strings (freed by the job). 0 or -1. */
@@ -89,6 +90,7 @@ static int dec_spec(const uint8_t *p, size_t n, struct herd_gjob_spec *s)
     s->ckpt_dir = herd_rbuf_str(&r, MAX_STR);
     s->output_dir = herd_rbuf_str(&r, MAX_STR);
     s->arg = herd_rbuf_str(&r, MAX_STR);
+    s->partitioning = herd_rbuf_left(&r) ? herd_rbuf_u8(&r) : 0; /* absent: auto */
     return r.bad || herd_rbuf_left(&r) != 0 || s->algo == NULL || s->graph == NULL ||
                    s->ckpt_dir == NULL || s->output_dir == NULL || s->arg == NULL
                ? -1

@@ -67,7 +67,8 @@ static uint64_t submit(struct env *v, uint32_t every)
 {
     struct herd_gjob_spec s = {.algo = "sssp", .graph = "/g.e", .output_dir = "/out",
                                .checkpoint_every = every, .workers = 2,
-                               .partitions = NPARTS, .barrier_timeout_ms = 500};
+                               .partitions = NPARTS, .barrier_timeout_ms = 500,
+                               .partitioning = 2 /* hash */};
     uint64_t id;
     struct herd_err e;
     CHECK_EQ(herd_core_graph_submit(v->c, &s, &id, &e), HERD_OK);
@@ -301,6 +302,7 @@ HERD_TEST(gjob_restarted_master_resumes_from_the_journal)
     CHECK(last_op(&v, 11, HERD_GOP_SETUP, &g, &ep));
     CHECK_EQ(g.u.setup.restore, 2);
     CHECK_EQ(g.u.setup.nparts, NPARTS);
+    CHECK_EQ(g.u.setup.partitioning, 2); /* journalled with the spec */
     CHECK_EQ(ep, 2); /* newer than any epoch the workers saw */
     herd_gmsg_free(&g);
     CHECK_INT(submit(&v, 0), >, other); /* ids go on after the journal's */
