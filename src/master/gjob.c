@@ -132,12 +132,19 @@ static void free_job(struct gjob *j)
     free(j);
 }
 
+void herd_gjob__free(struct gjob *j)
+{
+    if (j != NULL)
+        free_job(j);
+}
+
 void herd_gjobs_destroy(struct herd_gjobs *g)
 {
     if (g == NULL)
         return;
     for (size_t i = 0; i < g->n; i++)
         free_job(g->jobs[i]);
+    herd_gjob__free(g->viewed);
     free(g->jobs);
     herd_gstore_close(g->store);
     free(g);
@@ -294,6 +301,39 @@ void herd_gjobs_worker_gone(struct herd_core *c, struct herd_worker *w)
     }
 }
 
+static int finished(const struct gjob *j)
+{
+    return j->state == HERD_GJ_DONE || j->state == HERD_GJ_FAILED;
+}
+
+/* Keeps memory flat under a stream of graph jobs, with the bounds of task
+ * jobs: a finished job stays in memory while it is among the newest
+ * cfg.keep_finished finished ones and younger than cfg.keep_finished_ms;
+ * then it is freed, and its view is rebuilt from the journal on demand
+ * (herd_core_graph_info). Late messages about it find no job and are
+ * dropped, as for any unknown job. */
+static void evict(struct herd_core *c, uint64_t now)
+{
+    struct herd_gjobs *g = c->gjobs;
+    size_t nfin = 0, out = 0;
+    for (size_t i = 0; i < g->n; i++)
+        nfin += finished(g->jobs[i]);
+    for (size_t i = 0; i < g->n; i++) {
+        struct gjob *j = g->jobs[i];
+        if (finished(j) && j->npend == 0 &&
+            (nfin > c->cfg.keep_finished || now >= j->finished + c->cfg.keep_finished_ms)) {
+            herd_debug("gjob", "graph job %" PRIu64 " evicted from memory (%s)", j->id,
+                       names[j->state]);
+            free_job(j);
+            nfin--;
+            g->evicted++;
+            continue;
+        }
+        g->jobs[out++] = j;
+    }
+    g->n = out;
+}
+
 void herd_gjobs_tick(struct herd_core *c)
 {
     struct herd_gjobs *g = c->gjobs;
@@ -306,6 +346,7 @@ void herd_gjobs_tick(struct herd_core *c)
         else if (j->deadline && now >= j->deadline)
             herd_gjob__timeout(c, j);
     }
+    evict(c, now);
 }
 
 uint64_t herd_gjobs_next_deadline(struct herd_core *c)
@@ -351,6 +392,10 @@ static void info_of(const struct gjob *j, struct herd_gjob_info *o)
 int herd_core_graph_info(struct herd_core *c, uint64_t id, struct herd_gjob_info *out)
 {
     struct gjob *j = herd_gjob__find(c, id);
+    if (j == NULL && id < c->gjobs->next_id) { /* evicted: from the journal */
+        herd_gjob__free(c->gjobs->viewed);
+        j = c->gjobs->viewed = herd_gjob__from_journal(c, id);
+    }
     if (j == NULL)
         return HERD_ENOTFOUND;
     info_of(j, out);

@@ -75,6 +75,8 @@ struct herd_gjobs {
     uint64_t into[HERD_GJ_NSTATES];
     uint64_t illegal;
     struct herd_gstore *store;      /* network checkpoints; NULL = none (no graph_dir) */
+    struct gjob *viewed;            /* the last evicted job rebuilt for a view */
+    uint64_t evicted;               /* finished jobs evicted from memory */
 };
 
 /* gjob.c */
@@ -101,6 +103,12 @@ void herd_gjob__journal(struct herd_core *c, struct gjob *j);
 int herd_gjob__journal_new(struct herd_core *c, struct gjob *j, struct herd_err *e);
 /* gjob.c: appends a job reloaded from the journal (ascending ids). */
 void herd_gjob__adopt(struct herd_core *c, struct gjob *j);
+/* gjob.c: frees a job that is in no list. */
+void herd_gjob__free(struct gjob *j);
+/* gjob_journal.c: a finished job evicted from memory, rebuilt from its
+ * journal row for a view (the caller frees it with herd_gjob__free), or
+ * NULL when the journal has no such job. */
+struct gjob *herd_gjob__from_journal(struct herd_core *c, uint64_t id);
 
 /* gjob_ckpt.c: checkpoints. The STEP of `j->step` asks for one. */
 void herd_gjob__ckpt_asked(struct herd_core *c, struct gjob *j);

@@ -265,16 +265,17 @@ static void resume(struct herd_core *c, struct gjob *j)
                   "the beginning once %u workers are back", j->id, j->resume_need);
 }
 
-static void load_one(void *arg, const struct herd_journal_gjob *g)
+/* A job from its journal row, not adopted: a finished one ready for the
+ * views, an unfinished one still to be resumed. A row that does not decode
+ * gives a failed job saying so. */
+static struct gjob *decode_row(const struct herd_journal_gjob *g)
 {
-    struct herd_core *c = arg;
     struct gjob *j = herd_xcalloc(1, sizeof *j);
     j->id = g->id;
     enum herd_gjob_state st = HERD_GJ_FAILED;
     int bad = dec_spec(g->spec, g->spec_len, &j->spec) != 0 ||
               dec_rec(g->rec, g->rec_len, j) != 0 || state_of(g->state, &st) != 0;
     j->state = st;
-    herd_gjob__adopt(c, j);
     const char **strs[] = {&j->spec.algo, &j->spec.graph, &j->spec.ckpt_dir,
                            &j->spec.output_dir, &j->spec.arg};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
@@ -285,15 +286,39 @@ static void load_one(void *arg, const struct herd_journal_gjob *g)
         j->state = HERD_GJ_FAILED;
         if (j->error == NULL)
             j->error = herd_xstrdup("the journal record of this job was unreadable");
-        return;
+        return j;
     }
     j->net = j->spec.checkpoint_every && j->spec.ckpt_dir[0] == '\0';
     j->ws = herd_xcalloc(j->nw ? j->nw : 1, sizeof *j->ws); /* no live worker: views only */
-    if (st != HERD_GJ_DONE && st != HERD_GJ_FAILED) {
+    return j;
+}
+
+static void load_one(void *arg, const struct herd_journal_gjob *g)
+{
+    struct herd_core *c = arg;
+    struct gjob *j = decode_row(g);
+    herd_gjob__adopt(c, j);
+    if (j->state != HERD_GJ_DONE && j->state != HERD_GJ_FAILED) {
         free(j->ws);
         j->ws = NULL;
         resume(c, j);
     }
+}
+
+static void keep_row(void *arg, const struct herd_journal_gjob *g)
+{
+    *(struct gjob **)arg = decode_row(g);
+}
+
+struct gjob *herd_gjob__from_journal(struct herd_core *c, uint64_t id)
+{
+    struct gjob *j = NULL;
+    struct herd_err e;
+    herd_err_clear(&e);
+    if (herd_journal_gjob_get(c->journal, id, keep_row, &j, &e) != HERD_OK && j == NULL &&
+        e.code != HERD_ENOTFOUND)
+        herd_warn("gjob", "graph job %" PRIu64 ": %s", id, e.msg);
+    return j;
 }
 
 int herd_gjobs_load(struct herd_core *c, struct herd_err *e)

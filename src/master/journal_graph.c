@@ -38,17 +38,19 @@ int herd_journal_gjob_put(struct herd_journal *j, const struct herd_journal_gjob
     return s == SQLITE_DONE ? HERD_OK : herd_journal_fail(j, e, "write graph job");
 }
 
-int herd_journal_gjob_each(struct herd_journal *j,
-                           void (*fn)(void *arg, const struct herd_journal_gjob *g), void *arg,
-                           struct herd_err *e)
+/* Runs `sql` (id bound to ?1 when `id` is nonzero) and calls fn per row. */
+static int each_row(struct herd_journal *j, const char *sql, uint64_t id,
+                    void (*fn)(void *arg, const struct herd_journal_gjob *g), void *arg,
+                    size_t *rows, struct herd_err *e)
 {
     int rc = create(j, e);
     if (rc != HERD_OK)
         return rc;
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(j->db, "SELECT id, spec, state, rec FROM graph_jobs ORDER BY id", -1,
-                           &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(j->db, sql, -1, &q, NULL) != SQLITE_OK)
         return herd_journal_fail(j, e, "read graph jobs");
+    if (id)
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)id);
     int s;
     while ((s = sqlite3_step(q)) == SQLITE_ROW) {
         struct herd_journal_gjob g = {
@@ -61,8 +63,30 @@ int herd_journal_gjob_each(struct herd_journal *j,
         if (g.state == NULL)
             g.state = "";
         fn(arg, &g);
+        (*rows)++;
     }
     rc = s == SQLITE_DONE ? HERD_OK : herd_journal_fail(j, e, "read graph jobs");
     sqlite3_finalize(q);
+    return rc;
+}
+
+int herd_journal_gjob_each(struct herd_journal *j,
+                           void (*fn)(void *arg, const struct herd_journal_gjob *g), void *arg,
+                           struct herd_err *e)
+{
+    size_t rows = 0;
+    return each_row(j, "SELECT id, spec, state, rec FROM graph_jobs ORDER BY id", 0, fn, arg,
+                    &rows, e);
+}
+
+int herd_journal_gjob_get(struct herd_journal *j, uint64_t id,
+                          void (*fn)(void *arg, const struct herd_journal_gjob *g), void *arg,
+                          struct herd_err *e)
+{
+    size_t rows = 0;
+    int rc = each_row(j, "SELECT id, spec, state, rec FROM graph_jobs WHERE id = ?1", id, fn,
+                      arg, &rows, e);
+    if (rc == HERD_OK && rows == 0)
+        return herd_err_set(e, HERD_ENOTFOUND, "no graph job %llu", (unsigned long long)id);
     return rc;
 }

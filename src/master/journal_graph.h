@@ -31,4 +31,10 @@ int herd_journal_gjob_each(struct herd_journal *j,
                            void (*fn)(void *arg, const struct herd_journal_gjob *g), void *arg,
                            struct herd_err *e);
 
+/* Calls fn for graph job `id` (pointers valid during the call only).
+ * HERD_OK, HERD_ENOTFOUND (no such row) or HERD_EDB. */
+int herd_journal_gjob_get(struct herd_journal *j, uint64_t id,
+                          void (*fn)(void *arg, const struct herd_journal_gjob *g), void *arg,
+                          struct herd_err *e);
+
 #endif

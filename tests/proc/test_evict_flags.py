@@ -61,3 +61,44 @@ def test_bad_values_are_refused():
         assert r.returncode == 2 and "bad arguments" in r.stderr, (flag, value, r.stderr)
     r = subprocess.run([HERD, "master", "--help"], capture_output=True, text=True, timeout=10)
     assert "--keep-finished-jobs" in r.stdout and "--keep-finished-for" in r.stdout
+
+
+def test_finished_graph_jobs_are_evicted_and_still_answer(tmp_path):
+    """The same bounds hold for graph jobs: with --keep-finished-jobs 2, after
+    five small graph jobs at most two finished ones are listed (the list
+    shows what is in memory), and every job, evicted or not, still answers
+    GET /v1/graph-jobs/{id} with its final state and supersteps (rebuilt
+    from the journal)."""
+    g = tmp_path / "ring.el"
+    g.write_text("".join(f"{v} {(v + 1) % 40}\n" for v in range(40)))
+    c = Cluster(heartbeat_ms=200)
+    c.start_master(extra=["--keep-finished-jobs", "2", "--keep-finished-for", "600"])
+    try:
+        c.start_worker("w", cores=2)
+        poll(lambda: c.ready_workers() == ["w"], 10, what="worker ready")
+        ids, steps = [], {}
+        for i in range(5):
+            code, body = c.http("POST", "/v1/graph-jobs", {
+                "algo": "pagerank", "graph": str(g), "format": "snap", "workers": 1,
+                "iterations": 3 + i, "output_dir": str(tmp_path / f"out{i}")})
+            assert code == 201, body
+            jid = body["id"]
+            j = poll(lambda: (lambda j: j if j["state"] in ("done", "failed") else None)(
+                c.http("GET", f"/v1/graph-jobs/{jid}")[1]), 30, what=f"graph job {jid}")
+            assert j["state"] == "done", j
+            ids.append(jid)
+            steps[jid] = len(j["steps"])
+
+        def listed():
+            code, body = c.http("GET", "/v1/graph-jobs")
+            got = [j["id"] for j in body["graph_jobs"]]
+            return got if len(got) <= 2 else None
+        got = poll(listed, 10, interval=0.1, what="finished graph jobs evicted to the bound")
+        assert set(got) <= set(ids[-2:]), got
+        for jid in ids:  # evicted ones too
+            code, j = c.http("GET", f"/v1/graph-jobs/{jid}")
+            assert code == 200 and j["state"] == "done", j
+            assert len(j["steps"]) == steps[jid] and steps[jid] > 0
+        assert c.http("GET", f"/v1/graph-jobs/{ids[-1] + 1000}")[0] == 404
+    finally:
+        c.close()

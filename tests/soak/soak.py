@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """Soak run (outside CI): a master and N workers on loopback run a stream of
-task jobs while a random worker is SIGKILLed every 10-30 s and restarted a
-moment later. At the end every task of every job must have exactly one
-recorded result, the one its own command printed (checked in the journal),
-and the master's memory must be flat.
+task jobs and, beside them, a stream of distributed graph jobs (PageRank,
+SSSP and WCC in turn on a generated graph, 2 workers each, checkpoints every
+4 supersteps through the master), while a random worker is SIGKILLed every
+10-30 s and restarted a moment later. At the end every task of every job
+must have exactly one recorded result, the one its own command printed
+(checked in the journal); every graph job must have finished with the same
+vertex values as the one-process engine (the lines compared as a set); and
+the master's memory must be flat.
 
 "Flat", the criterion (docs/soak.md): the master runs with small eviction
 bounds (--keep-jobs finished jobs, each at most --keep-for seconds) so that
@@ -21,23 +25,28 @@ small enough to fill early too.
 Usage: /usr/bin/python3 tests/soak/soak.py [--minutes 30] [--workers 4] [--seed S]
            [--keep-jobs 50] [--keep-for 60] [--journal-cache-mib N]
 Prints a summary and an RSS-by-minute table for docs/soak.md; exit status 0
-if every check passed. Graph jobs are not part of it: tests/proc covers
-their faults."""
+if every check passed."""
 import argparse
 import os
 import random
 import signal
 import sqlite3
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "proc"))
-from cluster import Cluster, poll  # noqa: E402
+from cluster import HERD, Cluster, poll  # noqa: E402
 
 TASKS_PER_JOB = 20
 IN_FLIGHT = 3
 MAX_GROWTH = 0.05
+GRAPH_PARTS = 16
+GRAPH_ALGOS = [("pagerank", {"iterations": 30}, ("--iterations", "30")),
+               ("sssp", {"source": 1}, ("--source", "1")),
+               ("wcc", {}, ())]
 
 
 def rss_kib(pid):
@@ -66,6 +75,62 @@ class Soak:
         self.kills = 0
         self.rss = []           # (elapsed s, KiB, jobs in memory, jobs evicted)
         self.next_kill = 0.0
+        self.graph_open = None  # (id, algo index, output dir) of the graph job in flight
+        self.graph_done = 0
+        self.graph_bad = []
+
+    def herd(self, *args):
+        subprocess.run([HERD, *args], check=True, capture_output=True, timeout=300)
+
+    def prepare_graph(self):
+        """A generated graph and each algorithm's one-process answer."""
+        self.graph = self.c.path("soak.el")
+        self.herd("generate", "kronecker", "--scale", "12", "--degree", "8", "--seed", "7",
+                  "-o", self.graph)
+        self.want = []
+        for i, (algo, _, opts) in enumerate(GRAPH_ALGOS):
+            out = self.c.path(f"want-{i}")
+            fast = [] if algo == "pagerank" else ["--no-fast-path"]
+            self.herd("run", algo, self.graph, "--in-process", *fast, "--partitions",
+                      str(GRAPH_PARTS), "--output", out, *opts)
+            with open(out) as f:
+                self.want.append(sorted(f.read().splitlines()))
+
+    def submit_graph(self):
+        n = self.graph_done + len(self.graph_bad)
+        k = n % len(GRAPH_ALGOS)
+        algo, extra, _ = GRAPH_ALGOS[k]
+        out = self.c.path(f"graph-out-{n}")
+        spec = {"algo": algo, "graph": self.graph, "format": "snap", "workers": 2,
+                "partitions": GRAPH_PARTS, "threads": 1, "output_dir": out,
+                "checkpoint_every": 4, **extra}
+        code, body = self.c.http("POST", "/v1/graph-jobs", spec)
+        if code != 201:
+            raise RuntimeError(f"graph job refused: {code} {body}")
+        self.graph_open = (body["id"], k, out)
+
+    def check_graph(self):
+        """Follows the graph job in flight; checks a finished one and starts the next."""
+        if self.graph_open is None:
+            return self.submit_graph()
+        jid, k, out = self.graph_open
+        code, j = self.c.http("GET", f"/v1/graph-jobs/{jid}")
+        if j["state"] not in ("done", "failed"):
+            return
+        if j["state"] == "failed":
+            self.graph_bad.append(f"graph job {jid} ({GRAPH_ALGOS[k][0]}): {j['error']}")
+        else:
+            lines = []
+            for name in sorted(os.listdir(out)):
+                with open(os.path.join(out, name)) as f:
+                    lines += f.read().splitlines()
+            if sorted(lines) != self.want[k]:
+                self.graph_bad.append(f"graph job {jid} ({GRAPH_ALGOS[k][0]}): wrong values")
+            else:
+                self.graph_done += 1
+        shutil.rmtree(out, ignore_errors=True)
+        self.graph_open = None
+        self.submit_graph()
 
     def start(self):
         self.c.start_master(extra=["--keep-finished-jobs", str(self.args.keep_jobs),
@@ -74,6 +139,7 @@ class Soak:
         for w in self.names:
             self.c.start_worker(w, cores=2)
         poll(lambda: len(self.c.ready_workers()) == len(self.names), 20, what="workers ready")
+        self.prepare_graph()
         self.t0 = time.monotonic()
         self.next_kill = self.rng.uniform(10, 30)
         self.next_sample = 0.0
@@ -113,11 +179,19 @@ class Soak:
             if now >= end:
                 break
             self.submit_more()
+            self.check_graph()
             self.maybe_kill(now)
             self.sample(now)
             time.sleep(0.2)
         for jid in self.jobs:
             self.c.wait_job(jid, 300)
+        deadline = time.monotonic() + 300
+        while self.graph_open is not None and time.monotonic() < deadline:
+            jid = self.graph_open[0]
+            self.check_graph()
+            if self.graph_open is not None and self.graph_open[0] != jid:
+                break  # the last one finished and a new one started: leave that one
+            time.sleep(0.2)
 
     def check(self):
         bad = []
@@ -184,12 +258,17 @@ def main():
         s.run()
         bad, missing, wrong, ntasks, refused = s.check()
         reached, med, growth, flat = s.memory()
-        ok = not bad and missing == 0 and wrong == 0 and flat
+        ok = not bad and missing == 0 and wrong == 0 and flat and not s.graph_bad and \
+            s.graph_done > 0
         print(f"soak: {args.minutes} min, {args.workers} workers, seed {args.seed}")
         print(f"jobs {len(s.jobs)}, tasks {ntasks}, worker kills {s.kills}, "
               f"late results refused {refused}")
         print(f"missing results {missing}, wrong results {wrong}, jobs not succeeded {len(bad)}")
         for line in bad[:10]:
+            print("  " + line)
+        print(f"graph jobs: {s.graph_done} equal to the one-process engine, "
+              f"{len(s.graph_bad)} failed or wrong")
+        for line in s.graph_bad[:10]:
             print("  " + line)
         print(f"journal page cache: {args.journal_cache_mib or 64} MiB")
         print(f"eviction bounds: {args.keep_jobs} jobs, {args.keep_for} s; first eviction at "
