@@ -46,6 +46,9 @@ static void enc_setup(const struct herd_gsetup *s, struct herd_wbuf *w)
     herd_wbuf_str(w, s->ckpt_dir);
     herd_wbuf_u64(w, s->restore);
     herd_wbuf_u8(w, s->partitioning);
+    herd_wbuf_u32(w, s->npeers);
+    for (uint32_t i = 0; i < s->npeers; i++)
+        herd_wbuf_str(w, s->peers[i]);
 }
 
 static void enc_ready(const struct herd_gready *r, struct herd_wbuf *w)
@@ -162,6 +165,28 @@ static int count_ok(struct herd_rbuf *r, uint32_t n, uint32_t max, size_t each)
     return 1;
 }
 
+/* u32 count, then count strings: a peer list (SETUP, STEP). NULL and
+ * *n = 0 when the count does not fit the bytes left (r marked bad). */
+static char **dec_peers(struct herd_rbuf *r, uint32_t *n)
+{
+    uint32_t np = herd_rbuf_u32(r);
+    *n = 0;
+    if (!count_ok(r, np, HERD_GMSG_MAX_WORKERS, 4))
+        return NULL;
+    char **peers = herd_xcalloc(np ? np : 1, sizeof *peers);
+    *n = np;
+    for (uint32_t i = 0; i < np; i++)
+        peers[i] = herd_rbuf_str(r, MAX_STR);
+    return peers;
+}
+
+static void free_peers(char **peers, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        free(peers[i]);
+    free(peers);
+}
+
 static void dec_setup(struct herd_rbuf *r, struct herd_gsetup *s)
 {
     size_t n;
@@ -204,6 +229,9 @@ static void dec_setup(struct herd_rbuf *r, struct herd_gsetup *s)
     s->partitioning = herd_rbuf_u8(r);
     if (s->partitioning > 2)
         r->bad = 1;
+    s->peers = dec_peers(r, &s->npeers);
+    if (s->npeers != 0 && s->npeers != s->nworkers)
+        r->bad = 1;
 }
 
 static void dec_ready(struct herd_rbuf *r, struct herd_gready *g)
@@ -240,13 +268,7 @@ static void dec_step(struct herd_rbuf *r, struct herd_gstep *s)
     }
     for (uint32_t i = 0; i < s->naggs; i++)
         s->aggs[i] = herd_rbuf_u64(r);
-    uint32_t np = herd_rbuf_u32(r);
-    if (!count_ok(r, np, HERD_GMSG_MAX_WORKERS, 4))
-        return;
-    s->peers = herd_xcalloc(np ? np : 1, sizeof *s->peers);
-    s->npeers = np;
-    for (uint32_t i = 0; i < np; i++)
-        s->peers[i] = herd_rbuf_str(r, MAX_STR);
+    s->peers = dec_peers(r, &s->npeers);
 }
 
 static void dec_report(struct herd_rbuf *r, struct herd_greport *g)
@@ -360,15 +382,14 @@ void herd_gmsg_free(struct herd_gmsg *g)
         free(g->u.setup.arg);
         free(g->u.setup.owner);
         free(g->u.setup.ckpt_dir);
+        free_peers(g->u.setup.peers, g->u.setup.npeers);
         break;
     case HERD_GOP_READY:
         free(g->u.ready.error);
         free(g->u.ready.dp_addr);
         break;
     case HERD_GOP_STEP:
-        for (uint32_t i = 0; i < g->u.step.npeers; i++)
-            free(g->u.step.peers[i]);
-        free(g->u.step.peers);
+        free_peers(g->u.step.peers, g->u.step.npeers);
         break;
     case HERD_GOP_REPORT:
         free(g->u.report.error);

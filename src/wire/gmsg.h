@@ -56,6 +56,8 @@ struct herd_gsetup {
     char *ckpt_dir;           /* "" = no checkpoints */
     uint64_t restore;         /* 0 = start fresh; else resume from the checkpoint at step `restore` */
     uint8_t partitioning;     /* 0 auto, 1 range, 2 hash (graph/renumber.h) */
+    uint32_t npeers;          /* 0 (peers come with the first STEP) or nworkers */
+    char **peers;             /* "host:port" of worker i's data plane (i = index) */
 };
 
 struct herd_gready {

@@ -71,6 +71,7 @@ static const struct field fields_HELLO[] = {
     FIXED(hello, nonce, HERD_NONCE_LEN),
     FIXED(hello, mac, HERD_MAC_LEN),
     U64S(hello, running, nrunning, HERD_MSG_MAX_IDS),
+    STR(hello, data_host, HERD_MSG_MAX_STR),
     END,
 };
 

@@ -76,6 +76,7 @@ struct herd_msg_hello {
     uint8_t mac[HERD_MAC_LEN];       /* HMAC over the challenge (see auth.h) */
     uint32_t nrunning;
     uint64_t *running;               /* attempt ids still running on this worker */
+    char *data_host;                 /* host peers dial for the data plane ("" if none) */
 };
 
 /* Master -> worker: accepted. */

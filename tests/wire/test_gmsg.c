@@ -25,7 +25,8 @@ static struct herd_gmsg make(uint8_t op)
                                          .iterations = 7, .damping = 0.85, .seed = 99,
                                          .arg = "k=v", .threads = 2, .nworkers = 3, .me = 2,
                                          .nparts = 5, .owner = owners, .ckpt_dir = "/ck",
-                                         .restore = 10, .partitioning = 2};
+                                         .restore = 10, .partitioning = 2,
+                                         .npeers = 3, .peers = peers};
         break;
     case HERD_GOP_READY:
         g.u.ready = (struct herd_gready){.ok = 1, .error = "", .dp_addr = "127.0.0.1:5",
@@ -102,9 +103,30 @@ HERD_TEST(gmsg_fields_survive)
     CHECK_EQ(d.u.setup.owner[4], 1);
     CHECK_EQ(d.u.setup.restore, 10);
     CHECK_EQ(d.u.setup.partitioning, 2);
+    CHECK_EQ(d.u.setup.npeers, 3);
+    CHECK_STR(d.u.setup.peers[0], "127.0.0.1:1");
+    CHECK_STR(d.u.setup.peers[2], "10.0.0.3:7000");
     herd_gmsg_free(&d);
-    w.p[w.len - 1] = 3; /* no such partitioning */
+    herd_wbuf_fini(&w);
+    g.u.setup.npeers = 0; /* no peer list: the last field is a zero count */
+    encoded(&g, &w);
+    CHECK_EQ(herd_gmsg_decode(HERD_GOP_SETUP, w.p, w.len, &d, &e), HERD_OK);
+    CHECK_EQ(d.u.setup.npeers, 0);
+    herd_gmsg_free(&d);
+    w.p[w.len - 5] = 3; /* no such partitioning */
     CHECK_EQ(herd_gmsg_decode(HERD_GOP_SETUP, w.p, w.len, &d, &e), HERD_EPARSE);
+    herd_wbuf_fini(&w);
+}
+
+HERD_TEST(gmsg_setup_peers_are_one_per_worker_or_none)
+{
+    struct herd_gmsg g = make(HERD_GOP_SETUP), d;
+    struct herd_wbuf w;
+    struct herd_err e;
+    g.u.setup.npeers = 2; /* of 3 workers */
+    encoded(&g, &w);
+    CHECK_EQ(herd_gmsg_decode(HERD_GOP_SETUP, w.p, w.len, &d, &e), HERD_EPARSE);
+    CHECK(strstr(e.msg, "SETUP") != NULL);
     herd_wbuf_fini(&w);
 }
 

@@ -64,6 +64,7 @@ static struct herd_msg make_msg(uint16_t type)
         h->running = herd_xmalloc(5 * sizeof *h->running);
         for (int i = 0; i < 5; i++)
             h->running[i] = UINT64_MAX - (uint64_t)i * 1000003;
+        h->data_host = herd_xstrdup("10.1.2.3");
         break;
     }
     case HERD_MSG_WELCOME:
@@ -224,6 +225,7 @@ HERD_TEST(msg_roundtrip_hello_fields)
     CHECK_EQ(h->nrunning, 5);
     for (int i = 0; i < 5; i++)
         CHECK(h->running[i] == UINT64_MAX - (uint64_t)i * 1000003);
+    CHECK_STR(h->data_host, "10.1.2.3");
     herd_msg_free(&d);
     herd_msg_free(&m);
     herd_wbuf_fini(&w);
