@@ -36,6 +36,8 @@
 #include <unistd.h>
 
 #define MAX_SESSIONS 64
+#define MAX_PARKED 64
+#define PARK_MS 30000 /* an early connection waits this long for its session */
 #define DP_FRAME_MAX (64u << 20)
 
 struct lane {
@@ -79,6 +81,14 @@ struct herd_dp_session {
     uint64_t bytes;
 };
 
+/* An accepted connection whose session does not exist yet (a peer that
+ * connected at SETUP before this worker handled its own SETUP). */
+struct parked {
+    struct herd_dplink link;
+    uint64_t job, at_ms;
+    uint32_t epoch, from;
+};
+
 struct herd_dp {
     int fd;
     struct herd_secret secret; /* len 0 = no authentication */
@@ -88,6 +98,8 @@ struct herd_dp {
     pthread_t th;
     pthread_mutex_t mu;
     struct herd_dp_session *sessions[MAX_SESSIONS];
+    struct parked parked[MAX_PARKED];
+    uint32_t nparked;
     int stop;
 };
 
@@ -390,6 +402,38 @@ int herd_dp_end_all(struct herd_dp_session *s, uint64_t step)
 
 /* ---- sessions ---- */
 
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int start_rx(struct herd_dp_session *s, struct herd_dplink *l, uint32_t from);
+
+/* Under dp->mu: hands the parked connections of s's (job, epoch) to s and
+ * closes those that waited too long. */
+static void unpark(struct herd_dp *dp, struct herd_dp_session *s)
+{
+    uint64_t now = mono_ms();
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < dp->nparked; i++) {
+        struct parked *p = &dp->parked[i];
+        int mine = s && p->job == s->job && p->epoch == s->epoch;
+        if (mine && p->from < s->nworkers && p->from != s->me) {
+            pthread_mutex_lock(&s->mu);
+            if (start_rx(s, &p->link, p->from) != 0)
+                herd_dplink_fini(&p->link);
+            pthread_mutex_unlock(&s->mu);
+        } else if (mine || now - p->at_ms > PARK_MS) {
+            herd_dplink_fini(&p->link);
+        } else {
+            dp->parked[k++] = *p;
+        }
+    }
+    dp->nparked = k;
+}
+
 struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job, uint32_t epoch,
                                                uint32_t me, uint32_t nworkers, uint32_t nparts,
                                                const uint32_t *owner, uint32_t msg_size)
@@ -426,6 +470,7 @@ struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job,
             dp->sessions[i] = s;
             break;
         }
+    unpark(dp, s);
     pthread_mutex_unlock(&dp->mu);
     return s;
 }
@@ -624,6 +669,13 @@ static void adopt(struct herd_dp *dp, struct herd_dplink *l, const struct herd_d
         pthread_mutex_lock(&s->mu);
         ok = !s->aborted && start_rx(s, l, h->from) == 0;
         pthread_mutex_unlock(&s->mu);
+    } else if (s == NULL) {
+        unpark(dp, NULL); /* expire old ones */
+        ok = dp->nparked < MAX_PARKED;
+        if (ok)
+            dp->parked[dp->nparked++] = (struct parked){.link = *l, .job = h->job,
+                                                        .at_ms = mono_ms(), .epoch = h->epoch,
+                                                        .from = h->from};
     }
     pthread_mutex_unlock(&dp->mu);
     if (!ok) {
@@ -779,6 +831,8 @@ void herd_dp_destroy(struct herd_dp *dp)
     shutdown(dp->fd, SHUT_RDWR);
     pthread_join(dp->th, NULL);
     close(dp->fd);
+    for (uint32_t i = 0; i < dp->nparked; i++)
+        herd_dplink_fini(&dp->parked[i].link);
     pthread_mutex_destroy(&dp->mu);
     memset(&dp->secret, 0, sizeof dp->secret);
     free(dp);

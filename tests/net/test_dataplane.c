@@ -188,3 +188,31 @@ HERD_TEST(dataplane_with_a_secret_works_and_refuses_a_wrong_proof)
     CHECK_EQ(rc, HERD_ECLOSED);
     close_pair(&p);
 }
+
+/* Routed loading connects at SETUP, possibly before the peer has a session
+ * for the epoch: the listener holds the connection until the session
+ * exists, and what was sent meanwhile arrives. */
+HERD_TEST(dataplane_connection_before_the_session_is_held_for_it)
+{
+    struct pair p;
+    struct herd_err e;
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_dp_listen("127.0.0.1", 0, NULL, &p.dp[w], &e), HERD_OK);
+    char *peers[2] = {(char *)herd_dp_addr(p.dp[0]), (char *)herd_dp_addr(p.dp[1])};
+    p.s[0] = herd_dp_session_create(p.dp[0], 77, 5, 0, 2, 4, owner, 8);
+    CHECK_EQ(herd_dp_connect(p.s[0], peers, &e), HERD_OK); /* worker 1 has no session yet */
+    struct herd_exchange x0 = herd_dp_exchange(p.s[0]);
+    send_step(x0, 0, 0, 500);
+    send_step(x0, 2, 0, 700);
+    p.s[1] = herd_dp_session_create(p.dp[1], 77, 5, 1, 2, 4, owner, 8);
+    CHECK_EQ(herd_dp_connect(p.s[1], peers, &e), HERD_OK);
+    struct herd_exchange x1 = herd_dp_exchange(p.s[1]);
+    struct herd_msgbatch *l = NULL;
+    CHECK_EQ(x1.ops->take(x1.impl, 3, 2, 0, &l), HERD_OK);
+    CHECK(l != NULL);
+    uint64_t v;
+    memcpy(&v, l->data + 4, 8);
+    CHECK_EQ(v, 703);
+    herd_msgbatch_free_list(l);
+    close_pair(&p);
+}
