@@ -462,6 +462,12 @@ static int setup(struct daemon *d, const struct herd_worker_config *cfg, char *i
     if (rc != HERD_OK)
         return rc;
     ac.data_port = herd_dp_port(d->dp);
+    static char data_host[256] = ""; /* kept by the agent, like host */
+    snprintf(data_host, sizeof data_host, "%s", herd_dp_addr(d->dp));
+    char *colon = strrchr(data_host, ':'); /* "host:port" -> "host" */
+    if (colon)
+        *colon = '\0';
+    ac.data_host = data_host;
     herd_log_set_process(id);
     herd_info("worker", "worker %s: %u cores, work dir %s, master %s:%u", id, ac.cores, dir,
               cfg->master_host, cfg->master_port);

@@ -177,6 +177,8 @@ static void bind_worker(struct herd_core *c, struct herd_core_conn *k, struct he
     w->cores = h->cores;
     w->memory = h->memory;
     w->data_port = h->data_port;
+    free(w->data_host);
+    w->data_host = herd_xstrdup(h->data_host ? h->data_host : "");
     w->conn = k->id;
     w->conn_gen++;
     w->last_seen = herd_core__now(c);

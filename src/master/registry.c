@@ -58,6 +58,7 @@ void herd_registry_fini(struct herd_registry *r)
         free_labels(w);
         free(w->id);
         free(w->host);
+        free(w->data_host);
         free(w);
     }
     r->n = 0;

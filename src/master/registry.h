@@ -34,6 +34,7 @@ struct herd_worker {
     uint32_t cores, cores_used;
     uint64_t memory, memory_used;
     uint16_t data_port;
+    char *data_host;               /* from HELLO; "" from an older worker, NULL until HELLO */
     uint32_t nlabels;
     char **labels;
     uint64_t conn;                 /* registered connection, 0 if none */

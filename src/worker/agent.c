@@ -178,6 +178,7 @@ static void send_hello(struct herd_agent *a, const struct herd_msg_challenge *c)
     h->worker_id = (char *)a->cfg.worker_id;
     h->host = (char *)(a->cfg.host ? a->cfg.host : "");
     h->data_port = a->cfg.data_port;
+    h->data_host = (char *)(a->cfg.data_host ? a->cfg.data_host : "");
     h->cores = a->cfg.cores;
     h->memory = a->cfg.memory;
     h->nlabels = a->cfg.nlabels;

@@ -51,6 +51,7 @@ struct herd_agent_config {
     const char *worker_id;           /* stable id; required */
     const char *host;
     uint16_t data_port;
+    const char *data_host;           /* host part of the data-plane address; NULL = "" */
     uint32_t cores;
     uint64_t memory;
     uint32_t nlabels;
