@@ -153,8 +153,6 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     uint8_t *owned = herd_xcalloc(s->nparts, 1);
     for (uint32_t p = 0; p < s->nparts; p++)
         owned[p] = s->owner[p] == s->me;
-    r->dp = herd_dp_session_create(g->dp, r->job, r->epoch, s->me, s->nworkers, s->nparts,
-                                   s->owner, r->prog->msg_size);
     char name[64];
     snprintf(name, sizeof name, "job-%" PRIu64, r->job);
     int rc = herd_engine_dist_create(gr, r->prog, &r->params, r->threads, s->nparts,
@@ -180,6 +178,20 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     return herd_engine_dist_init(r->en, e);
 }
 
+/* A job whose input is routed between workers connects its data plane at
+ * SETUP, from SETUP's peer list; every other job at its first STEP. */
+static int connect_early(struct gjobrun *r, const struct herd_gsetup *s, struct herd_err *e)
+{
+    if (!herd_gpart__routes(s))
+        return HERD_OK;
+    int rc = herd_dp_connect(r->dp, s->peers, e);
+    r->connected = rc == HERD_OK;
+    if (rc == HERD_OK)
+        herd_info("gpart", "job %" PRIu64 " epoch %u: data plane connected at set-up", r->job,
+                  r->epoch);
+    return rc;
+}
+
 static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_gsetup *s,
                      struct herd_err *e)
 {
@@ -197,6 +209,12 @@ static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_
     r->exch_prev = herd_xcalloc(s->nparts, sizeof *r->exch_prev);
     r->stats = herd_xcalloc(s->nparts, sizeof *r->stats);
     int rc = find_program(g, r, s, e);
+    if (rc == HERD_OK) {
+        /* the session before loading: a routed load exchanges edges over it */
+        r->dp = herd_dp_session_create(g->dp, r->job, r->epoch, s->me, s->nworkers, s->nparts,
+                                       s->owner, r->prog->msg_size);
+        rc = connect_early(r, s, e);
+    }
     if (rc == HERD_OK)
         rc = herd_gpart__graph(g, r, s, e);
     if (rc == HERD_OK)

@@ -87,6 +87,10 @@ int herd_gpart__graph(struct herd_gpart *g, const struct gjobrun *r, const struc
 /* Dense id of input id x in the cached graph (either partitioning):
  * HERD_OK and *v, or HERD_ENOTFOUND. */
 int herd_gpart__lookup(const struct gcache *c, uint64_t x, uint32_t *v);
+/* 1 when the job's input is routed between its workers over the data plane
+ * (a text input, hash partitioning, several workers, peers in SETUP): the
+ * data plane is then connected at SETUP, before loading. */
+int herd_gpart__routes(const struct herd_gsetup *s);
 /* Frees the cached graph and clears the cache. */
 void herd_gpart__cache_drop(struct gcache *c);
 

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "graph/binfmt.h"
+#include "graph/load.h"
 #include "graph/partition.h"
 #include "graph/renumber.h"
 
@@ -126,6 +127,14 @@ static int load(struct gcache *c, const char *path, const struct herd_graph_opts
     herd_partition_bounds_of(c->g, nparts, c->bounds);
     herd_info("gpart", "%s: loaded the whole graph (%" PRIu64 " arcs)", path, c->g->m);
     return HERD_OK;
+}
+
+int herd_gpart__routes(const struct herd_gsetup *s)
+{
+    enum herd_graph_format f = s->format != HERD_FMT_AUTO ? (enum herd_graph_format)s->format
+                                                          : herd_graph_format_by_name(s->graph);
+    return herd_partitioning_resolve(s->partitioning) == HERD_PARTITIONING_HASH &&
+           s->nworkers > 1 && s->npeers == s->nworkers && f != HERD_FMT_BIN;
 }
 
 int herd_gpart__graph(struct herd_gpart *g, const struct gjobrun *r, const struct herd_gsetup *s,
