@@ -96,7 +96,33 @@ static void assign(struct gjob *j, struct herd_worker **list, uint32_t n)
         j->ws[i].w = list[i];
 }
 
-static void send_setup(struct herd_core *c, struct gjob *j, uint32_t wi)
+/* "host:port" of every worker's data plane from their HELLOs, for SETUP;
+ * NULL when one is unknown (a worker without a data host or port: peers
+ * then come with the first STEP, from READY). Free with free_peers(). */
+static void free_peers(char **peers, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        free(peers[i]);
+    free(peers);
+}
+
+static char **setup_peers(const struct gjob *j)
+{
+    char **peers = herd_xcalloc(j->nw, sizeof *peers);
+    for (uint32_t i = 0; i < j->nw; i++) {
+        const struct herd_worker *w = j->ws[i].w;
+        if (w->data_host == NULL || w->data_host[0] == '\0' || w->data_port == 0) {
+            free_peers(peers, i);
+            return NULL;
+        }
+        size_t n = strlen(w->data_host) + 8;
+        peers[i] = herd_xmalloc(n);
+        snprintf(peers[i], n, "%s:%u", w->data_host, (unsigned)w->data_port);
+    }
+    return peers;
+}
+
+static void send_setup(struct herd_core *c, struct gjob *j, uint32_t wi, char **peers)
 {
     struct herd_gmsg g = {.op = HERD_GOP_SETUP};
     struct herd_gsetup *s = &g.u.setup;
@@ -123,6 +149,8 @@ static void send_setup(struct herd_core *c, struct gjob *j, uint32_t wi)
     s->owner = j->owner;
     s->ckpt_dir = sp->checkpoint_every ? (char *)sp->ckpt_dir : "";
     s->restore = j->last_ckpt;
+    s->npeers = peers ? j->nw : 0;
+    s->peers = peers;
     herd_gjob__send(c, j, wi, &g);
 }
 
@@ -145,8 +173,10 @@ static void start_epoch(struct herd_core *c, struct gjob *j, struct herd_worker 
     herd_gjob__ckpt_epoch(c, j);
     herd_gjob__journal(c, j);
     j->deadline = herd_core__now(c) + LOAD_TIMEOUT_MS;
+    char **peers = setup_peers(j);
     for (uint32_t i = 0; i < n; i++)
-        send_setup(c, j, i);
+        send_setup(c, j, i, peers);
+    free_peers(peers, peers ? n : 0);
 }
 
 void herd_gjob__try_start(struct herd_core *c, struct gjob *j)

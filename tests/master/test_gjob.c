@@ -283,3 +283,54 @@ HERD_TEST(gjob_refuses_bad_specs_and_illegal_transitions)
     CHECK(herd_gjob_legal(HERD_GJ_RECOVERING, HERD_GJ_LOADING));
     env_close(&v);
 }
+
+/* Workers whose HELLO names their data plane (host and port) get the peer
+ * list already in SETUP, indexed like the job's workers. */
+HERD_TEST(gjob_setup_carries_peers_from_hello)
+{
+    struct env v;
+    struct herd_core_io io = fk_io(&v.f);
+    struct herd_core_config cfg = {.journal_path = ":memory:", .heartbeat_ms = 1000};
+    struct herd_err e;
+    CHECK_EQ(herd_core_create(&cfg, &io, &v.c, &e), HERD_OK);
+    for (int i = 0; i < 2; i++) {
+        char id[8] = {'w', (char)('0' + i), 0}, host[16] = {'1', '0', '.', '0', '.', '0', '.',
+                                                            (char)('1' + i), 0};
+        struct herd_msg m = {.type = HERD_MSG_HELLO};
+        m.u.hello.proto = HERD_PROTO_VERSION;
+        m.u.hello.worker_id = id;
+        m.u.hello.host = (char *)"h";
+        m.u.hello.cores = 1;
+        m.u.hello.data_port = (uint16_t)(7000 + i);
+        m.u.hello.data_host = host;
+        herd_core_conn_open(v.c, (uint64_t)i + 1);
+        herd_core_conn_msg(v.c, (uint64_t)i + 1, &m);
+    }
+    fk_clear(&v.f);
+    submit(&v, 2, 0);
+    struct herd_gmsg g;
+    for (uint64_t w = 1; w <= 2; w++) {
+        CHECK(last_op(&v, w, HERD_GOP_SETUP, &g, NULL));
+        CHECK_EQ(g.u.setup.npeers, 2);
+        uint32_t me = g.u.setup.me;
+        char want[32];
+        snprintf(want, sizeof want, "10.0.0.%c:%u", (char)('1' + (w - 1)), 7000 + (unsigned)(w - 1));
+        CHECK_STR(g.u.setup.peers[me], want);
+        herd_gmsg_free(&g);
+    }
+    env_close(&v);
+}
+
+/* Without a data host in HELLO (an older worker) SETUP has no peers: they
+ * come with the first STEP, as before. */
+HERD_TEST(gjob_setup_without_data_hosts_has_no_peers)
+{
+    struct env v;
+    env_open(&v, 2);
+    submit(&v, 2, 0);
+    struct herd_gmsg g;
+    CHECK(last_op(&v, 1, HERD_GOP_SETUP, &g, NULL));
+    CHECK_EQ(g.u.setup.npeers, 0);
+    herd_gmsg_free(&g);
+    env_close(&v);
+}
