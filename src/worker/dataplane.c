@@ -20,6 +20,7 @@
 #include "wire/frame.h"
 #include "worker/dpframe.h"
 #include "worker/dplink.h"
+#include "worker/groute_rx.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,6 +67,8 @@ struct herd_dp_session {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int aborted;
+    int open;                   /* herd_dp_connect called: incoming links are adopted */
+    struct herd_groute_rx *route; /* routed load: where EDGES/VIDS/LOADED go (not owned) */
     struct lane *lanes;         /* [to][parity][from] (only owned `to` used) */
     uint64_t end_step[2];       /* step whose remote END markers are counted */
     uint32_t ends[2];           /* remote workers whose END of end_step[] arrived */
@@ -210,6 +213,31 @@ static int rx_vector(struct herd_dp_session *s, const struct rx *r, const uint8_
     return rc;
 }
 
+/* Routed loading: EDGES, VIDS and LOADED into the session's receiver. */
+static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type,
+                    const uint8_t *b, uint32_t n, struct herd_err *e)
+{
+    if (s->route == NULL)
+        return herd_err_set(e, HERD_EPROTO, "routed-load frame %u on a session without one",
+                            type);
+    struct herd_dpframe_shape sh = shape_of(s);
+    struct herd_dpframe_edges fe;
+    struct herd_dpframe_vids fv;
+    uint64_t ne, ni;
+    int rc;
+    switch (type) {
+    case HERD_DP_EDGES:
+        rc = herd_dpframe_edges_decode(&sh, b, n, &fe, e);
+        return rc ? rc : herd_groute_rx_edges(s->route, r->from_worker, &fe, e);
+    case HERD_DP_VIDS:
+        rc = herd_dpframe_vids_decode(&sh, b, n, &fv, e);
+        return rc ? rc : herd_groute_rx_vids(s->route, r->from_worker, &fv, e);
+    default:
+        rc = herd_dpframe_loaded_decode(b, n, &ne, &ni, e);
+        return rc ? rc : herd_groute_rx_loaded(s->route, r->from_worker, ne, ni, e);
+    }
+}
+
 /* One received frame to its handler; the frame-type table of the receiver. */
 static int rx_dispatch(struct herd_dp_session *s, const struct rx *r, uint16_t type,
                        const uint8_t *b, uint32_t n, struct herd_err *e)
@@ -221,6 +249,10 @@ static int rx_dispatch(struct herd_dp_session *s, const struct rx *r, uint16_t t
         return rx_end(s, r, b, n, e);
     case HERD_DP_VECTOR:
         return rx_vector(s, r, b, n, e);
+    case HERD_DP_EDGES:
+    case HERD_DP_VIDS:
+    case HERD_DP_LOADED:
+        return rx_route(s, r, type, b, n, e);
     default:
         return herd_err_set(e, HERD_EPROTO, "unexpected frame type %u", type);
     }
@@ -253,6 +285,8 @@ static void *rx_main(void *arg)
     s->aborted = 1;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
+    if (s->route)
+        herd_groute_rx_fail(s->route);
     return NULL;
 }
 
@@ -359,11 +393,13 @@ struct herd_exchange herd_dp_exchange(struct herd_dp_session *s)
 void herd_dp_set_pull(struct herd_dp_session *s, double *contrib[2], uint8_t *emitted[2],
                       const uint32_t *bounds)
 {
+    pthread_mutex_lock(&s->mu); /* a routed load's session is connected already */
     for (int k = 0; k < 2; k++) {
         s->contrib[k] = contrib[k];
         s->emitted[k] = emitted[k];
     }
     s->bounds = bounds;
+    pthread_mutex_unlock(&s->mu);
 }
 
 int herd_dp_send_vector(struct herd_dp_session *s, uint32_t p, uint64_t step)
@@ -470,7 +506,6 @@ struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job,
             dp->sessions[i] = s;
             break;
         }
-    unpark(dp, s);
     pthread_mutex_unlock(&dp->mu);
     return s;
 }
@@ -538,6 +573,10 @@ static int handshake_out(struct herd_dp_session *s, uint32_t w, int fd, struct h
 
 int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_err *e)
 {
+    pthread_mutex_lock(&s->dp->mu); /* from now on peers' links are adopted */
+    s->open = 1;
+    unpark(s->dp, s);
+    pthread_mutex_unlock(&s->dp->mu);
     for (uint32_t w = 0; w < s->nworkers; w++) {
         if (w == s->me)
             continue;
@@ -560,6 +599,19 @@ void herd_dp_abort(struct herd_dp_session *s)
     s->aborted = 1; /* and no VECTOR is copied into the pull arrays from now on */
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
+    if (s->route)
+        herd_groute_rx_fail(s->route);
+}
+
+void herd_dp_set_route(struct herd_dp_session *s, struct herd_groute_rx *rx)
+{
+    s->route = rx;
+}
+
+int herd_dp_send_route(struct herd_dp_session *s, uint32_t w, uint16_t type, const uint8_t *hdr,
+                       size_t hlen, const uint8_t *body, size_t blen)
+{
+    return send_frame(s, w, type, hdr, hlen, body, blen);
 }
 
 int herd_dp_wait_step(struct herd_dp_session *s, uint64_t step)
@@ -664,12 +716,12 @@ static void adopt(struct herd_dp *dp, struct herd_dplink *l, const struct herd_d
         if (dp->sessions[i] && dp->sessions[i]->job == h->job &&
             dp->sessions[i]->epoch == h->epoch)
             s = dp->sessions[i];
-    int ok = s && h->from < s->nworkers && h->from != s->me;
+    int ok = s && s->open && h->from < s->nworkers && h->from != s->me;
     if (ok) {
         pthread_mutex_lock(&s->mu);
         ok = !s->aborted && start_rx(s, l, h->from) == 0;
         pthread_mutex_unlock(&s->mu);
-    } else if (s == NULL) {
+    } else if (s == NULL || !s->open) {
         unpark(dp, NULL); /* expire old ones */
         ok = dp->nparked < MAX_PARKED;
         if (ok)

@@ -39,9 +39,13 @@
 #define HERD_DP_HELLO 102
 #define HERD_DP_VECTOR 103
 #define HERD_DP_CHALLENGE 104
+#define HERD_DP_EDGES 105  /* routed loading (worker/groute_rx.h) */
+#define HERD_DP_VIDS 106
+#define HERD_DP_LOADED 107
 
 struct herd_dp;
 struct herd_dp_session;
+struct herd_groute_rx;
 
 /* Listens on host:port (port 0 = any) and starts the accept thread. With a
  * cluster secret (copied; NULL or len 0 = none) every connection must prove
@@ -74,9 +78,12 @@ void herd_dp_destroy(struct herd_dp *dp);
 struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job, uint32_t epoch,
                                                uint32_t me, uint32_t nworkers, uint32_t nparts,
                                                const uint32_t *owner, uint32_t msg_size);
-/* Opens the outgoing connections; peers[w] is worker w's "host:port"
- * (peers[me] unused). Retries a refused connect for a few seconds.
- * HERD_OK or HERD_EIO. Call once, from the session's user thread. */
+/* Opens the session to peers: their incoming connections (including any
+ * that arrived earlier and were held by the listener, 30 s at most) are
+ * adopted from now on; then the outgoing connections, peers[w] being
+ * worker w's "host:port" (peers[me] unused). Retries a refused connect for
+ * a few seconds. HERD_OK or HERD_EIO. Call once, from the session's user
+ * thread, after herd_dp_set_pull / herd_dp_set_route. */
 int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_err *e);
 /* The exchange binding over this session (its destroy is a no-op: the
  * session outlives the engine). */
@@ -108,6 +115,16 @@ int herd_dp_send_vector(struct herd_dp_session *s, uint32_t p, uint64_t step);
 /* Sends END(step) to every other worker (the pull path, where the engine
  * calls no end_step). HERD_OK or HERD_ECLOSED. */
 int herd_dp_end_all(struct herd_dp_session *s, uint64_t step);
+/* Routed loading: EDGES, VIDS and LOADED frames from peers go to rx (not
+ * owned; it must outlive the session's connections); an abort or a lost
+ * peer fails it (herd_groute_rx_fail). Set before herd_dp_connect: peers'
+ * connections are adopted, and their frames read, only from then on. */
+void herd_dp_set_route(struct herd_dp_session *s, struct herd_groute_rx *rx);
+/* Sends one frame of `type` (a header and a body, either may be empty) to
+ * worker w, blocking while TCP's window is full. HERD_OK or HERD_ECLOSED.
+ * For the routed load's sender (EDGES, VIDS, LOADED). */
+int herd_dp_send_route(struct herd_dp_session *s, uint32_t w, uint16_t type, const uint8_t *hdr,
+                       size_t hlen, const uint8_t *body, size_t blen);
 /* Data-plane bytes sent so far by this session. */
 uint64_t herd_dp_bytes_sent(const struct herd_dp_session *s);
 /* Aborts, closes every connection, joins the receivers, frees. NULL ok. */

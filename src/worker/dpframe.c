@@ -140,3 +140,109 @@ int herd_dpframe_challenge_decode(const uint8_t *b, size_t n, const uint8_t **no
     *nonce = b;
     return HERD_OK;
 }
+
+/* ---- routed loading ---- */
+
+int herd_dpframe_edges_decode(const struct herd_dpframe_shape *sh, const uint8_t *b, size_t n,
+                              struct herd_dpframe_edges *out, struct herd_err *e)
+{
+    if (n < HERD_DPF_EDGES_HDR)
+        return herd_err_set(e, HERD_EPROTO, "EDGES: %zu bytes, header needs %d", n,
+                            HERD_DPF_EDGES_HDR);
+    uint32_t part = herd_get_u32(b), count = herd_get_u32(b + 8);
+    uint8_t kind = b[4], weighted = b[5];
+    if (part >= sh->nparts || sh->owner[part] != sh->me)
+        return herd_err_set(e, HERD_EPROTO, "EDGES: partition %u is not worker %u's", part,
+                            sh->me);
+    if (kind > HERD_DPF_IN || weighted > 1 || b[6] != 0 || b[7] != 0)
+        return herd_err_set(e, HERD_EPROTO, "EDGES: bad kind %u, weighted %u or reserved bytes",
+                            kind, weighted);
+    if ((uint64_t)count * herd_dpframe_edge_size(weighted) != n - HERD_DPF_EDGES_HDR)
+        return herd_err_set(e, HERD_EPROTO, "EDGES: %u records in %zu bytes", count,
+                            n - HERD_DPF_EDGES_HDR);
+    *out = (struct herd_dpframe_edges){.part = part, .count = count, .kind = kind,
+                                       .weighted = weighted, .recs = b + HERD_DPF_EDGES_HDR};
+    return HERD_OK;
+}
+
+void herd_dpframe_edge_at(const struct herd_dpframe_edges *f, uint32_t i, uint64_t *src,
+                          uint64_t *dst, double *w)
+{
+    const uint8_t *p = f->recs + (size_t)i * herd_dpframe_edge_size(f->weighted);
+    *src = herd_get_u64(p);
+    *dst = herd_get_u64(p + 8);
+    *w = 1.0;
+    if (f->weighted) {
+        uint64_t bits = herd_get_u64(p + 16);
+        memcpy(w, &bits, 8);
+    }
+}
+
+void herd_dpframe_edges_put(uint8_t hdr[HERD_DPF_EDGES_HDR], uint32_t part, uint8_t kind,
+                            uint8_t weighted, uint32_t count)
+{
+    herd_put_u32(hdr, part);
+    hdr[4] = kind;
+    hdr[5] = weighted;
+    hdr[6] = hdr[7] = 0;
+    herd_put_u32(hdr + 8, count);
+}
+
+size_t herd_dpframe_edge_put(uint8_t *rec, uint64_t src, uint64_t dst, uint8_t weighted,
+                             double w)
+{
+    herd_put_u64(rec, src);
+    herd_put_u64(rec + 8, dst);
+    if (weighted) {
+        uint64_t bits;
+        memcpy(&bits, &w, 8);
+        herd_put_u64(rec + 16, bits);
+    }
+    return herd_dpframe_edge_size(weighted);
+}
+
+int herd_dpframe_vids_decode(const struct herd_dpframe_shape *sh, const uint8_t *b, size_t n,
+                             struct herd_dpframe_vids *out, struct herd_err *e)
+{
+    if (n < HERD_DPF_VIDS_HDR)
+        return herd_err_set(e, HERD_EPROTO, "VIDS: %zu bytes, header needs %d", n,
+                            HERD_DPF_VIDS_HDR);
+    uint32_t part = herd_get_u32(b), count = herd_get_u32(b + 4);
+    if (part >= sh->nparts || sh->owner[part] != sh->me)
+        return herd_err_set(e, HERD_EPROTO, "VIDS: partition %u is not worker %u's", part,
+                            sh->me);
+    if ((uint64_t)count * 8 != n - HERD_DPF_VIDS_HDR)
+        return herd_err_set(e, HERD_EPROTO, "VIDS: %u ids in %zu bytes", count,
+                            n - HERD_DPF_VIDS_HDR);
+    *out = (struct herd_dpframe_vids){.part = part, .count = count,
+                                      .ids = b + HERD_DPF_VIDS_HDR};
+    return HERD_OK;
+}
+
+uint64_t herd_dpframe_vid_at(const struct herd_dpframe_vids *f, uint32_t i)
+{
+    return herd_get_u64(f->ids + (size_t)i * 8);
+}
+
+void herd_dpframe_vids_put(uint8_t hdr[HERD_DPF_VIDS_HDR], uint32_t part, uint32_t count)
+{
+    herd_put_u32(hdr, part);
+    herd_put_u32(hdr + 4, count);
+}
+
+int herd_dpframe_loaded_decode(const uint8_t *b, size_t n, uint64_t *edges, uint64_t *ids,
+                               struct herd_err *e)
+{
+    if (n != HERD_DPF_LOADED_LEN)
+        return herd_err_set(e, HERD_EPROTO, "LOADED: %zu bytes, expected %d", n,
+                            HERD_DPF_LOADED_LEN);
+    *edges = herd_get_u64(b);
+    *ids = herd_get_u64(b + 8);
+    return HERD_OK;
+}
+
+void herd_dpframe_loaded_put(uint8_t b[HERD_DPF_LOADED_LEN], uint64_t edges, uint64_t ids)
+{
+    herd_put_u64(b, edges);
+    herd_put_u64(b + 8, ids);
+}

@@ -20,6 +20,13 @@
 #define HERD_DPF_VECTOR_HDR 16 /* part, step, count */
 #define HERD_DPF_END_LEN 8     /* step */
 #define HERD_DPF_HELLO_ID 16   /* job, epoch, from (the MAC follows) */
+#define HERD_DPF_EDGES_HDR 12  /* part, kind, weighted, 2 zero bytes, count */
+#define HERD_DPF_VIDS_HDR 8    /* part, count */
+#define HERD_DPF_LOADED_LEN 16 /* edges, ids */
+
+/* Routed loading (docs/distributed.md "Loading"): an EDGES record belongs
+ * to the row of its source (out-rows) or of its target (in-rows). */
+enum herd_dpf_edge_kind { HERD_DPF_OUT = 0, HERD_DPF_IN = 1 };
 
 /* What a receiving session knows: its partitions' owners, its own worker
  * number, the message size and (pull path only, else NULL) the partition
@@ -41,6 +48,20 @@ struct herd_dpframe_vector {
     uint64_t step;
     const uint8_t *values;  /* count big-endian u64 (double bits) */
     const uint8_t *emitted; /* count bytes */
+};
+
+/* EDGES: count records of u64 src, u64 dst and (weighted) f64 weight, all
+ * for rows of partition `part`, which the receiver owns. */
+struct herd_dpframe_edges {
+    uint32_t part, count;
+    uint8_t kind, weighted;
+    const uint8_t *recs; /* count * (16 or 24) bytes, big-endian */
+};
+
+/* VIDS: count input vertex ids of partition `part`. */
+struct herd_dpframe_vids {
+    uint32_t part, count;
+    const uint8_t *ids;  /* count big-endian u64 */
 };
 
 struct herd_dpframe_hello {
@@ -72,6 +93,37 @@ int herd_dpframe_vector_decode(const struct herd_dpframe_shape *sh, uint32_t sen
 void herd_dpframe_vector_copy(const struct herd_dpframe_vector *v, double *x, uint8_t *em);
 void herd_dpframe_vector_put(uint8_t hdr[HERD_DPF_VECTOR_HDR], uint32_t part, uint64_t step,
                              uint32_t count);
+
+/* EDGES: `part` must be the receiver's, kind 0 or 1, weighted 0 or 1, the
+ * two reserved bytes zero and the body exactly the records. */
+int herd_dpframe_edges_decode(const struct herd_dpframe_shape *sh, const uint8_t *b, size_t n,
+                              struct herd_dpframe_edges *out, struct herd_err *e);
+/* Record i (< count) of a decoded EDGES frame; *w is 1.0 when unweighted. */
+void herd_dpframe_edge_at(const struct herd_dpframe_edges *f, uint32_t i, uint64_t *src,
+                          uint64_t *dst, double *w);
+void herd_dpframe_edges_put(uint8_t hdr[HERD_DPF_EDGES_HDR], uint32_t part, uint8_t kind,
+                            uint8_t weighted, uint32_t count);
+/* Writes one record at rec (24 bytes room when weighted, else 16); returns
+ * its size. */
+size_t herd_dpframe_edge_put(uint8_t *rec, uint64_t src, uint64_t dst, uint8_t weighted,
+                             double w);
+/* Bytes of one EDGES record. */
+static inline size_t herd_dpframe_edge_size(uint8_t weighted)
+{
+    return weighted ? 24 : 16;
+}
+
+/* VIDS: `part` the receiver's and the body exactly count ids. */
+int herd_dpframe_vids_decode(const struct herd_dpframe_shape *sh, const uint8_t *b, size_t n,
+                             struct herd_dpframe_vids *out, struct herd_err *e);
+uint64_t herd_dpframe_vid_at(const struct herd_dpframe_vids *f, uint32_t i);
+void herd_dpframe_vids_put(uint8_t hdr[HERD_DPF_VIDS_HDR], uint32_t part, uint32_t count);
+
+/* LOADED: the sender's end marker of a routed load, with how many edge
+ * records and ids it sent to this worker (the receiver checks them). */
+int herd_dpframe_loaded_decode(const uint8_t *b, size_t n, uint64_t *edges, uint64_t *ids,
+                               struct herd_err *e);
+void herd_dpframe_loaded_put(uint8_t b[HERD_DPF_LOADED_LEN], uint64_t edges, uint64_t ids);
 
 /* DHELLO: the 16 identifying bytes and the MAC. */
 int herd_dpframe_hello_decode(const uint8_t *b, size_t n, struct herd_dpframe_hello *out,

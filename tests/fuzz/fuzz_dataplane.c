@@ -1,10 +1,13 @@
 /* fuzz_dataplane — libFuzzer target for the worker-to-worker data plane's
  * receiving side: the frame reader of a data-plane connection
  * (worker/dplink.h, plain TCP) and every frame-body decoder
- * (worker/dpframe.h: DCHALLENGE, DHELLO, BATCH, END, VECTOR).
+ * (worker/dpframe.h: DCHALLENGE, DHELLO, BATCH, END, VECTOR, and the routed
+ * load's EDGES, VIDS, LOADED, which go on into a routed-load receiver,
+ * worker/groute_rx.h, as from worker 1).
  *
  * Input: byte 0 picks the receiving session's shape (bit 7: pull path with
- * partition bounds; bits 0-2: message size 1..8); the rest is the byte
+ * partition bounds; bit 6: a weighted routed load; bits 0-2: message size
+ * 1..8); the rest is the byte
  * stream a peer sends, written into a socketpair and read back frame by
  * frame with herd_dplink_read, exactly as a receiver thread reads its
  * socket. Each frame goes to its decoder; whatever a decoder accepts is
@@ -14,6 +17,7 @@
 #include "worker/dataplane.h"
 #include "worker/dpframe.h"
 #include "worker/dplink.h"
+#include "worker/groute_rx.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,8 +71,32 @@ static void check_vector(const struct herd_dpframe_shape *sh, const uint8_t *b, 
     herd_dpframe_vector_copy(&v, x + bounds[v.part], em + bounds[v.part]);
 }
 
-static void check_frame(const struct herd_dpframe_shape *sh, uint16_t type, const uint8_t *b,
-                        uint32_t n)
+/* EDGES, VIDS, LOADED: decoded, headers re-encode, records into rx. */
+static void check_route(const struct herd_dpframe_shape *sh, struct herd_groute_rx *rx,
+                        uint16_t type, const uint8_t *b, uint32_t n)
+{
+    struct herd_err e;
+    struct herd_dpframe_edges fe;
+    struct herd_dpframe_vids fv;
+    uint64_t ne, ni;
+    uint8_t hdr[HERD_DPF_EDGES_HDR];
+    if (type == HERD_DP_EDGES && herd_dpframe_edges_decode(sh, b, n, &fe, &e) == HERD_OK) {
+        herd_dpframe_edges_put(hdr, fe.part, fe.kind, fe.weighted, fe.count);
+        if (memcmp(hdr, b, HERD_DPF_EDGES_HDR) != 0 || sh->owner[fe.part] != sh->me)
+            abort();
+        (void)herd_groute_rx_edges(rx, 1, &fe, &e);
+    } else if (type == HERD_DP_VIDS && herd_dpframe_vids_decode(sh, b, n, &fv, &e) == HERD_OK) {
+        herd_dpframe_vids_put(hdr, fv.part, fv.count);
+        if (memcmp(hdr, b, HERD_DPF_VIDS_HDR) != 0 || sh->owner[fv.part] != sh->me)
+            abort();
+        (void)herd_groute_rx_vids(rx, 1, &fv, &e);
+    } else if (type == HERD_DP_LOADED && herd_dpframe_loaded_decode(b, n, &ne, &ni, &e) == 0) {
+        (void)herd_groute_rx_loaded(rx, 1, ne, ni, &e);
+    }
+}
+
+static void check_frame(const struct herd_dpframe_shape *sh, struct herd_groute_rx *rx,
+                        uint16_t type, const uint8_t *b, uint32_t n)
 {
     struct herd_err e;
     uint64_t step;
@@ -80,6 +108,11 @@ static void check_frame(const struct herd_dpframe_shape *sh, uint16_t type, cons
         break;
     case HERD_DP_VECTOR:
         check_vector(sh, b, n);
+        break;
+    case HERD_DP_EDGES:
+    case HERD_DP_VIDS:
+    case HERD_DP_LOADED:
+        check_route(sh, rx, type, b, n);
         break;
     case HERD_DP_END:
         (void)herd_dpframe_end_decode(b, n, &step, &e);
@@ -119,14 +152,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     close(sv[0]); /* end of stream after the input */
     struct herd_dplink l;
     struct herd_err e;
+    struct herd_groute_rx *rx;
+    if (herd_groute_rx_create(NPARTS, owner, 2, 0, data[0] & 0x40, &rx, &e) != HERD_OK)
+        abort();
     herd_dplink_open(&l, sv[1], NULL, &e);
     uint16_t type;
     uint8_t *body;
     uint32_t len;
     while (herd_dplink_read(&l, 64u << 20, &type, &body, &len, &e) == HERD_OK) {
-        check_frame(&sh, type, body, len);
+        check_frame(&sh, rx, type, body, len);
         free(body);
     }
     herd_dplink_fini(&l);
+    herd_groute_rx_destroy(rx);
     return 0;
 }

@@ -4,6 +4,8 @@
 #include "check.h"
 
 #include "worker/dataplane.h"
+#include "worker/dpframe.h"
+#include "worker/groute_rx.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -215,4 +217,47 @@ HERD_TEST(dataplane_connection_before_the_session_is_held_for_it)
     CHECK_EQ(v, 703);
     herd_msgbatch_free_list(l);
     close_pair(&p);
+}
+
+/* Routed loading over real sockets: worker 1 sends EDGES, VIDS and LOADED
+ * to worker 0, whose receiver files them under partition 2; a frame for a
+ * partition worker 0 does not own closes the connection and fails the wait. */
+HERD_TEST(dataplane_routed_frames_reach_the_receiver)
+{
+    struct herd_err e;
+    struct pair p;
+    struct herd_groute_rx *rx[2];
+    for (int w = 0; w < 2; w++) {
+        CHECK_EQ(herd_dp_listen("127.0.0.1", 0, NULL, &p.dp[w], &e), HERD_OK);
+        p.s[w] = herd_dp_session_create(p.dp[w], 78, 1, (uint32_t)w, 2, 4, owner, 8);
+        CHECK_EQ(herd_groute_rx_create(4, owner, 2, (uint32_t)w, 0, &rx[w], &e), HERD_OK);
+        herd_dp_set_route(p.s[w], rx[w]);
+    }
+    char *peers[2] = {(char *)herd_dp_addr(p.dp[0]), (char *)herd_dp_addr(p.dp[1])};
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_dp_connect(p.s[w], peers, &e), HERD_OK);
+    uint8_t hdr[HERD_DPF_EDGES_HDR], recs[2 * 16], vh[HERD_DPF_VIDS_HDR], ids[8];
+    uint8_t l[HERD_DPF_LOADED_LEN];
+    herd_dpframe_edges_put(hdr, 2, HERD_DPF_OUT, 0, 2);
+    herd_dpframe_edge_put(recs, 5, 6, 0, 0);
+    herd_dpframe_edge_put(recs + 16, 1ULL << 50, 6, 0, 0);
+    CHECK_EQ(herd_dp_send_route(p.s[1], 0, HERD_DP_EDGES, hdr, sizeof hdr, recs, sizeof recs),
+             HERD_OK);
+    herd_dpframe_vids_put(vh, 2, 1);
+    herd_dpframe_edge_put(ids, 77, 0, 0, 0); /* the first 8 bytes: id 77 */
+    CHECK_EQ(herd_dp_send_route(p.s[1], 0, HERD_DP_VIDS, vh, sizeof vh, ids, 8), HERD_OK);
+    herd_dpframe_loaded_put(l, 2, 1);
+    CHECK_EQ(herd_dp_send_route(p.s[1], 0, HERD_DP_LOADED, l, sizeof l, NULL, 0), HERD_OK);
+    CHECK_EQ(herd_groute_rx_wait(rx[0]), HERD_OK);
+    const struct herd_groute_part *p2 = herd_groute_rx_part(rx[0], 2);
+    CHECK_EQ(p2->out.n, 2u);
+    CHECK(p2->out.src[1] == 1ULL << 50);
+    CHECK_EQ(p2->nids, 1u);
+    CHECK_EQ(p2->ids[0], 77u);
+    herd_dpframe_edges_put(hdr, 2, HERD_DPF_OUT, 0, 0); /* worker 1 is not the owner of 2 */
+    CHECK_EQ(herd_dp_send_route(p.s[0], 1, HERD_DP_EDGES, hdr, sizeof hdr, NULL, 0), HERD_OK);
+    CHECK_EQ(herd_groute_rx_wait(rx[1]), HERD_ECLOSED);
+    close_pair(&p);
+    for (int w = 0; w < 2; w++)
+        herd_groute_rx_destroy(rx[w]);
 }

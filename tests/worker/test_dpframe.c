@@ -145,3 +145,85 @@ HERD_TEST(dplink_plain_reads_frames_and_names_a_bad_one)
     CHECK_EQ(herd_dplink_read(&in, 1024, &type, &b, &len, &e), HERD_ECLOSED);
     herd_dplink_fini(&in);
 }
+
+/* ---- routed loading: EDGES, VIDS, LOADED ---- */
+
+HERD_TEST(dpframe_edges_round_trip_weighted_and_not)
+{
+    struct herd_dpframe_shape sh = {4, 0, 8, owner, NULL};
+    for (uint8_t wt = 0; wt <= 1; wt++) {
+        uint8_t b[HERD_DPF_EDGES_HDR + 2 * 24];
+        herd_dpframe_edges_put(b, 2, HERD_DPF_IN, wt, 2);
+        size_t n = HERD_DPF_EDGES_HDR;
+        n += herd_dpframe_edge_put(b + n, 1ULL << 40, 7, wt, 0.25);
+        n += herd_dpframe_edge_put(b + n, UINT64_MAX, 0, wt, -3.5);
+        CHECK_EQ(n, HERD_DPF_EDGES_HDR + 2 * herd_dpframe_edge_size(wt));
+        struct herd_dpframe_edges f;
+        struct herd_err e;
+        CHECK_EQ(herd_dpframe_edges_decode(&sh, b, n, &f, &e), HERD_OK);
+        CHECK_EQ(f.part, 2u);
+        CHECK_EQ(f.kind, HERD_DPF_IN);
+        CHECK_EQ(f.weighted, wt);
+        CHECK_EQ(f.count, 2u);
+        uint64_t src, dst;
+        double w;
+        herd_dpframe_edge_at(&f, 1, &src, &dst, &w);
+        CHECK(src == UINT64_MAX);
+        CHECK_EQ(dst, 0u);
+        CHECK(w == (wt ? -3.5 : 1.0));
+        herd_dpframe_edge_at(&f, 0, &src, &dst, &w);
+        CHECK(src == 1ULL << 40);
+        CHECK_EQ(dst, 7u);
+    }
+}
+
+HERD_TEST(dpframe_edges_refuses_bad_bodies)
+{
+    struct herd_dpframe_shape sh = {4, 0, 8, owner, NULL};
+    uint8_t b[HERD_DPF_EDGES_HDR + 16];
+    struct herd_dpframe_edges f;
+    struct herd_err e;
+    herd_dpframe_edges_put(b, 0, HERD_DPF_OUT, 0, 1);
+    herd_dpframe_edge_put(b + HERD_DPF_EDGES_HDR, 1, 2, 0, 0);
+    CHECK_EQ(herd_dpframe_edges_decode(&sh, b, sizeof b, &f, &e), HERD_OK);
+    CHECK_EQ(herd_dpframe_edges_decode(&sh, b, sizeof b - 1, &f, &e), HERD_EPROTO);
+    CHECK_EQ(herd_dpframe_edges_decode(&sh, b, 5, &f, &e), HERD_EPROTO);
+    herd_dpframe_edges_put(b, 1, HERD_DPF_OUT, 0, 1); /* worker 1's partition */
+    CHECK_EQ(herd_dpframe_edges_decode(&sh, b, sizeof b, &f, &e), HERD_EPROTO);
+    CHECK(strstr(e.msg, "partition 1") != NULL);
+    herd_dpframe_edges_put(b, 4, HERD_DPF_OUT, 0, 1); /* no such partition */
+    CHECK_EQ(herd_dpframe_edges_decode(&sh, b, sizeof b, &f, &e), HERD_EPROTO);
+    herd_dpframe_edges_put(b, 0, 2, 0, 1); /* no such kind */
+    CHECK_EQ(herd_dpframe_edges_decode(&sh, b, sizeof b, &f, &e), HERD_EPROTO);
+    herd_dpframe_edges_put(b, 0, HERD_DPF_OUT, 1, 1); /* weighted: 24 bytes a record */
+    CHECK_EQ(herd_dpframe_edges_decode(&sh, b, sizeof b, &f, &e), HERD_EPROTO);
+    herd_dpframe_edges_put(b, 0, HERD_DPF_OUT, 0, 1);
+    b[7] = 1; /* reserved */
+    CHECK_EQ(herd_dpframe_edges_decode(&sh, b, sizeof b, &f, &e), HERD_EPROTO);
+    herd_dpframe_edges_put(b, 0, HERD_DPF_OUT, 0, 0x10000001); /* count * 16 wraps in 32 bits */
+    CHECK_EQ(herd_dpframe_edges_decode(&sh, b, sizeof b, &f, &e), HERD_EPROTO);
+}
+
+HERD_TEST(dpframe_vids_and_loaded)
+{
+    struct herd_dpframe_shape sh = {4, 0, 8, owner, NULL};
+    uint8_t b[HERD_DPF_VIDS_HDR + 3 * 8];
+    herd_dpframe_vids_put(b, 2, 3);
+    for (int i = 0; i < 3; i++)
+        herd_put_u64(b + HERD_DPF_VIDS_HDR + 8 * i, 1000000000000ULL * (uint64_t)(i + 1));
+    struct herd_dpframe_vids f;
+    struct herd_err e;
+    CHECK_EQ(herd_dpframe_vids_decode(&sh, b, sizeof b, &f, &e), HERD_OK);
+    CHECK_EQ(f.count, 3u);
+    CHECK(herd_dpframe_vid_at(&f, 2) == 3000000000000ULL);
+    CHECK_EQ(herd_dpframe_vids_decode(&sh, b, sizeof b - 8, &f, &e), HERD_EPROTO);
+    herd_dpframe_vids_put(b, 3, 3); /* worker 1's */
+    CHECK_EQ(herd_dpframe_vids_decode(&sh, b, sizeof b, &f, &e), HERD_EPROTO);
+    uint8_t l[HERD_DPF_LOADED_LEN];
+    uint64_t ne, ni;
+    herd_dpframe_loaded_put(l, 5, 1ULL << 33);
+    CHECK_EQ(herd_dpframe_loaded_decode(l, sizeof l, &ne, &ni, &e), HERD_OK);
+    CHECK_EQ(ne, 5u);
+    CHECK(ni == 1ULL << 33);
+    CHECK_EQ(herd_dpframe_loaded_decode(l, sizeof l - 1, &ne, &ni, &e), HERD_EPROTO);
+}

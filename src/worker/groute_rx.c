@@ -1,0 +1,257 @@
+/* groute_rx — per-partition buffers of a routed load (groute_rx.h). One
+ * mutex guards the buffers and the per-sender tallies: appends come from
+ * one receiver thread per peer plus the loading thread, each frame's
+ * records appended under a single lock hold. */
+#include "worker/groute_rx.h"
+
+#include "base/mem.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct herd_groute_rx {
+    uint32_t nparts, nworkers, me;
+    int weighted;
+    uint32_t *owner;
+    struct herd_groute_part *parts; /* nparts entries, used where owner == me */
+    uint64_t *got_edges, *got_ids;  /* per sender: records received so far */
+    uint8_t *loaded;                /* per sender: LOADED arrived */
+    uint32_t nloaded;
+    int failed;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+int herd_groute_rx_create(uint32_t nparts, const uint32_t *owner, uint32_t nworkers,
+                          uint32_t me, int weighted, struct herd_groute_rx **out,
+                          struct herd_err *e)
+{
+    if (me >= nworkers)
+        return herd_err_set(e, HERD_EINVAL, "routed load: worker %u of %u", me, nworkers);
+    for (uint32_t p = 0; p < nparts; p++)
+        if (owner[p] >= nworkers)
+            return herd_err_set(e, HERD_EINVAL, "routed load: partition %u owned by worker %u",
+                                p, owner[p]);
+    struct herd_groute_rx *rx = herd_xcalloc(1, sizeof *rx);
+    rx->nparts = nparts;
+    rx->nworkers = nworkers;
+    rx->me = me;
+    rx->weighted = weighted != 0;
+    rx->owner = herd_xmalloc((nparts ? nparts : 1) * sizeof *rx->owner);
+    memcpy(rx->owner, owner, (size_t)nparts * sizeof *owner);
+    rx->parts = herd_xcalloc(nparts ? nparts : 1, sizeof *rx->parts);
+    rx->got_edges = herd_xcalloc(nworkers, sizeof *rx->got_edges);
+    rx->got_ids = herd_xcalloc(nworkers, sizeof *rx->got_ids);
+    rx->loaded = herd_xcalloc(nworkers, 1);
+    pthread_mutex_init(&rx->mu, NULL);
+    pthread_cond_init(&rx->cv, NULL);
+    *out = rx;
+    return HERD_OK;
+}
+
+static void edges_free(struct herd_groute_edges *b)
+{
+    free(b->src);
+    free(b->dst);
+    free(b->w);
+}
+
+void herd_groute_rx_destroy(struct herd_groute_rx *rx)
+{
+    if (rx == NULL)
+        return;
+    for (uint32_t p = 0; p < rx->nparts; p++) {
+        edges_free(&rx->parts[p].out);
+        edges_free(&rx->parts[p].in);
+        free(rx->parts[p].ids);
+    }
+    pthread_mutex_destroy(&rx->mu);
+    pthread_cond_destroy(&rx->cv);
+    free(rx->parts);
+    free(rx->owner);
+    free(rx->got_edges);
+    free(rx->got_ids);
+    free(rx->loaded);
+    free(rx);
+}
+
+/* Room for `more` entries in an array of `size`-byte items with capacity
+ * *cap (doubling). 0 or -1 (out of memory; nothing changed). */
+static int reserve(void **p, size_t *cap, size_t n, size_t more, size_t size)
+{
+    if (n + more <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < n + more)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (q == NULL)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* Room for `more` edges in b (all its arrays). */
+static int edges_reserve(struct herd_groute_edges *b, size_t more, int weighted)
+{
+    if (b->n + more <= b->cap)
+        return 0;
+    size_t c1 = b->cap, c2 = b->cap, c3 = b->cap;
+    if (reserve((void **)&b->src, &c1, b->n, more, 8) != 0 ||
+        reserve((void **)&b->dst, &c2, b->n, more, 8) != 0 ||
+        (weighted && reserve((void **)&b->w, &c3, b->n, more, sizeof(double)) != 0))
+        return -1; /* the arrays that grew stay valid; cap stays the smallest */
+    b->cap = c1;
+    return 0;
+}
+
+static struct herd_groute_edges *edges_of(struct herd_groute_rx *rx, uint32_t part, uint8_t kind)
+{
+    return kind == HERD_DPF_IN ? &rx->parts[part].in : &rx->parts[part].out;
+}
+
+static void fail_locked(struct herd_groute_rx *rx)
+{
+    rx->failed = 1;
+    pthread_cond_broadcast(&rx->cv);
+}
+
+int herd_groute_rx_add_edge(struct herd_groute_rx *rx, uint32_t part, uint8_t kind,
+                            uint64_t src, uint64_t dst, double w)
+{
+    if (part >= rx->nparts || rx->owner[part] != rx->me || kind > HERD_DPF_IN)
+        return HERD_EINVAL;
+    pthread_mutex_lock(&rx->mu);
+    struct herd_groute_edges *b = edges_of(rx, part, kind);
+    int rc = edges_reserve(b, 1, rx->weighted) == 0 ? HERD_OK : HERD_ENOMEM;
+    if (rc == HERD_OK) {
+        b->src[b->n] = src;
+        b->dst[b->n] = dst;
+        if (rx->weighted)
+            b->w[b->n] = w;
+        b->n++;
+    }
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+int herd_groute_rx_add_id(struct herd_groute_rx *rx, uint32_t part, uint64_t id)
+{
+    if (part >= rx->nparts || rx->owner[part] != rx->me)
+        return HERD_EINVAL;
+    pthread_mutex_lock(&rx->mu);
+    struct herd_groute_part *pp = &rx->parts[part];
+    int rc = reserve((void **)&pp->ids, &pp->capids, pp->nids, 1, 8) == 0 ? HERD_OK
+                                                                         : HERD_ENOMEM;
+    if (rc == HERD_OK)
+        pp->ids[pp->nids++] = id;
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+/* Under rx->mu: may `sender` still send records (for partition `part`;
+ * UINT32_MAX: none)? */
+static int sender_ok(struct herd_groute_rx *rx, uint32_t sender, uint32_t part, const char *what,
+                     struct herd_err *e)
+{
+    if (part != UINT32_MAX && (part >= rx->nparts || rx->owner[part] != rx->me))
+        return herd_err_set(e, HERD_EPROTO, "%s for partition %u, not worker %u's", what, part,
+                            rx->me);
+    if (sender >= rx->nworkers || sender == rx->me)
+        return herd_err_set(e, HERD_EPROTO, "%s from worker %u of %u", what, sender,
+                            rx->nworkers);
+    if (rx->loaded[sender])
+        return herd_err_set(e, HERD_EPROTO, "%s from worker %u after its LOADED", what, sender);
+    return HERD_OK;
+}
+
+int herd_groute_rx_edges(struct herd_groute_rx *rx, uint32_t sender,
+                         const struct herd_dpframe_edges *f, struct herd_err *e)
+{
+    pthread_mutex_lock(&rx->mu);
+    int rc = sender_ok(rx, sender, f->part, "EDGES", e);
+    if (rc == HERD_OK && (f->weighted != 0) != rx->weighted)
+        rc = herd_err_set(e, HERD_EPROTO, "EDGES: weighted %u in a load that is%s weighted",
+                          f->weighted, rx->weighted ? "" : " not");
+    struct herd_groute_edges *b = rc == HERD_OK ? edges_of(rx, f->part, f->kind) : NULL;
+    if (rc == HERD_OK && edges_reserve(b, f->count, rx->weighted) != 0)
+        rc = herd_err_set(e, HERD_ENOMEM, "EDGES: %u more records", f->count);
+    for (uint32_t i = 0; rc == HERD_OK && i < f->count; i++) {
+        double w;
+        herd_dpframe_edge_at(f, i, &b->src[b->n], &b->dst[b->n], &w);
+        if (rx->weighted)
+            b->w[b->n] = w;
+        b->n++;
+    }
+    if (rc == HERD_OK)
+        rx->got_edges[sender] += f->count;
+    else
+        fail_locked(rx);
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+int herd_groute_rx_vids(struct herd_groute_rx *rx, uint32_t sender,
+                        const struct herd_dpframe_vids *f, struct herd_err *e)
+{
+    pthread_mutex_lock(&rx->mu);
+    int rc = sender_ok(rx, sender, f->part, "VIDS", e);
+    struct herd_groute_part *pp = rc == HERD_OK ? &rx->parts[f->part] : NULL;
+    if (rc == HERD_OK && reserve((void **)&pp->ids, &pp->capids, pp->nids, f->count, 8) != 0)
+        rc = herd_err_set(e, HERD_ENOMEM, "VIDS: %u more ids", f->count);
+    for (uint32_t i = 0; rc == HERD_OK && i < f->count; i++)
+        pp->ids[pp->nids++] = herd_dpframe_vid_at(f, i);
+    if (rc == HERD_OK)
+        rx->got_ids[sender] += f->count;
+    else
+        fail_locked(rx);
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+int herd_groute_rx_loaded(struct herd_groute_rx *rx, uint32_t sender, uint64_t edges,
+                          uint64_t ids, struct herd_err *e)
+{
+    pthread_mutex_lock(&rx->mu);
+    int rc = sender_ok(rx, sender, UINT32_MAX, "LOADED", e);
+    if (rc == HERD_OK && (edges != rx->got_edges[sender] || ids != rx->got_ids[sender]))
+        rc = herd_err_set(e, HERD_EPROTO,
+                          "LOADED from worker %u: %llu edges and %llu ids sent, %llu and %llu "
+                          "received",
+                          sender, (unsigned long long)edges, (unsigned long long)ids,
+                          (unsigned long long)rx->got_edges[sender],
+                          (unsigned long long)rx->got_ids[sender]);
+    if (rc == HERD_OK) {
+        rx->loaded[sender] = 1;
+        rx->nloaded++;
+        pthread_cond_broadcast(&rx->cv);
+    } else {
+        fail_locked(rx);
+    }
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+void herd_groute_rx_fail(struct herd_groute_rx *rx)
+{
+    pthread_mutex_lock(&rx->mu);
+    fail_locked(rx);
+    pthread_mutex_unlock(&rx->mu);
+}
+
+int herd_groute_rx_wait(struct herd_groute_rx *rx)
+{
+    pthread_mutex_lock(&rx->mu);
+    while (!rx->failed && rx->nloaded < rx->nworkers - 1)
+        pthread_cond_wait(&rx->cv, &rx->mu);
+    int rc = rx->failed ? HERD_ECLOSED : HERD_OK;
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+const struct herd_groute_part *herd_groute_rx_part(const struct herd_groute_rx *rx, uint32_t p)
+{
+    return &rx->parts[p];
+}

@@ -1,0 +1,79 @@
+/* groute_rx — the receiving side of a routed graph load (docs/distributed.md
+ * "Loading"): the records other workers (and this one) route to the
+ * partitions this worker owns, appended into per-partition buffers, and
+ * the end markers (LOADED) that say every sender is done.
+ *
+ * The data plane's receiver threads call herd_groute_rx_edges / _vids /
+ * _loaded for decoded frames (worker/dpframe.h); the loading thread adds
+ * its own records with herd_groute_rx_add_edge / _add_id, waits with
+ * herd_groute_rx_wait, and then reads the buffers (herd_groute_rx_part)
+ * without locking: after the wait no sender appends any more. All entry
+ * points are thread-safe up to that point.
+ *
+ * Memory: 16 bytes per routed edge record (u64 source, u64 target input
+ * ids), 8 more only when the load is weighted; 8 bytes per routed id.
+ * Buffers grow by doubling with malloc/realloc; running out of memory
+ * fails the call with HERD_ENOMEM (and the load with it). */
+#ifndef HERD_WORKER_GROUTE_RX_H
+#define HERD_WORKER_GROUTE_RX_H
+
+#include "base/err.h"
+#include "worker/dpframe.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One row set's edges of one partition, as parallel arrays. */
+struct herd_groute_edges {
+    uint64_t *src, *dst;
+    double *w;           /* NULL unless the load is weighted */
+    size_t n, cap;
+};
+
+/* What was routed to one owned partition. */
+struct herd_groute_part {
+    struct herd_groute_edges out; /* rows of the sources (HERD_DPF_OUT) */
+    struct herd_groute_edges in;  /* rows of the targets (HERD_DPF_IN) */
+    uint64_t *ids;                /* vertex ids (.v lines, isolated vertices) */
+    size_t nids, capids;
+};
+
+struct herd_groute_rx;
+
+/* A receiver for worker `me` of `nworkers`; owner[nparts] (copied) says
+ * which worker owns each partition. weighted: records carry a weight.
+ * HERD_OK and *out, or HERD_EINVAL (me out of range, an owner >= nworkers). */
+int herd_groute_rx_create(uint32_t nparts, const uint32_t *owner, uint32_t nworkers,
+                          uint32_t me, int weighted, struct herd_groute_rx **out,
+                          struct herd_err *e);
+/* NULL ok. */
+void herd_groute_rx_destroy(struct herd_groute_rx *rx);
+
+/* The loading thread's own records (part must be owned by me): HERD_OK,
+ * HERD_EINVAL (not my partition) or HERD_ENOMEM. */
+int herd_groute_rx_add_edge(struct herd_groute_rx *rx, uint32_t part, uint8_t kind,
+                            uint64_t src, uint64_t dst, double w);
+int herd_groute_rx_add_id(struct herd_groute_rx *rx, uint32_t part, uint64_t id);
+
+/* A decoded frame from worker `sender` (a receiver thread). HERD_OK;
+ * HERD_EPROTO (sender out of range or already LOADED, weightedness differs
+ * from the load's, counts that disagree with LOADED); HERD_ENOMEM. Any
+ * error also fails the receiver (herd_groute_rx_fail). */
+int herd_groute_rx_edges(struct herd_groute_rx *rx, uint32_t sender,
+                         const struct herd_dpframe_edges *f, struct herd_err *e);
+int herd_groute_rx_vids(struct herd_groute_rx *rx, uint32_t sender,
+                        const struct herd_dpframe_vids *f, struct herd_err *e);
+int herd_groute_rx_loaded(struct herd_groute_rx *rx, uint32_t sender, uint64_t edges,
+                          uint64_t ids, struct herd_err *e);
+
+/* Makes the wait fail (a lost peer, an aborted session). Any thread. */
+void herd_groute_rx_fail(struct herd_groute_rx *rx);
+
+/* Waits until every other worker sent LOADED. HERD_OK, or HERD_ECLOSED
+ * when the receiver failed first. */
+int herd_groute_rx_wait(struct herd_groute_rx *rx);
+
+/* Partition p's records; p must be owned by me. Read after the wait. */
+const struct herd_groute_part *herd_groute_rx_part(const struct herd_groute_rx *rx, uint32_t p);
+
+#endif
