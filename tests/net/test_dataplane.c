@@ -3,9 +3,11 @@
  * the exchange interface; end markers release take(); abort unblocks it. */
 #include "check.h"
 
+#include "base/bytes.h"
 #include "worker/dataplane.h"
 #include "worker/dpframe.h"
 #include "worker/groute_rx.h"
+#include "worker/groute_tx.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -244,7 +246,7 @@ HERD_TEST(dataplane_routed_frames_reach_the_receiver)
     CHECK_EQ(herd_dp_send_route(p.s[1], 0, HERD_DP_EDGES, hdr, sizeof hdr, recs, sizeof recs),
              HERD_OK);
     herd_dpframe_vids_put(vh, 2, 1);
-    herd_dpframe_edge_put(ids, 77, 0, 0, 0); /* the first 8 bytes: id 77 */
+    herd_put_u64(ids, 77);
     CHECK_EQ(herd_dp_send_route(p.s[1], 0, HERD_DP_VIDS, vh, sizeof vh, ids, 8), HERD_OK);
     herd_dpframe_loaded_put(l, 2, 1);
     CHECK_EQ(herd_dp_send_route(p.s[1], 0, HERD_DP_LOADED, l, sizeof l, NULL, 0), HERD_OK);
@@ -257,6 +259,69 @@ HERD_TEST(dataplane_routed_frames_reach_the_receiver)
     herd_dpframe_edges_put(hdr, 2, HERD_DPF_OUT, 0, 0); /* worker 1 is not the owner of 2 */
     CHECK_EQ(herd_dp_send_route(p.s[0], 1, HERD_DP_EDGES, hdr, sizeof hdr, NULL, 0), HERD_OK);
     CHECK_EQ(herd_groute_rx_wait(rx[1]), HERD_ECLOSED);
+    close_pair(&p);
+    for (int w = 0; w < 2; w++)
+        herd_groute_rx_destroy(rx[w]);
+}
+
+/* The routed load's sender (worker/groute_tx.h) between two workers: each
+ * routes the same edge list's share (alternate edges) by partition of the
+ * source (out-rows) and of the target (in-rows), plus ids; after both
+ * finish, every owned partition holds exactly its records. */
+HERD_TEST(dataplane_routed_load_between_two_workers)
+{
+    enum { N = 100000 }; /* > one 256 KiB buffer per partition: several frames */
+    struct herd_err e;
+    struct pair p;
+    struct herd_groute_rx *rx[2];
+    struct herd_groute_tx *tx[2];
+    for (int w = 0; w < 2; w++) {
+        CHECK_EQ(herd_dp_listen("127.0.0.1", 0, NULL, &p.dp[w], &e), HERD_OK);
+        p.s[w] = herd_dp_session_create(p.dp[w], 79, 1, (uint32_t)w, 2, 4, owner, 8);
+        CHECK_EQ(herd_groute_rx_create(4, owner, 2, (uint32_t)w, 1, &rx[w], &e), HERD_OK);
+        herd_dp_set_route(p.s[w], rx[w]);
+    }
+    char *peers[2] = {(char *)herd_dp_addr(p.dp[0]), (char *)herd_dp_addr(p.dp[1])};
+    for (int w = 0; w < 2; w++) {
+        CHECK_EQ(herd_dp_connect(p.s[w], peers, &e), HERD_OK);
+        tx[w] = herd_groute_tx_create(p.s[w], rx[w], 4, owner, 2, (uint32_t)w, 1);
+    }
+    for (uint64_t i = 0; i < N; i++) { /* edge i: i -> 3i+1, weight i/2 */
+        struct herd_groute_tx *t = tx[i & 1];
+        uint64_t src = i, dst = 3 * i + 1;
+        CHECK_EQ(herd_groute_tx_edge(t, (uint32_t)(src % 4), HERD_DPF_OUT, src, dst, i / 2.0, &e),
+                 HERD_OK);
+        CHECK_EQ(herd_groute_tx_edge(t, (uint32_t)(dst % 4), HERD_DPF_IN, src, dst, i / 2.0, &e),
+                 HERD_OK);
+        CHECK_EQ(herd_groute_tx_id(t, (uint32_t)(src % 4), src, &e), HERD_OK);
+    }
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_groute_tx_finish(tx[w], &e), HERD_OK);
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_groute_rx_wait(rx[w]), HERD_OK);
+    uint64_t outs = 0, ins = 0, ids = 0, sum = 0;
+    for (uint32_t part = 0; part < 4; part++) {
+        const struct herd_groute_part *gp = herd_groute_rx_part(rx[owner[part]], part);
+        for (size_t k = 0; k < gp->out.n; k++) {
+            CHECK_EQ(gp->out.src[k] % 4, part);
+            CHECK_EQ(gp->out.dst[k], 3 * gp->out.src[k] + 1);
+            CHECK(gp->out.w[k] == gp->out.src[k] / 2.0);
+            sum += gp->out.src[k];
+        }
+        for (size_t k = 0; k < gp->in.n; k++)
+            CHECK_EQ(gp->in.dst[k] % 4, part);
+        for (size_t k = 0; k < gp->nids; k++)
+            CHECK_EQ(gp->ids[k] % 4, part);
+        outs += gp->out.n;
+        ins += gp->in.n;
+        ids += gp->nids;
+    }
+    CHECK_EQ(outs, N);
+    CHECK_EQ(ins, N);
+    CHECK_EQ(ids, N);
+    CHECK_EQ(sum, (uint64_t)N * (N - 1) / 2);
+    for (int w = 0; w < 2; w++)
+        herd_groute_tx_destroy(tx[w]);
     close_pair(&p);
     for (int w = 0; w < 2; w++)
         herd_groute_rx_destroy(rx[w]);
