@@ -1,0 +1,162 @@
+/* A routed text load between two in-process workers (worker/groute_scan.h
+ * over the data plane): each scans its byte range of a SNAP file, routes
+ * by hash partition, and the owners end up with every edge exactly once in
+ * the right partition; a malformed line fails the scanning worker with
+ * "FILE:LINE: reason". */
+#include "check.h"
+
+#include "graph/renumber.h"
+#include "worker/dataplane.h"
+#include "worker/groute_scan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NP 5
+static const uint32_t owner[NP] = {0, 1, 0, 1, 1};
+
+struct two {
+    struct herd_dp *dp[2];
+    struct herd_dp_session *s[2];
+    struct herd_groute_rx *rx[2];
+    struct herd_groute_tx *tx[2];
+};
+
+static void two_open(struct two *t, uint32_t epoch)
+{
+    struct herd_err e;
+    for (int w = 0; w < 2; w++) {
+        CHECK_EQ(herd_dp_listen("127.0.0.1", 0, NULL, &t->dp[w], &e), HERD_OK);
+        t->s[w] = herd_dp_session_create(t->dp[w], 90, epoch, (uint32_t)w, 2, NP, owner, 8);
+        CHECK_EQ(herd_groute_rx_create(NP, owner, 2, (uint32_t)w, 0, &t->rx[w], &e), HERD_OK);
+        herd_dp_set_route(t->s[w], t->rx[w]);
+    }
+    char *peers[2] = {(char *)herd_dp_addr(t->dp[0]), (char *)herd_dp_addr(t->dp[1])};
+    for (int w = 0; w < 2; w++) {
+        CHECK_EQ(herd_dp_connect(t->s[w], peers, &e), HERD_OK);
+        t->tx[w] = herd_groute_tx_create(t->s[w], t->rx[w], NP, owner, 2, (uint32_t)w, 0);
+    }
+}
+
+static void two_close(struct two *t)
+{
+    for (int w = 0; w < 2; w++) {
+        herd_groute_tx_destroy(t->tx[w]);
+        herd_dp_session_destroy(t->s[w]);
+        herd_dp_destroy(t->dp[w]);
+        herd_groute_rx_destroy(t->rx[w]);
+    }
+}
+
+static uint64_t id_of(uint64_t i)
+{
+    return (1ULL << 40) + i * 1000003; /* sparse, large */
+}
+
+/* A SNAP file of m edges id_of(i) -> id_of(7i % 1001), a comment first;
+ * `bad` > 0 puts a malformed line there (1-based data line). */
+static void write_graph(const char *path, uint64_t m, uint64_t bad)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fprintf(f, "# routed test graph\n");
+    for (uint64_t i = 1; i <= m; i++) {
+        if (i == bad)
+            fprintf(f, "12 x\n");
+        else
+            fprintf(f, "%llu\t%llu\n", (unsigned long long)id_of(i),
+                    (unsigned long long)id_of(7 * i % 1001));
+    }
+    fclose(f);
+}
+
+HERD_TEST(groute_ranges_cover_the_file)
+{
+    uint64_t sizes[] = {0, 1, 7, 1000, 0xffffffffffffULL};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        for (uint32_t w = 1; w <= 5; w++) {
+            uint64_t prev = 0, s, en;
+            for (uint32_t i = 0; i < w; i++) {
+                herd_groute_range(sizes[k], i, w, &s, &en);
+                CHECK_EQ(s, prev);
+                CHECK_INT(en, >=, s);
+                prev = en;
+            }
+            CHECK_EQ(prev, sizes[k]);
+        }
+}
+
+HERD_TEST(groute_scan_routes_every_edge_once_to_its_owner)
+{
+    char path[] = "/tmp/herd-groute-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    const uint64_t M = 3000;
+    write_graph(path, M, 0);
+    struct two t;
+    two_open(&t, 1);
+    struct herd_groute_counts c[2];
+    struct herd_err e;
+    for (uint32_t w = 0; w < 2; w++) {
+        struct herd_groute_scan sc = {.path = path, .o = {.threads = 1}, .me = w,
+                                      .nworkers = 2, .nparts = NP, .out_rows = 1, .in_rows = 1};
+        CHECK_EQ(herd_groute_scan_run(t.tx[w], &sc, &c[w], &e), HERD_OK);
+        CHECK_EQ(herd_groute_tx_finish(t.tx[w], &e), HERD_OK);
+    }
+    CHECK_EQ(c[0].edges + c[1].edges, M);
+    CHECK_INT(c[0].edges, >, 0);
+    CHECK_INT(c[1].edges, >, 0);
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_groute_rx_wait(t.rx[w]), HERD_OK);
+    uint8_t *seen_out = calloc(M + 1, 1), *seen_in = calloc(M + 1, 1);
+    for (uint32_t p = 0; p < NP; p++) {
+        const struct herd_groute_part *gp = herd_groute_rx_part(t.rx[owner[p]], p);
+        for (size_t k = 0; k < gp->out.n; k++) {
+            uint64_t i = (gp->out.src[k] - (1ULL << 40)) / 1000003;
+            CHECK(i >= 1 && i <= M && !seen_out[i]);
+            seen_out[i] = 1;
+            CHECK_EQ(gp->out.dst[k], id_of(7 * i % 1001));
+            CHECK_EQ(herd_renumber_part_of(gp->out.src[k], NP), p);
+        }
+        for (size_t k = 0; k < gp->in.n; k++) {
+            uint64_t i = (gp->in.src[k] - (1ULL << 40)) / 1000003;
+            CHECK(i >= 1 && i <= M && !seen_in[i]);
+            seen_in[i] = 1;
+            CHECK_EQ(herd_renumber_part_of(gp->in.dst[k], NP), p);
+        }
+        CHECK_EQ(gp->nids, 0u);
+    }
+    for (uint64_t i = 1; i <= M; i++)
+        CHECK(seen_out[i] && seen_in[i]);
+    free(seen_out);
+    free(seen_in);
+    two_close(&t);
+    unlink(path);
+}
+
+HERD_TEST(groute_scan_reports_a_malformed_line_of_its_range)
+{
+    char path[] = "/tmp/herd-groute-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    write_graph(path, 2000, 1900); /* in the second half: worker 1's range */
+    struct two t;
+    two_open(&t, 2);
+    struct herd_groute_counts c;
+    struct herd_err e;
+    struct herd_groute_scan sc = {.path = path, .o = {.threads = 1}, .me = 0, .nworkers = 2,
+                                  .nparts = NP, .out_rows = 1};
+    CHECK_EQ(herd_groute_scan_run(t.tx[0], &sc, &c, &e), HERD_OK);
+    sc.me = 1;
+    CHECK_EQ(herd_groute_scan_run(t.tx[1], &sc, &c, &e), HERD_EPARSE);
+    char want[64];
+    snprintf(want, sizeof want, ":%d:", 1900 + 1); /* the comment is line 1 */
+    CHECK(strstr(e.msg, want) != NULL);
+    CHECK(strstr(e.msg, path) != NULL || strstr(e.msg, strrchr(path, '/') + 1) != NULL);
+    two_close(&t);
+    unlink(path);
+}
