@@ -5,8 +5,10 @@
  * "FILE:LINE: reason". */
 #include "check.h"
 
+#include "graph/load.h"
 #include "graph/renumber.h"
 #include "worker/dataplane.h"
+#include "worker/groute_num.h"
 #include "worker/groute_scan.h"
 
 #include <stdio.h>
@@ -159,4 +161,73 @@ HERD_TEST(groute_scan_reports_a_malformed_line_of_its_range)
     CHECK(strstr(e.msg, path) != NULL || strstr(e.msg, strrchr(path, '/') + 1) != NULL);
     two_close(&t);
     unlink(path);
+}
+
+/* Step 3: the numbering computed from the routed partitions equals the
+ * one-process renumbering of the whole graph (herd_renumber_hash): same
+ * bounds, same dense id for every input id. Out-rows only, so targets
+ * travel as bare ids. */
+HERD_TEST(groute_numbering_equals_the_whole_graph_renumbering)
+{
+    char path[] = "/tmp/herd-groute-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    const uint64_t M = 2500;
+    write_graph(path, M, 0);
+    struct two t;
+    two_open(&t, 3);
+    struct herd_groute_counts c;
+    struct herd_err e;
+    for (uint32_t w = 0; w < 2; w++) {
+        struct herd_groute_scan sc = {.path = path, .o = {.threads = 1}, .me = w,
+                                      .nworkers = 2, .nparts = NP, .out_rows = 1};
+        CHECK_EQ(herd_groute_scan_run(t.tx[w], &sc, &c, &e), HERD_OK);
+        CHECK_EQ(herd_groute_tx_finish(t.tx[w], &e), HERD_OK);
+    }
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_groute_rx_wait(t.rx[w]), HERD_OK);
+    uint64_t *ids[NP], counts[NP];
+    size_t n[NP];
+    for (uint32_t p = 0; p < NP; p++) {
+        CHECK_EQ(herd_groute_part_ids(herd_groute_rx_part(t.rx[owner[p]], p), &ids[p], &n[p], &e),
+                 HERD_OK);
+        counts[p] = n[p];
+    }
+    uint32_t base[NP + 1], bounds[NP + 1];
+    CHECK_EQ(herd_groute_bases(counts, NP, base, &e), HERD_OK);
+    struct herd_graph_opts o = {.threads = 1, .need_out = 1};
+    struct herd_graph *g;
+    CHECK_EQ(herd_graph_load(path, &o, &g, &e), HERD_OK);
+    CHECK_EQ(herd_renumber_hash(g, NP, bounds, &e), HERD_OK);
+    for (uint32_t p = 0; p <= NP; p++)
+        CHECK_EQ(base[p], bounds[p]);
+    CHECK_EQ(base[NP], g->n);
+    for (uint64_t i = 0; i <= M; i++) { /* every input id (id_of(0) is a target: 7*143 % 1001) */
+        uint64_t x = id_of(i);
+        uint32_t want, got;
+        int rw = herd_renumber_lookup(g, NP, bounds, x, &want);
+        uint32_t p = herd_renumber_part_of(x, NP);
+        int rg = herd_groute_dense(ids[p], n[p], base[p], x, &got);
+        CHECK_EQ(rg, rw);
+        if (rw == HERD_OK)
+            CHECK_EQ(got, want);
+    }
+    uint32_t v;
+    CHECK_EQ(herd_groute_dense(ids[0], n[0], base[0], 5, &v), HERD_ENOTFOUND);
+    herd_graph_destroy(g);
+    for (uint32_t p = 0; p < NP; p++)
+        free(ids[p]);
+    two_close(&t);
+    unlink(path);
+}
+
+HERD_TEST(groute_bases_refuse_more_than_32_bit_ids)
+{
+    uint64_t counts[3] = {1, UINT32_MAX - 1, 1};
+    uint32_t base[4];
+    struct herd_err e;
+    CHECK_EQ(herd_groute_bases(counts, 2, base, &e), HERD_OK);
+    CHECK_EQ(base[2], UINT32_MAX);
+    CHECK_EQ(herd_groute_bases(counts, 3, base, &e), HERD_EINVAL);
 }
