@@ -153,6 +153,7 @@ static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type
     struct herd_dpframe_shape sh = shape_of(s);
     struct herd_dpframe_edges fe;
     struct herd_dpframe_vids fv;
+    struct herd_dpframe_counts fc;
     uint64_t ne, ni;
     int rc;
     switch (type) {
@@ -162,6 +163,9 @@ static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type
     case HERD_DP_VIDS:
         rc = herd_dpframe_vids_decode(&sh, b, n, &fv, e);
         return rc ? rc : herd_groute_rx_vids(s->route, r->from_worker, &fv, e);
+    case HERD_DP_COUNTS:
+        rc = herd_dpframe_counts_decode(&sh, r->from_worker, b, n, &fc, e);
+        return rc ? rc : herd_groute_rx_counts(s->route, &fc, e);
     default:
         rc = herd_dpframe_loaded_decode(b, n, &ne, &ni, e);
         return rc ? rc : herd_groute_rx_loaded(s->route, r->from_worker, ne, ni, e);
@@ -182,6 +186,7 @@ static int rx_dispatch(struct herd_dp_session *s, const struct rx *r, uint16_t t
     case HERD_DP_EDGES:
     case HERD_DP_VIDS:
     case HERD_DP_LOADED:
+    case HERD_DP_COUNTS:
         return rx_route(s, r, type, b, n, e);
     default:
         return herd_err_set(e, HERD_EPROTO, "unexpected frame type %u", type);

@@ -42,6 +42,7 @@
 #define HERD_DP_EDGES 105  /* routed loading (worker/groute_rx.h) */
 #define HERD_DP_VIDS 106
 #define HERD_DP_LOADED 107
+#define HERD_DP_COUNTS 108
 
 struct herd_dp;
 struct herd_dp_session;

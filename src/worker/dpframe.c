@@ -246,3 +246,43 @@ void herd_dpframe_loaded_put(uint8_t b[HERD_DPF_LOADED_LEN], uint64_t edges, uin
     herd_put_u64(b, edges);
     herd_put_u64(b + 8, ids);
 }
+
+int herd_dpframe_counts_decode(const struct herd_dpframe_shape *sh, uint32_t sender,
+                               const uint8_t *b, size_t n, struct herd_dpframe_counts *out,
+                               struct herd_err *e)
+{
+    if (n < HERD_DPF_COUNTS_HDR)
+        return herd_err_set(e, HERD_EPROTO, "COUNTS: %zu bytes, header needs %d", n,
+                            HERD_DPF_COUNTS_HDR);
+    uint32_t k = herd_get_u32(b);
+    if ((uint64_t)k * 12 != n - HERD_DPF_COUNTS_HDR)
+        return herd_err_set(e, HERD_EPROTO, "COUNTS: %u entries in %zu bytes", k,
+                            n - HERD_DPF_COUNTS_HDR);
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t part = herd_get_u32(b + HERD_DPF_COUNTS_HDR + (size_t)i * 12);
+        if (part >= sh->nparts || sh->owner[part] != sender)
+            return herd_err_set(e, HERD_EPROTO, "COUNTS: partition %u is not worker %u's",
+                                part, sender);
+    }
+    *out = (struct herd_dpframe_counts){.k = k, .entries = b + HERD_DPF_COUNTS_HDR};
+    return HERD_OK;
+}
+
+void herd_dpframe_count_at(const struct herd_dpframe_counts *f, uint32_t i, uint32_t *part,
+                           uint64_t *count)
+{
+    const uint8_t *p = f->entries + (size_t)i * 12;
+    *part = herd_get_u32(p);
+    *count = herd_get_u64(p + 4);
+}
+
+void herd_dpframe_counts_put(uint8_t hdr[HERD_DPF_COUNTS_HDR], uint32_t k)
+{
+    herd_put_u32(hdr, k);
+}
+
+void herd_dpframe_count_put(uint8_t *p, uint32_t part, uint64_t count)
+{
+    herd_put_u32(p, part);
+    herd_put_u64(p + 4, count);
+}

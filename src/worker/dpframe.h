@@ -23,6 +23,7 @@
 #define HERD_DPF_EDGES_HDR 12  /* part, kind, weighted, 2 zero bytes, count */
 #define HERD_DPF_VIDS_HDR 8    /* part, count */
 #define HERD_DPF_LOADED_LEN 16 /* edges, ids */
+#define HERD_DPF_COUNTS_HDR 4  /* k, then k (part, count) entries of 12 bytes */
 
 /* Routed loading (docs/distributed.md "Loading"): an EDGES record belongs
  * to the row of its source (out-rows) or of its target (in-rows). */
@@ -124,6 +125,22 @@ void herd_dpframe_vids_put(uint8_t hdr[HERD_DPF_VIDS_HDR], uint32_t part, uint32
 int herd_dpframe_loaded_decode(const uint8_t *b, size_t n, uint64_t *edges, uint64_t *ids,
                                struct herd_err *e);
 void herd_dpframe_loaded_put(uint8_t b[HERD_DPF_LOADED_LEN], uint64_t edges, uint64_t ids);
+
+/* COUNTS: the sizes (distinct vertex ids) of the sender's partitions, for
+ * the all-gather of a routed load's numbering. */
+struct herd_dpframe_counts {
+    uint32_t k;
+    const uint8_t *entries; /* k * (u32 part, u64 count) */
+};
+/* Every part < nparts and owned by `sender`; the body exactly k entries. */
+int herd_dpframe_counts_decode(const struct herd_dpframe_shape *sh, uint32_t sender,
+                               const uint8_t *b, size_t n, struct herd_dpframe_counts *out,
+                               struct herd_err *e);
+void herd_dpframe_count_at(const struct herd_dpframe_counts *f, uint32_t i, uint32_t *part,
+                           uint64_t *count);
+void herd_dpframe_counts_put(uint8_t hdr[HERD_DPF_COUNTS_HDR], uint32_t k);
+/* Writes entry (part, count) at p (12 bytes). */
+void herd_dpframe_count_put(uint8_t *p, uint32_t part, uint64_t count);
 
 /* DHELLO: the 16 identifying bytes and the MAC. */
 int herd_dpframe_hello_decode(const uint8_t *b, size_t n, struct herd_dpframe_hello *out,

@@ -18,6 +18,9 @@ struct herd_groute_rx {
     uint64_t *got_edges, *got_ids;  /* per sender: records received so far */
     uint8_t *loaded;                /* per sender: LOADED arrived */
     uint32_t nloaded;
+    uint64_t *counts;               /* per partition: its size, once known */
+    uint8_t *counted;
+    uint32_t ncounted;
     int failed;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -44,6 +47,8 @@ int herd_groute_rx_create(uint32_t nparts, const uint32_t *owner, uint32_t nwork
     rx->got_edges = herd_xcalloc(nworkers, sizeof *rx->got_edges);
     rx->got_ids = herd_xcalloc(nworkers, sizeof *rx->got_ids);
     rx->loaded = herd_xcalloc(nworkers, 1);
+    rx->counts = herd_xcalloc(nparts ? nparts : 1, sizeof *rx->counts);
+    rx->counted = herd_xcalloc(nparts ? nparts : 1, 1);
     pthread_mutex_init(&rx->mu, NULL);
     pthread_cond_init(&rx->cv, NULL);
     *out = rx;
@@ -73,6 +78,8 @@ void herd_groute_rx_destroy(struct herd_groute_rx *rx)
     free(rx->got_edges);
     free(rx->got_ids);
     free(rx->loaded);
+    free(rx->counts);
+    free(rx->counted);
     free(rx);
 }
 
@@ -230,6 +237,56 @@ int herd_groute_rx_loaded(struct herd_groute_rx *rx, uint32_t sender, uint64_t e
     } else {
         fail_locked(rx);
     }
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+/* Under rx->mu. */
+static int count_locked(struct herd_groute_rx *rx, uint32_t part, uint64_t count)
+{
+    if (part >= rx->nparts || rx->counted[part])
+        return -1;
+    rx->counts[part] = count;
+    rx->counted[part] = 1;
+    if (++rx->ncounted == rx->nparts)
+        pthread_cond_broadcast(&rx->cv);
+    return 0;
+}
+
+void herd_groute_rx_set_count(struct herd_groute_rx *rx, uint32_t part, uint64_t count)
+{
+    pthread_mutex_lock(&rx->mu);
+    if (count_locked(rx, part, count) != 0)
+        fail_locked(rx); /* a caller's bug; the wait reports it */
+    pthread_mutex_unlock(&rx->mu);
+}
+
+int herd_groute_rx_counts(struct herd_groute_rx *rx, const struct herd_dpframe_counts *f,
+                          struct herd_err *e)
+{
+    int rc = HERD_OK;
+    pthread_mutex_lock(&rx->mu);
+    for (uint32_t i = 0; i < f->k && rc == HERD_OK; i++) {
+        uint32_t part;
+        uint64_t count;
+        herd_dpframe_count_at(f, i, &part, &count);
+        if (count_locked(rx, part, count) != 0)
+            rc = herd_err_set(e, HERD_EPROTO, "COUNTS: partition %u counted twice", part);
+    }
+    if (rc != HERD_OK)
+        fail_locked(rx);
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+int herd_groute_rx_wait_counts(struct herd_groute_rx *rx, uint64_t *counts)
+{
+    pthread_mutex_lock(&rx->mu);
+    while (!rx->failed && rx->ncounted < rx->nparts)
+        pthread_cond_wait(&rx->cv, &rx->mu);
+    int rc = rx->failed ? HERD_ECLOSED : HERD_OK;
+    if (rc == HERD_OK)
+        memcpy(counts, rx->counts, (size_t)rx->nparts * sizeof *counts);
     pthread_mutex_unlock(&rx->mu);
     return rc;
 }

@@ -66,6 +66,17 @@ int herd_groute_rx_vids(struct herd_groute_rx *rx, uint32_t sender,
 int herd_groute_rx_loaded(struct herd_groute_rx *rx, uint32_t sender, uint64_t edges,
                           uint64_t ids, struct herd_err *e);
 
+/* The all-gather of partition sizes (step 3): my own partitions' with
+ * set_count (the loading thread), the others' from COUNTS frames (a
+ * receiver thread; HERD_EPROTO for a partition counted twice, HERD_EPROTO
+ * from the decoder for one not the sender's). */
+void herd_groute_rx_set_count(struct herd_groute_rx *rx, uint32_t part, uint64_t count);
+int herd_groute_rx_counts(struct herd_groute_rx *rx, const struct herd_dpframe_counts *f,
+                          struct herd_err *e);
+/* Waits until every partition's size is known, then copies them to
+ * counts[nparts]. HERD_OK, or HERD_ECLOSED when the receiver failed. */
+int herd_groute_rx_wait_counts(struct herd_groute_rx *rx, uint64_t *counts);
+
 /* Makes the wait fail (a lost peer, an aborted session). Any thread. */
 void herd_groute_rx_fail(struct herd_groute_rx *rx);
 

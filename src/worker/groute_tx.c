@@ -162,3 +162,26 @@ int herd_groute_tx_finish(struct herd_groute_tx *tx, struct herd_err *e)
     }
     return rc;
 }
+
+int herd_groute_tx_counts(struct herd_groute_tx *tx, const uint64_t *counts, struct herd_err *e)
+{
+    uint32_t k = 0;
+    for (uint32_t p = 0; p < tx->nparts; p++)
+        k += tx->owner[p] == tx->me;
+    uint8_t hdr[HERD_DPF_COUNTS_HDR], *body = malloc((size_t)k * 12 + 1);
+    if (body == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "routed load: COUNTS of %u partitions", k);
+    herd_dpframe_counts_put(hdr, k);
+    for (uint32_t p = 0, i = 0; p < tx->nparts; p++)
+        if (tx->owner[p] == tx->me) {
+            herd_dpframe_count_put(body + (size_t)12 * i++, p, counts[p]);
+            herd_groute_rx_set_count(tx->self, p, counts[p]);
+        }
+    int rc = HERD_OK;
+    for (uint32_t w = 0; w < tx->nworkers && rc == HERD_OK; w++)
+        if (w != tx->me &&
+            herd_dp_send_route(tx->s, w, HERD_DP_COUNTS, hdr, sizeof hdr, body, (size_t)k * 12))
+            rc = herd_err_set(e, HERD_ECLOSED, "routed load: worker %u was lost", w);
+    free(body);
+    return rc;
+}

@@ -2,7 +2,7 @@
  * receiving side: the frame reader of a data-plane connection
  * (worker/dplink.h, plain TCP) and every frame-body decoder
  * (worker/dpframe.h: DCHALLENGE, DHELLO, BATCH, END, VECTOR, and the routed
- * load's EDGES, VIDS, LOADED, which go on into a routed-load receiver,
+ * load's EDGES, VIDS, LOADED, COUNTS, which go on into a routed-load receiver,
  * worker/groute_rx.h, as from worker 1).
  *
  * Input: byte 0 picks the receiving session's shape (bit 7: pull path with
@@ -78,6 +78,7 @@ static void check_route(const struct herd_dpframe_shape *sh, struct herd_groute_
     struct herd_err e;
     struct herd_dpframe_edges fe;
     struct herd_dpframe_vids fv;
+    struct herd_dpframe_counts fc;
     uint64_t ne, ni;
     uint8_t hdr[HERD_DPF_EDGES_HDR];
     if (type == HERD_DP_EDGES && herd_dpframe_edges_decode(sh, b, n, &fe, &e) == HERD_OK) {
@@ -92,6 +93,16 @@ static void check_route(const struct herd_dpframe_shape *sh, struct herd_groute_
         (void)herd_groute_rx_vids(rx, 1, &fv, &e);
     } else if (type == HERD_DP_LOADED && herd_dpframe_loaded_decode(b, n, &ne, &ni, &e) == 0) {
         (void)herd_groute_rx_loaded(rx, 1, ne, ni, &e);
+    } else if (type == HERD_DP_COUNTS &&
+               herd_dpframe_counts_decode(sh, 1, b, n, &fc, &e) == HERD_OK) {
+        for (uint32_t i = 0; i < fc.k; i++) {
+            uint32_t part;
+            uint64_t count;
+            herd_dpframe_count_at(&fc, i, &part, &count);
+            if (part >= sh->nparts || sh->owner[part] != 1)
+                abort();
+        }
+        (void)herd_groute_rx_counts(rx, &fc, &e);
     }
 }
 
@@ -112,6 +123,7 @@ static void check_frame(const struct herd_dpframe_shape *sh, struct herd_groute_
     case HERD_DP_EDGES:
     case HERD_DP_VIDS:
     case HERD_DP_LOADED:
+    case HERD_DP_COUNTS:
         check_route(sh, rx, type, b, n);
         break;
     case HERD_DP_END:

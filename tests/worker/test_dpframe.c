@@ -227,3 +227,24 @@ HERD_TEST(dpframe_vids_and_loaded)
     CHECK(ni == 1ULL << 33);
     CHECK_EQ(herd_dpframe_loaded_decode(l, sizeof l - 1, &ne, &ni, &e), HERD_EPROTO);
 }
+
+HERD_TEST(dpframe_counts_only_for_the_senders_partitions)
+{
+    struct herd_dpframe_shape sh = {4, 0, 8, owner, NULL};
+    uint8_t b[HERD_DPF_COUNTS_HDR + 2 * 12];
+    herd_dpframe_counts_put(b, 2);
+    herd_dpframe_count_put(b + HERD_DPF_COUNTS_HDR, 1, 10);
+    herd_dpframe_count_put(b + HERD_DPF_COUNTS_HDR + 12, 3, 1ULL << 35);
+    struct herd_dpframe_counts f;
+    struct herd_err e;
+    CHECK_EQ(herd_dpframe_counts_decode(&sh, 1, b, sizeof b, &f, &e), HERD_OK);
+    uint32_t part;
+    uint64_t count;
+    herd_dpframe_count_at(&f, 1, &part, &count);
+    CHECK_EQ(part, 3u);
+    CHECK(count == 1ULL << 35);
+    CHECK_EQ(herd_dpframe_counts_decode(&sh, 0, b, sizeof b, &f, &e), HERD_EPROTO);
+    CHECK_EQ(herd_dpframe_counts_decode(&sh, 1, b, sizeof b - 1, &f, &e), HERD_EPROTO);
+    herd_dpframe_count_put(b + HERD_DPF_COUNTS_HDR, 9, 10); /* no such partition */
+    CHECK_EQ(herd_dpframe_counts_decode(&sh, 1, b, sizeof b, &f, &e), HERD_EPROTO);
+}

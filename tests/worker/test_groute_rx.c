@@ -132,3 +132,31 @@ HERD_TEST(groute_rx_fail_wakes_a_waiter)
     CHECK_EQ((int)(intptr_t)rc, HERD_ECLOSED);
     herd_groute_rx_destroy(rx);
 }
+
+HERD_TEST(groute_rx_counts_gather_and_refuse_a_second_count)
+{
+    struct herd_groute_rx *rx;
+    struct herd_err e;
+    CHECK_EQ(herd_groute_rx_create(4, owner, 3, 0, 0, &rx, &e), HERD_OK);
+    struct herd_dpframe_shape sh = {4, 0, 8, owner, NULL};
+    uint8_t b[HERD_DPF_COUNTS_HDR + 12];
+    herd_dpframe_counts_put(b, 1);
+    herd_dpframe_count_put(b + HERD_DPF_COUNTS_HDR, 1, 11);
+    struct herd_dpframe_counts f;
+    CHECK_EQ(herd_dpframe_counts_decode(&sh, 1, b, sizeof b, &f, &e), HERD_OK);
+    CHECK_EQ(herd_groute_rx_counts(rx, &f, &e), HERD_OK);
+    herd_groute_rx_set_count(rx, 0, 5);
+    herd_groute_rx_set_count(rx, 3, 7);
+    herd_dpframe_count_put(b + HERD_DPF_COUNTS_HDR, 2, 13);
+    CHECK_EQ(herd_dpframe_counts_decode(&sh, 2, b, sizeof b, &f, &e), HERD_OK);
+    CHECK_EQ(herd_groute_rx_counts(rx, &f, &e), HERD_OK);
+    uint64_t c[4];
+    CHECK_EQ(herd_groute_rx_wait_counts(rx, c), HERD_OK);
+    CHECK_EQ(c[0], 5u);
+    CHECK_EQ(c[1], 11u);
+    CHECK_EQ(c[2], 13u);
+    CHECK_EQ(c[3], 7u);
+    CHECK_EQ(herd_groute_rx_counts(rx, &f, &e), HERD_EPROTO); /* partition 2 again */
+    CHECK(strstr(e.msg, "twice") != NULL);
+    herd_groute_rx_destroy(rx);
+}

@@ -194,8 +194,16 @@ HERD_TEST(groute_numbering_equals_the_whole_graph_renumbering)
                  HERD_OK);
         counts[p] = n[p];
     }
+    for (uint32_t w = 0; w < 2; w++) /* the all-gather: each sends its own partitions' */
+        CHECK_EQ(herd_groute_tx_counts(t.tx[w], counts, &e), HERD_OK);
+    uint64_t gathered[2][NP];
+    for (uint32_t w = 0; w < 2; w++) {
+        CHECK_EQ(herd_groute_rx_wait_counts(t.rx[w], gathered[w]), HERD_OK);
+        for (uint32_t p = 0; p < NP; p++)
+            CHECK_EQ(gathered[w][p], counts[p]);
+    }
     uint32_t base[NP + 1], bounds[NP + 1];
-    CHECK_EQ(herd_groute_bases(counts, NP, base, &e), HERD_OK);
+    CHECK_EQ(herd_groute_bases(gathered[1], NP, base, &e), HERD_OK);
     struct herd_graph_opts o = {.threads = 1, .need_out = 1};
     struct herd_graph *g;
     CHECK_EQ(herd_graph_load(path, &o, &g, &e), HERD_OK);
