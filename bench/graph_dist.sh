@@ -21,7 +21,8 @@
 #
 # Environment: HERD_BIN (default build/herd), SCALE (default 20), DEGREE
 # (16), SEED (1), RUNS (3), ITERS (20), GAPBS_DIR (optional), BENCH_DIR
-# (scratch; default a temp dir removed at exit).
+# (scratch; default a temp dir removed at exit), QUICK=1 (only dist2, pull
+# and GAPBS in part 1, then stop: the PageRank ratios alone).
 set -euo pipefail
 
 HERD_BIN=$(realpath "${HERD_BIN:-build/herd}")
@@ -63,10 +64,10 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -f ./*.t ./*.err
 for r in $(seq "$RUNS"); do
     timed dist2 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.dist
-    timed ckpt5 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --checkpoint-every 5 -o pr.ck
-    timed dist2msg "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --no-fast-path -o pr.dmsg
+    [ "${QUICK:-0}" = 1 ] || timed ckpt5 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --checkpoint-every 5 -o pr.ck
+    [ "${QUICK:-0}" = 1 ] || timed dist2msg "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --no-fast-path -o pr.dmsg
     timed pull "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --partitions 16 -o pr.pull
-    timed msgs "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --no-fast-path --partitions 16 -o pr.msg
+    [ "${QUICK:-0}" = 1 ] || timed msgs "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --no-fast-path --partitions 16 -o pr.msg
     if [ -n "$GAPBS_DIR" ] && [ -x "$GAPBS_DIR/pr_spmv" ]; then
         if [ ! -s g.sg ] || [ "$(stat -c %s g.sg)" -lt 1000 ]; then
             grep -v '^#' "$GT" >g.el # GAPBS reads bare "src dst" lines
@@ -86,6 +87,14 @@ done
 med() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 mn() { sort -g "$1" | head -1; }
 echo "ratio dist2/pull (min): $(echo "$(mn dist2.t) / $(mn pull.t)" | bc -l | cut -c1-5)"
+if [ "${QUICK:-0}" = 1 ]; then
+    if [ -f gapbs1.t ]; then
+        echo "ratio dist2/gapbs1 (min, median): $(echo "$(mn dist2.t) / $(mn gapbs1.t)" | bc -l | cut -c1-5), $(echo "$(med dist2.t) / $(med gapbs1.t)" | bc -l | cut -c1-5)"
+        echo "ratio dist2/gapbs2 (min, median): $(echo "$(mn dist2.t) / $(mn gapbs2.t)" | bc -l | cut -c1-5), $(echo "$(med dist2.t) / $(med gapbs2.t)" | bc -l | cut -c1-5)"
+    fi
+    echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    exit 0
+fi
 echo "ratio dist2msg/msgs (min): $(echo "$(mn dist2msg.t) / $(mn msgs.t)" | bc -l | cut -c1-5)"
 echo "checkpoint every 5 overhead (min): $(echo "($(mn ckpt5.t) / $(mn dist2.t) - 1) * 100" | bc -l | cut -c1-5) %"
 if [ -f gapbs1.t ]; then

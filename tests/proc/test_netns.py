@@ -75,7 +75,13 @@ def test_harness_isolates_nodes_and_cut_heal_toggle_reachability(net, cluster):
 def test_worker_cut_off_10s_during_task_job_is_lost_rerun_and_refused(net, cluster):
     start(cluster, ["a", "b"])
     marker = cluster.path("started")
-    jid = cluster.submit({"tasks": [sh(f"touch {marker}-$HERD_ATTEMPT; sleep 3; "
+    # The attempt ends 5 s after it starts: after the cut-off worker has
+    # itself given up on the master (3 silent heartbeats), so its result is
+    # held for the next connection and must be refused there. (Ending within
+    # those 3 s, the result would go into the dead connection and vanish
+    # with it: the task still runs once more elsewhere, but there would be
+    # no late result to refuse.)
+    jid = cluster.submit({"tasks": [sh(f"touch {marker}-$HERD_ATTEMPT; sleep 5; "
                                        "echo from-attempt-$HERD_ATTEMPT")]})
     victim = running_task_worker(cluster, jid)
     poll(lambda: any(f.startswith("started-") for f in os.listdir(cluster.dir)), 10,
