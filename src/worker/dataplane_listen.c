@@ -33,7 +33,8 @@ static uint64_t mono_ms(void)
 static int start_rx(struct herd_dp_session *s, struct herd_dplink *l, uint32_t from);
 
 /* Under dp->mu: hands the parked connections of s's (job, epoch) to s and
- * closes those that waited too long. */
+ * closes those that waited too long or belong to an earlier epoch of s's
+ * job (a recovery moved on). */
 void herd_dp__unpark(struct herd_dp *dp, struct herd_dp_session *s)
 {
     uint64_t now = mono_ms();
@@ -46,7 +47,8 @@ void herd_dp__unpark(struct herd_dp *dp, struct herd_dp_session *s)
             if (start_rx(s, &p->link, p->from) != 0)
                 herd_dplink_fini(&p->link);
             pthread_mutex_unlock(&s->mu);
-        } else if (mine || now - p->at_ms > PARK_MS) {
+        } else if (mine || now - p->at_ms > PARK_MS ||
+                   (s && p->job == s->job && p->epoch < s->epoch)) { /* a past epoch's */
             herd_dplink_fini(&p->link);
         } else {
             dp->parked[k++] = *p;

@@ -326,3 +326,43 @@ HERD_TEST(dataplane_routed_load_between_two_workers)
     for (int w = 0; w < 2; w++)
         herd_groute_rx_destroy(rx[w]);
 }
+
+/* A connection held for an epoch that never opened here is closed when a
+ * later epoch of the job opens; the later epoch works. */
+HERD_TEST(dataplane_a_held_connection_of_a_past_epoch_is_dropped)
+{
+    struct herd_err e;
+    struct herd_dp *dp[2];
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_dp_listen("127.0.0.1", 0, NULL, &dp[w], &e), HERD_OK);
+    char *peers[2] = {(char *)herd_dp_addr(dp[0]), (char *)herd_dp_addr(dp[1])};
+    struct herd_dp_session *old = herd_dp_session_create(dp[0], 77, 3, 0, 2, 4, owner, 8);
+    CHECK_EQ(herd_dp_connect(old, peers, &e), HERD_OK); /* held by worker 1: no epoch 3 there */
+    struct pair p = {{dp[0], dp[1]}, {NULL, NULL}};
+    p.s[0] = herd_dp_session_create(dp[0], 77, 4, 0, 2, 4, owner, 8);
+    p.s[1] = herd_dp_session_create(dp[1], 77, 4, 1, 2, 4, owner, 8);
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_dp_connect(p.s[w], peers, &e), HERD_OK);
+    /* the held epoch-3 link was closed on worker 1: worker 0's sends on it fail
+     * once the reset comes back (poll, bounded) */
+    struct herd_exchange x = herd_dp_exchange(old);
+    int failed = 0;
+    for (int i = 0; i < 200 && !failed; i++) {
+        struct herd_msgbatch *b = batch(1, 1);
+        failed = x.ops->deliver(x.impl, 0, 1, 0, b) != HERD_OK;
+        if (failed)
+            herd_msgbatch_free_list(b); /* a failed delivery leaves it to the caller */
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    CHECK(failed);
+    herd_dp_session_destroy(old);
+    struct herd_exchange x0 = herd_dp_exchange(p.s[0]), x1 = herd_dp_exchange(p.s[1]);
+    send_step(x0, 0, 0, 10);
+    send_step(x0, 2, 0, 20);
+    struct herd_msgbatch *l = NULL;
+    CHECK_EQ(x1.ops->take(x1.impl, 1, 2, 0, &l), HERD_OK);
+    CHECK(l != NULL);
+    herd_msgbatch_free_list(l);
+    close_pair(&p);
+}
