@@ -154,6 +154,7 @@ static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type
     struct herd_dpframe_edges fe;
     struct herd_dpframe_vids fv;
     struct herd_dpframe_counts fc;
+    struct herd_dpframe_ids fi;
     uint64_t ne, ni;
     int rc;
     switch (type) {
@@ -166,6 +167,12 @@ static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type
     case HERD_DP_COUNTS:
         rc = herd_dpframe_counts_decode(&sh, r->from_worker, b, n, &fc, e);
         return rc ? rc : herd_groute_rx_counts(s->route, &fc, e);
+    case HERD_DP_ASK:
+        rc = herd_dpframe_ask_decode(&sh, b, n, &fi, e);
+        return rc ? rc : herd_groute_rx_ask(s->route, r->from_worker, &fi, e);
+    case HERD_DP_ANSWER:
+        rc = herd_dpframe_answer_decode(&sh, r->from_worker, b, n, &fi, e);
+        return rc ? rc : herd_groute_rx_answer(s->route, &fi, e);
     default:
         rc = herd_dpframe_loaded_decode(b, n, &ne, &ni, e);
         return rc ? rc : herd_groute_rx_loaded(s->route, r->from_worker, ne, ni, e);
@@ -187,6 +194,8 @@ static int rx_dispatch(struct herd_dp_session *s, const struct rx *r, uint16_t t
     case HERD_DP_VIDS:
     case HERD_DP_LOADED:
     case HERD_DP_COUNTS:
+    case HERD_DP_ASK:
+    case HERD_DP_ANSWER:
         return rx_route(s, r, type, b, n, e);
     default:
         return herd_err_set(e, HERD_EPROTO, "unexpected frame type %u", type);

@@ -43,6 +43,8 @@
 #define HERD_DP_VIDS 106
 #define HERD_DP_LOADED 107
 #define HERD_DP_COUNTS 108
+#define HERD_DP_ASK 109
+#define HERD_DP_ANSWER 110
 
 struct herd_dp;
 struct herd_dp_session;

@@ -286,3 +286,35 @@ void herd_dpframe_count_put(uint8_t *p, uint32_t part, uint64_t count)
     herd_put_u32(p, part);
     herd_put_u64(p + 4, count);
 }
+
+/* ASK and ANSWER: part owned by `who`, count entries of `size` bytes. */
+static int ids_decode(const char *name, const struct herd_dpframe_shape *sh, uint32_t who,
+                      size_t size, const uint8_t *b, size_t n, struct herd_dpframe_ids *out,
+                      struct herd_err *e)
+{
+    if (n < HERD_DPF_VIDS_HDR)
+        return herd_err_set(e, HERD_EPROTO, "%s: %zu bytes, header needs %d", name, n,
+                            HERD_DPF_VIDS_HDR);
+    uint32_t part = herd_get_u32(b), count = herd_get_u32(b + 4);
+    if (part >= sh->nparts || sh->owner[part] != who)
+        return herd_err_set(e, HERD_EPROTO, "%s: partition %u is not worker %u's", name, part,
+                            who);
+    if ((uint64_t)count * size != n - HERD_DPF_VIDS_HDR)
+        return herd_err_set(e, HERD_EPROTO, "%s: %u entries in %zu bytes", name, count,
+                            n - HERD_DPF_VIDS_HDR);
+    *out = (struct herd_dpframe_ids){.part = part, .count = count, .v = b + HERD_DPF_VIDS_HDR};
+    return HERD_OK;
+}
+
+int herd_dpframe_ask_decode(const struct herd_dpframe_shape *sh, const uint8_t *b, size_t n,
+                            struct herd_dpframe_ids *out, struct herd_err *e)
+{
+    return ids_decode("ASK", sh, sh->me, 8, b, n, out, e);
+}
+
+int herd_dpframe_answer_decode(const struct herd_dpframe_shape *sh, uint32_t sender,
+                               const uint8_t *b, size_t n, struct herd_dpframe_ids *out,
+                               struct herd_err *e)
+{
+    return ids_decode("ANSWER", sh, sender, 4, b, n, out, e);
+}

@@ -142,6 +142,20 @@ void herd_dpframe_counts_put(uint8_t hdr[HERD_DPF_COUNTS_HDR], uint32_t k);
 /* Writes entry (part, count) at p (12 bytes). */
 void herd_dpframe_count_put(uint8_t *p, uint32_t part, uint64_t count);
 
+/* ASK (step 4): input ids of partition `part` (the receiver's) whose dense
+ * ids the sender needs; ANSWER: those dense ids, in the same order, from
+ * the owner of `part` (the sender). Same header as VIDS: u32 part, u32
+ * count; then count u64 ids (ASK) or count u32 dense ids (ANSWER). */
+struct herd_dpframe_ids {
+    uint32_t part, count;
+    const uint8_t *v;
+};
+int herd_dpframe_ask_decode(const struct herd_dpframe_shape *sh, const uint8_t *b, size_t n,
+                            struct herd_dpframe_ids *out, struct herd_err *e);
+int herd_dpframe_answer_decode(const struct herd_dpframe_shape *sh, uint32_t sender,
+                               const uint8_t *b, size_t n, struct herd_dpframe_ids *out,
+                               struct herd_err *e);
+
 /* DHELLO: the 16 identifying bytes and the MAC. */
 int herd_dpframe_hello_decode(const uint8_t *b, size_t n, struct herd_dpframe_hello *out,
                               struct herd_err *e);

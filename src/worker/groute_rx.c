@@ -4,6 +4,7 @@
  * records appended under a single lock hold. */
 #include "worker/groute_rx.h"
 
+#include "base/bytes.h"
 #include "base/mem.h"
 
 #include <pthread.h>
@@ -21,6 +22,12 @@ struct herd_groute_rx {
     uint64_t *counts;               /* per partition: its size, once known */
     uint8_t *counted;
     uint32_t ncounted;
+    struct herd_groute_ask *asks, **asks_tail; /* queued ASKs */
+    uint32_t asks_in, asks_want;    /* received; expected (peers x my partitions) */
+    uint32_t **answer;              /* per partition: its ANSWER's dense ids */
+    uint32_t *answer_n;
+    uint8_t *answered;
+    uint32_t nanswered, answers_want;
     int failed;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -49,6 +56,14 @@ int herd_groute_rx_create(uint32_t nparts, const uint32_t *owner, uint32_t nwork
     rx->loaded = herd_xcalloc(nworkers, 1);
     rx->counts = herd_xcalloc(nparts ? nparts : 1, sizeof *rx->counts);
     rx->counted = herd_xcalloc(nparts ? nparts : 1, 1);
+    rx->asks_tail = &rx->asks;
+    rx->answer = herd_xcalloc(nparts ? nparts : 1, sizeof *rx->answer);
+    rx->answer_n = herd_xcalloc(nparts ? nparts : 1, sizeof *rx->answer_n);
+    rx->answered = herd_xcalloc(nparts ? nparts : 1, 1);
+    for (uint32_t p = 0; p < nparts; p++) {
+        rx->asks_want += owner[p] == me ? nworkers - 1 : 0;
+        rx->answers_want += owner[p] != me;
+    }
     pthread_mutex_init(&rx->mu, NULL);
     pthread_cond_init(&rx->cv, NULL);
     *out = rx;
@@ -80,6 +95,16 @@ void herd_groute_rx_destroy(struct herd_groute_rx *rx)
     free(rx->loaded);
     free(rx->counts);
     free(rx->counted);
+    while (rx->asks) {
+        struct herd_groute_ask *a = rx->asks;
+        rx->asks = a->next;
+        herd_groute_ask_free(a);
+    }
+    for (uint32_t p = 0; p < rx->nparts; p++)
+        free(rx->answer[p]);
+    free(rx->answer);
+    free(rx->answer_n);
+    free(rx->answered);
     free(rx);
 }
 
@@ -311,4 +336,100 @@ int herd_groute_rx_wait(struct herd_groute_rx *rx)
 const struct herd_groute_part *herd_groute_rx_part(const struct herd_groute_rx *rx, uint32_t p)
 {
     return &rx->parts[p];
+}
+
+/* ---- translation ---- */
+
+void herd_groute_ask_free(struct herd_groute_ask *a)
+{
+    if (a) {
+        free(a->ids);
+        free(a);
+    }
+}
+
+int herd_groute_rx_ask(struct herd_groute_rx *rx, uint32_t sender,
+                       const struct herd_dpframe_ids *f, struct herd_err *e)
+{
+    struct herd_groute_ask *a = calloc(1, sizeof *a);
+    uint64_t *ids = malloc((size_t)f->count * 8 + 1);
+    if (a == NULL || ids == NULL) {
+        free(a);
+        free(ids);
+        herd_groute_rx_fail(rx);
+        return herd_err_set(e, HERD_ENOMEM, "ASK of %u ids", f->count);
+    }
+    for (uint32_t i = 0; i < f->count; i++)
+        ids[i] = herd_get_u64(f->v + (size_t)i * 8);
+    *a = (struct herd_groute_ask){.from = sender, .part = f->part, .count = f->count,
+                                  .ids = ids};
+    pthread_mutex_lock(&rx->mu);
+    int rc = HERD_OK;
+    if (sender >= rx->nworkers || sender == rx->me || rx->asks_in == rx->asks_want) {
+        rc = herd_err_set(e, HERD_EPROTO, "ASK from worker %u: not expected", sender);
+        fail_locked(rx);
+    } else {
+        rx->asks_in++;
+        *rx->asks_tail = a;
+        rx->asks_tail = &a->next;
+        pthread_cond_broadcast(&rx->cv);
+    }
+    pthread_mutex_unlock(&rx->mu);
+    if (rc != HERD_OK)
+        herd_groute_ask_free(a);
+    return rc;
+}
+
+int herd_groute_rx_answer(struct herd_groute_rx *rx, const struct herd_dpframe_ids *f,
+                          struct herd_err *e)
+{
+    uint32_t *d = malloc((size_t)f->count * 4 + 1);
+    if (d == NULL) {
+        herd_groute_rx_fail(rx);
+        return herd_err_set(e, HERD_ENOMEM, "ANSWER of %u ids", f->count);
+    }
+    for (uint32_t i = 0; i < f->count; i++)
+        d[i] = herd_get_u32(f->v + (size_t)i * 4);
+    pthread_mutex_lock(&rx->mu);
+    int rc = HERD_OK;
+    if (f->part >= rx->nparts || rx->owner[f->part] == rx->me || rx->answered[f->part]) {
+        rc = herd_err_set(e, HERD_EPROTO, "ANSWER for partition %u: not expected", f->part);
+        fail_locked(rx);
+    } else {
+        rx->answer[f->part] = d;
+        rx->answer_n[f->part] = f->count;
+        rx->answered[f->part] = 1;
+        rx->nanswered++;
+        pthread_cond_broadcast(&rx->cv);
+    }
+    pthread_mutex_unlock(&rx->mu);
+    if (rc != HERD_OK)
+        free(d);
+    return rc;
+}
+
+int herd_groute_rx_next_ask(struct herd_groute_rx *rx, struct herd_groute_ask **ask)
+{
+    pthread_mutex_lock(&rx->mu);
+    while (!rx->failed && rx->asks == NULL &&
+           (rx->asks_in < rx->asks_want || rx->nanswered < rx->answers_want))
+        pthread_cond_wait(&rx->cv, &rx->mu);
+    int rc = rx->failed ? HERD_ECLOSED : HERD_OK;
+    *ask = NULL;
+    if (rc == HERD_OK && rx->asks) {
+        *ask = rx->asks;
+        rx->asks = (*ask)->next;
+        if (rx->asks == NULL)
+            rx->asks_tail = &rx->asks;
+        (*ask)->next = NULL;
+    }
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+const uint32_t *herd_groute_rx_answered(const struct herd_groute_rx *rx, uint32_t p,
+                                        uint32_t *count)
+{
+    *count = rx->answer_n[p];
+    return rx->answer[p];
 }

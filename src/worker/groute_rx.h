@@ -77,6 +77,29 @@ int herd_groute_rx_counts(struct herd_groute_rx *rx, const struct herd_dpframe_c
  * counts[nparts]. HERD_OK, or HERD_ECLOSED when the receiver failed. */
 int herd_groute_rx_wait_counts(struct herd_groute_rx *rx, uint64_t *counts);
 
+/* Step 4, translation. An ASK from a peer: ids of my partition `part`
+ * whose dense ids it needs (queued for the loading thread, which answers).
+ * An ANSWER: the dense ids of what I asked of `part`, in my order. */
+struct herd_groute_ask {
+    uint32_t from, part, count;
+    uint64_t *ids;
+    struct herd_groute_ask *next;
+};
+int herd_groute_rx_ask(struct herd_groute_rx *rx, uint32_t sender,
+                       const struct herd_dpframe_ids *f, struct herd_err *e);
+int herd_groute_rx_answer(struct herd_groute_rx *rx, const struct herd_dpframe_ids *f,
+                          struct herd_err *e);
+/* The loading thread: the next queued ASK (*ask, free with
+ * herd_groute_ask_free), or *ask NULL once every peer's ASKs (one per
+ * partition of mine) were handed out and an ANSWER arrived for every
+ * partition that is not mine. HERD_OK, or HERD_ECLOSED (failed). */
+int herd_groute_rx_next_ask(struct herd_groute_rx *rx, struct herd_groute_ask **ask);
+void herd_groute_ask_free(struct herd_groute_ask *a);
+/* Partition p's answer (not mine; after next_ask gave NULL): count dense
+ * ids in the order they were asked. */
+const uint32_t *herd_groute_rx_answered(const struct herd_groute_rx *rx, uint32_t p,
+                                        uint32_t *count);
+
 /* Makes the wait fail (a lost peer, an aborted session). Any thread. */
 void herd_groute_rx_fail(struct herd_groute_rx *rx);
 

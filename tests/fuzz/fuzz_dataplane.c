@@ -2,7 +2,7 @@
  * receiving side: the frame reader of a data-plane connection
  * (worker/dplink.h, plain TCP) and every frame-body decoder
  * (worker/dpframe.h: DCHALLENGE, DHELLO, BATCH, END, VECTOR, and the routed
- * load's EDGES, VIDS, LOADED, COUNTS, which go on into a routed-load receiver,
+ * load's EDGES, VIDS, LOADED, COUNTS, ASK, ANSWER, which go on into a routed-load receiver,
  * worker/groute_rx.h, as from worker 1).
  *
  * Input: byte 0 picks the receiving session's shape (bit 7: pull path with
@@ -79,6 +79,7 @@ static void check_route(const struct herd_dpframe_shape *sh, struct herd_groute_
     struct herd_dpframe_edges fe;
     struct herd_dpframe_vids fv;
     struct herd_dpframe_counts fc;
+    struct herd_dpframe_ids fi;
     uint64_t ne, ni;
     uint8_t hdr[HERD_DPF_EDGES_HDR];
     if (type == HERD_DP_EDGES && herd_dpframe_edges_decode(sh, b, n, &fe, &e) == HERD_OK) {
@@ -103,6 +104,15 @@ static void check_route(const struct herd_dpframe_shape *sh, struct herd_groute_
                 abort();
         }
         (void)herd_groute_rx_counts(rx, &fc, &e);
+    } else if (type == HERD_DP_ASK && herd_dpframe_ask_decode(sh, b, n, &fi, &e) == HERD_OK) {
+        if (sh->owner[fi.part] != sh->me || (size_t)fi.count * 8 + HERD_DPF_VIDS_HDR != n)
+            abort();
+        (void)herd_groute_rx_ask(rx, 1, &fi, &e);
+    } else if (type == HERD_DP_ANSWER &&
+               herd_dpframe_answer_decode(sh, 1, b, n, &fi, &e) == HERD_OK) {
+        if (sh->owner[fi.part] != 1 || (size_t)fi.count * 4 + HERD_DPF_VIDS_HDR != n)
+            abort();
+        (void)herd_groute_rx_answer(rx, &fi, &e);
     }
 }
 
@@ -124,6 +134,8 @@ static void check_frame(const struct herd_dpframe_shape *sh, struct herd_groute_
     case HERD_DP_VIDS:
     case HERD_DP_LOADED:
     case HERD_DP_COUNTS:
+    case HERD_DP_ASK:
+    case HERD_DP_ANSWER:
         check_route(sh, rx, type, b, n);
         break;
     case HERD_DP_END:

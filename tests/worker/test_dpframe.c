@@ -248,3 +248,21 @@ HERD_TEST(dpframe_counts_only_for_the_senders_partitions)
     herd_dpframe_count_put(b + HERD_DPF_COUNTS_HDR, 9, 10); /* no such partition */
     CHECK_EQ(herd_dpframe_counts_decode(&sh, 1, b, sizeof b, &f, &e), HERD_EPROTO);
 }
+
+HERD_TEST(dpframe_ask_is_for_my_partition_and_answer_from_its_owner)
+{
+    struct herd_dpframe_shape sh = {4, 0, 8, owner, NULL};
+    uint8_t b[HERD_DPF_VIDS_HDR + 2 * 8];
+    struct herd_dpframe_ids f;
+    struct herd_err e;
+    herd_dpframe_vids_put(b, 2, 2); /* ASK about my partition 2: two u64 ids */
+    CHECK_EQ(herd_dpframe_ask_decode(&sh, b, sizeof b, &f, &e), HERD_OK);
+    CHECK_EQ(f.count, 2u);
+    herd_dpframe_vids_put(b, 1, 2); /* partition 1 is worker 1's */
+    CHECK_EQ(herd_dpframe_ask_decode(&sh, b, sizeof b, &f, &e), HERD_EPROTO);
+    herd_dpframe_vids_put(b, 1, 4); /* ANSWER from worker 1 about its partition 1: 4 u32 */
+    CHECK_EQ(herd_dpframe_answer_decode(&sh, 1, b, sizeof b, &f, &e), HERD_OK);
+    CHECK_EQ(herd_dpframe_answer_decode(&sh, 0, b, sizeof b, &f, &e), HERD_EPROTO);
+    herd_dpframe_vids_put(b, 1, 3);
+    CHECK_EQ(herd_dpframe_answer_decode(&sh, 1, b, sizeof b, &f, &e), HERD_EPROTO);
+}

@@ -10,6 +10,9 @@
 #include "worker/dataplane.h"
 #include "worker/groute_num.h"
 #include "worker/groute_scan.h"
+#include "worker/groute_xlate.h"
+
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,4 +241,101 @@ HERD_TEST(groute_bases_refuse_more_than_32_bit_ids)
     CHECK_EQ(herd_groute_bases(counts, 2, base, &e), HERD_OK);
     CHECK_EQ(base[2], UINT32_MAX);
     CHECK_EQ(herd_groute_bases(counts, 3, base, &e), HERD_EINVAL);
+}
+
+struct xl {
+    struct herd_dp_session *s;
+    struct herd_groute_rx *rx;
+    struct herd_groute_numbering num;
+    struct herd_groute_xlate *x;
+    int rc;
+};
+
+static void *xlate_main(void *arg)
+{
+    struct xl *a = arg;
+    struct herd_err e;
+    a->rc = herd_groute_xlate_run(a->s, a->rx, &a->num, &a->x, &e);
+    return NULL;
+}
+
+/* Step 4: with out- and in-rows routed, each worker asks the owners for
+ * the dense ids of its rows' remote endpoints (both workers at once); every
+ * endpoint of every row then translates to herd_renumber_hash's dense id. */
+HERD_TEST(groute_translation_matches_the_whole_graph_renumbering)
+{
+    char path[] = "/tmp/herd-groute-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    const uint64_t M = 2500;
+    write_graph(path, M, 0);
+    struct two t;
+    two_open(&t, 4);
+    struct herd_groute_counts c;
+    struct herd_err e;
+    for (uint32_t w = 0; w < 2; w++) {
+        struct herd_groute_scan sc = {.path = path, .o = {.threads = 1}, .me = w,
+                                      .nworkers = 2, .nparts = NP, .out_rows = 1, .in_rows = 1};
+        CHECK_EQ(herd_groute_scan_run(t.tx[w], &sc, &c, &e), HERD_OK);
+        CHECK_EQ(herd_groute_tx_finish(t.tx[w], &e), HERD_OK);
+    }
+    uint64_t *ids[NP], counts[NP];
+    size_t n[NP];
+    for (int w = 0; w < 2; w++)
+        CHECK_EQ(herd_groute_rx_wait(t.rx[w]), HERD_OK);
+    for (uint32_t p = 0; p < NP; p++) {
+        CHECK_EQ(herd_groute_part_ids(herd_groute_rx_part(t.rx[owner[p]], p), &ids[p], &n[p], &e),
+                 HERD_OK);
+        counts[p] = n[p];
+    }
+    for (uint32_t w = 0; w < 2; w++)
+        CHECK_EQ(herd_groute_tx_counts(t.tx[w], counts, &e), HERD_OK);
+    uint64_t gathered[NP];
+    uint32_t base[NP + 1];
+    CHECK_EQ(herd_groute_rx_wait_counts(t.rx[0], gathered), HERD_OK);
+    CHECK_EQ(herd_groute_bases(gathered, NP, base, &e), HERD_OK);
+    struct xl a[2];
+    pthread_t th[2];
+    for (uint32_t w = 0; w < 2; w++) {
+        a[w] = (struct xl){.s = t.s[w], .rx = t.rx[w],
+                           .num = {.nparts = NP, .me = w, .owner = owner, .ids = ids, .n = n,
+                                   .base = base}};
+        CHECK_EQ(pthread_create(&th[w], NULL, xlate_main, &a[w]), 0);
+    }
+    for (int w = 0; w < 2; w++) {
+        pthread_join(th[w], NULL);
+        CHECK_EQ(a[w].rc, HERD_OK);
+    }
+    struct herd_graph_opts o = {.threads = 1, .need_out = 1};
+    struct herd_graph *g;
+    uint32_t bounds[NP + 1];
+    CHECK_EQ(herd_graph_load(path, &o, &g, &e), HERD_OK);
+    CHECK_EQ(herd_renumber_hash(g, NP, bounds, &e), HERD_OK);
+    uint64_t checked = 0;
+    for (uint32_t p = 0; p < NP; p++) {
+        const struct herd_groute_xlate *x = a[owner[p]].x;
+        const struct herd_groute_part *gp = herd_groute_rx_part(t.rx[owner[p]], p);
+        for (int k = 0; k < 2; k++) {
+            const struct herd_groute_edges *b = k ? &gp->in : &gp->out;
+            for (size_t i = 0; i < b->n; i++) {
+                uint64_t ends[2] = {b->src[i], b->dst[i]};
+                for (int j = 0; j < 2; j++) {
+                    uint32_t want, got;
+                    CHECK_EQ(herd_renumber_lookup(g, NP, bounds, ends[j], &want), HERD_OK);
+                    CHECK_EQ(herd_groute_xlate_dense(x, ends[j], &got), HERD_OK);
+                    CHECK_EQ(got, want);
+                    checked++;
+                }
+            }
+        }
+    }
+    CHECK_EQ(checked, 4 * M);
+    herd_graph_destroy(g);
+    for (int w = 0; w < 2; w++)
+        herd_groute_xlate_destroy(a[w].x);
+    for (uint32_t p = 0; p < NP; p++)
+        free(ids[p]);
+    two_close(&t);
+    unlink(path);
 }
