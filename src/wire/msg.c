@@ -30,7 +30,10 @@ enum fkind {
     F_STR,   /* u32 length + bytes, no NUL, length <= limit */
     F_BLOB,  /* u32 length + bytes, length <= limit; length at count_off */
     F_STRS,  /* u32 count <= limit, then count strings of <= item_limit */
-    F_U64S   /* u32 count <= limit, then count u64 */
+    F_U64S,  /* u32 count <= limit, then count u64 */
+    F_OPT    /* not a field: a body may end here (the fields after it were
+                added later; absent, they decode as NULL; only strings may
+                follow, and when all are NULL the encoder stops here) */
 };
 
 struct field {
@@ -52,6 +55,7 @@ struct field {
 #define STRS(m, f, n, lim, ilim) {#f, F_STRS, AT(m, f), AT(m, n), lim, ilim, 0, 0}
 #define U64S(m, f, n, lim) {#f, F_U64S, AT(m, f), AT(m, n), lim, 0, 0, 0}
 #define END {NULL, F_END, 0, 0, 0, 0, 0, 0}
+#define OPTIONAL_FROM_HERE {NULL, F_OPT, 0, 0, 0, 0, 0, 0}
 
 static const struct field fields_CHALLENGE[] = {
     SCALAR(F_U16, challenge, proto),
@@ -71,6 +75,7 @@ static const struct field fields_HELLO[] = {
     FIXED(hello, nonce, HERD_NONCE_LEN),
     FIXED(hello, mac, HERD_MAC_LEN),
     U64S(hello, running, nrunning, HERD_MSG_MAX_IDS),
+    OPTIONAL_FROM_HERE, /* workers from before data_host send none */
     STR(hello, data_host, HERD_MSG_MAX_STR),
     END,
 };
@@ -225,8 +230,20 @@ static void encode_field(const struct herd_msg *m, const struct field *f, struct
             herd_wbuf_u64(w, v[i]);
         break;
     }
+    case F_OPT:
     case F_END: break;
     }
+}
+
+/* 1 when every field after the F_OPT at `f` is absent (a NULL string), so
+ * the body ends at `f`: what an older peer sends and a decoder gives back,
+ * which keeps decode -> encode exact. */
+static int rest_absent(const struct herd_msg *m, const struct field *f)
+{
+    for (f++; f->kind != F_END; f++)
+        if (f->kind != F_STR || CREF(char *, m, f->off) != NULL)
+            return 0;
+    return 1;
 }
 
 void herd_msg_encode(const struct herd_msg *m, struct herd_wbuf *w)
@@ -234,8 +251,11 @@ void herd_msg_encode(const struct herd_msg *m, struct herd_wbuf *w)
     const struct layout *l = layout_of(m->type);
     if (l == NULL)
         return; /* precondition: known type; nothing sensible to write */
-    for (const struct field *f = l->fields; f->kind != F_END; f++)
+    for (const struct field *f = l->fields; f->kind != F_END; f++) {
+        if (f->kind == F_OPT && rest_absent(m, f))
+            break;
         encode_field(m, f, w);
+    }
 }
 
 void herd_msg_frame(const struct herd_msg *m, struct herd_wbuf *w)
@@ -421,9 +441,12 @@ int herd_msg_decode(uint16_t type, const uint8_t *body, size_t len, struct herd_
     m.type = type;
     struct dec d = {.msg = l->name, .e = e, .rc = HERD_OK};
     herd_rbuf_init(&d.r, len ? body : (const uint8_t *)"", len);
-    for (const struct field *f = l->fields; f->kind != F_END; f++)
-        if (decode_field(&d, f, &m) != HERD_OK)
+    for (const struct field *f = l->fields; f->kind != F_END; f++) {
+        if (f->kind == F_OPT && herd_rbuf_left(&d.r) == 0)
+            break;
+        if (f->kind != F_OPT && decode_field(&d, f, &m) != HERD_OK)
             goto fail;
+    }
     if (herd_rbuf_left(&d.r) != 0) {
         herd_err_set(e, HERD_EPARSE, "%s: %zu trailing bytes after the last field", l->name,
                      herd_rbuf_left(&d.r));

@@ -1,5 +1,7 @@
 #include "check.h"
 
+#include <stdint.h>
+
 #include "base/bytes.h"
 #include "base/mem.h"
 #include "base/rand.h"
@@ -361,8 +363,19 @@ HERD_TEST(msg_rejects_every_truncation)
         struct herd_wbuf w;
         struct herd_err e;
         encode(&m, &w);
+        /* HELLO's data_host came later and is optional: a body that ends
+         * just before it is a complete HELLO from an older worker */
+        size_t complete_at = m.type == HERD_MSG_HELLO ? w.len - 4 - strlen(m.u.hello.data_host)
+                                                      : SIZE_MAX;
         for (size_t n = 0; n < w.len; n++) {
             memset(&d, 0x7f, sizeof d);
+            if (n == complete_at) {
+                CHECK_EQ(herd_msg_decode(m.type, w.p, n, &d, &e), HERD_OK);
+                CHECK(d.u.hello.data_host == NULL);
+                CHECK_STR(d.u.hello.worker_id, m.u.hello.worker_id);
+                herd_msg_free(&d);
+                continue;
+            }
             CHECK_EQ(herd_msg_decode(m.type, w.p, n, &d, &e), HERD_EPARSE);
             CHECK(strncmp(e.msg, herd_msg_type_name(m.type), strlen(herd_msg_type_name(m.type))) == 0);
             CHECK_EQ(d.type, 0x7f7f); /* out untouched */
