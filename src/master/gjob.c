@@ -23,11 +23,16 @@ const char *herd_gjob_state_name(enum herd_gjob_state s)
     return (unsigned)s < HERD_GJ_NSTATES ? names[s] : "?";
 }
 
+int herd_gjob_state_final(enum herd_gjob_state s)
+{
+    return s == HERD_GJ_DONE || s == HERD_GJ_FAILED;
+}
+
 /* Legal transitions (docs/distributed.md has the drawing). */
 int herd_gjob_legal(enum herd_gjob_state from, enum herd_gjob_state to)
 {
     if (to == HERD_GJ_FAILED)
-        return from != HERD_GJ_DONE && from != HERD_GJ_FAILED;
+        return !herd_gjob_state_final(from);
     switch (from) {
     case HERD_GJ_WAITING: return to == HERD_GJ_LOADING;
     case HERD_GJ_LOADING: return to == HERD_GJ_RUNNING || to == HERD_GJ_RECOVERING;
@@ -57,7 +62,7 @@ int herd_gjob__set_state(struct herd_core *c, struct gjob *j, enum herd_gjob_sta
     j->state = to;
     j->transitions++;
     c->gjobs->into[to]++;
-    if (to == HERD_GJ_DONE || to == HERD_GJ_FAILED) {
+    if (herd_gjob_state_final(to)) {
         j->finished = herd_core__now(c);
         j->deadline = 0;
         herd_gjob__ckpt_over(c, j);
@@ -254,7 +259,7 @@ int herd_core_graph_cancel(struct herd_core *c, uint64_t id)
     struct gjob *j = herd_gjob__find(c, id);
     if (j == NULL)
         return HERD_ENOTFOUND;
-    if (j->state != HERD_GJ_DONE && j->state != HERD_GJ_FAILED)
+    if (!herd_gjob_state_final(j->state))
         herd_gjob__fail(c, j, "canceled");
     return HERD_OK;
 }
@@ -301,11 +306,6 @@ void herd_gjobs_worker_gone(struct herd_core *c, struct herd_worker *w)
     }
 }
 
-static int finished(const struct gjob *j)
-{
-    return j->state == HERD_GJ_DONE || j->state == HERD_GJ_FAILED;
-}
-
 /* Keeps memory flat under a stream of graph jobs, with the bounds of task
  * jobs: a finished job stays in memory while it is among the newest
  * cfg.keep_finished finished ones and younger than cfg.keep_finished_ms;
@@ -317,10 +317,10 @@ static void evict(struct herd_core *c, uint64_t now)
     struct herd_gjobs *g = c->gjobs;
     size_t nfin = 0, out = 0;
     for (size_t i = 0; i < g->n; i++)
-        nfin += finished(g->jobs[i]);
+        nfin += herd_gjob_state_final(g->jobs[i]->state);
     for (size_t i = 0; i < g->n; i++) {
         struct gjob *j = g->jobs[i];
-        if (finished(j) && j->npend == 0 &&
+        if (herd_gjob_state_final(j->state) && j->npend == 0 &&
             (nfin > c->cfg.keep_finished || now >= j->finished + c->cfg.keep_finished_ms)) {
             herd_debug("gjob", "graph job %" PRIu64 " evicted from memory (%s)", j->id,
                        names[j->state]);

@@ -35,6 +35,8 @@ enum herd_gjob_state {
 };
 
 const char *herd_gjob_state_name(enum herd_gjob_state s);
+/* 1 for the final states (done, failed): no transition leaves them. Pure. */
+int herd_gjob_state_final(enum herd_gjob_state s);
 /* 1 if the coordinator may go from `from` to `to`. */
 int herd_gjob_legal(enum herd_gjob_state from, enum herd_gjob_state to);
 

@@ -298,7 +298,7 @@ static void load_one(void *arg, const struct herd_journal_gjob *g)
     struct herd_core *c = arg;
     struct gjob *j = decode_row(g);
     herd_gjob__adopt(c, j);
-    if (j->state != HERD_GJ_DONE && j->state != HERD_GJ_FAILED) {
+    if (!herd_gjob_state_final(j->state)) {
         free(j->ws);
         j->ws = NULL;
         resume(c, j);
