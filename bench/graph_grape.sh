@@ -330,38 +330,9 @@ one_round() {
 
 # ---- summary -----------------------------------------------------------
 
-# stat KIND METRIC min|med|max: from results.tsv, or "-" when absent.
-stat() {
-    awk -F'\t' -v k="$1" -v m="$2" '$1 == k && $3 == m { print $4 }' "$D/results.tsv" \
-        | sort -g | awk -v w="$3" '{ a[n++] = $1 }
-            END { if (n == 0) { print "-"; exit }
-                  if (w == "min") v = a[0]; else if (w == "max") v = a[n-1];
-                  else v = (n % 2) ? a[int(n/2)] : (a[n/2-1] + a[n/2]) / 2;
-                  printf "%.3f\n", v }'
-}
-
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-";
-                                     else printf "%.2f\n", a / b }'
-}
-
-met() {
-    awk -v r="$1" -v g="$2" 'BEGIN { if (r == "-") print "?"; else print (r <= g) ? "yes" : "NO" }'
-}
-
-# row LABEL HERD_KIND PEER_KIND METRIC [GOAL]
-row() {
-    local hmin hmed pmin pmed rmin rmed goal="-" met="-"
-    hmin=$(stat "$2" "$4" min); hmed=$(stat "$2" "$4" med)
-    pmin=$(stat "$3" "$4" min); pmed=$(stat "$3" "$4" med)
-    rmin=$(ratio "$hmin" "$pmin"); rmed=$(ratio "$hmed" "$pmed")
-    if [ -n "${5:-}" ]; then
-        goal="≤ $5"
-        met="$(met "$rmin" "$5") / $(met "$rmed" "$5")"
-    fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$hmin" "$hmed" "$pmin" \
-        "$pmed" "$rmin" "$rmed" "$goal" "$met"
-}
+# stat, ratio, met, row: bench/table.sh (shared with graph_vs_gapbs.sh).
+# shellcheck source=bench/table.sh
+. "$(dirname "$0")/table.sh"
 
 table() { # table METRIC [goals]
     local m=$1 g1="" g2=""

@@ -228,40 +228,10 @@ one_round() {
 
 # ---- summary -----------------------------------------------------------
 
-# stat KIND METRIC min|med : from results.tsv, or "-" when absent.
-stat() {
-    awk -F'\t' -v k="$1" -v m="$2" '$1 == k && $3 == m { print $4 }' "$D/results.tsv" \
-        | sort -g | awk -v w="$3" '{ a[n++] = $1 }
-            END { if (n == 0) { print "-"; exit }
-                  if (w == "min") v = a[0]; else if (w == "max") v = a[n-1];
-                  else v = (n % 2) ? a[int(n/2)] : (a[n/2-1] + a[n/2]) / 2;
-                  printf "%.4f\n", v }'
-}
-
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-";
-                                     else printf "%.2f\n", a / b }'
-}
-
-met() {
-    awk -v r="$1" -v g="$2" 'BEGIN { if (r == "-") print "?"; else print (r <= g) ? "yes" : "NO" }'
-}
-
-# row LABEL HERD_KIND GAPBS_KIND METRIC [GOAL]: one table line; with a goal
-# ("1.25" = herd at most 1.25x GAPBS), whether min/min and median/median
-# meet it.
-row() {
-    local hmin hmed gmin gmed rmin rmed goal="-" met="-"
-    hmin=$(stat "$2" "$4" min); hmed=$(stat "$2" "$4" med)
-    gmin=$(stat "$3" "$4" min); gmed=$(stat "$3" "$4" med)
-    rmin=$(ratio "$hmin" "$gmin"); rmed=$(ratio "$hmed" "$gmed")
-    if [ -n "${5:-}" ]; then
-        goal="≤ $5"
-        met="$(met "$rmin" "$5") / $(met "$rmed" "$5")"
-    fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$hmin" "$hmed" "$gmin" \
-        "$gmed" "$rmin" "$rmed" "$goal" "$met"
-}
+# stat, ratio, met, row: bench/table.sh (shared with graph_grape.sh); 4 decimals here.
+STAT_FMT=%.4f
+# shellcheck source=bench/table.sh
+. "$(dirname "$0")/table.sh"
 
 # table METRIC [with-goals]
 table() {
