@@ -18,8 +18,8 @@ import signal
 import pytest
 
 from cluster import Cluster, poll
-from test_graph_dist import (PARTS, chain_graph, dataset, one_process, read_parts,
-                             start_workers)
+from test_graph_dist import (PARTS, chain_graph, dataset, graph_job, job, one_process,
+                             read_parts, start_workers, wait_done)
 
 
 @pytest.fixture
@@ -31,31 +31,8 @@ def cluster():
 
 
 def submit(c, tmp, algo, graph, workers, every, extra=None):
-    spec = {"algo": algo, "graph": str(graph), "format": "snap", "workers": workers,
-            "partitions": PARTS, "threads": 1, "output_dir": str(tmp / "out"),
-            "checkpoint_every": every}
-    spec.update(extra or {})
-    code, body = c.http("POST", "/v1/graph-jobs", spec)
-    assert code == 201, body
-    return body["id"]
-
-
-def job(c, jid):
-    code, body = c.http("GET", f"/v1/graph-jobs/{jid}")
-    assert code == 200, body
-    return body
-
-
-def wait_done(c, jid, timeout=60):
-    def final():
-        try:
-            j = job(c, jid)
-        except OSError:
-            return None  # the master is restarting
-        return j if j["state"] in ("done", "failed") else None
-    j = poll(final, timeout, interval=0.02, what=f"graph job {jid}")
-    assert j["state"] == "done", j["error"]
-    return j
+    """A graph job whose checkpoints go through the master (no shared dir)."""
+    return graph_job(c, tmp, algo, graph, workers, every, extra, shared_ckpt=False)
 
 
 def wait_checkpoint(c, jid, at_least):

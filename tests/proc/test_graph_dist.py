@@ -143,11 +143,13 @@ def chain_graph(path, n, seed):
             f.write(f"{a} {b} {(b - a) * 1.5}\n")
 
 
-def graph_job(c, tmp, algo, graph, workers, every=0, extra=None):
+def graph_job(c, tmp, algo, graph, workers, every=0, extra=None, shared_ckpt=True):
+    """Submits a graph job; with checkpoints, to a shared directory unless
+    shared_ckpt is false (then they go through the master)."""
     spec = {"algo": algo, "graph": str(graph), "format": "snap", "workers": workers,
             "partitions": PARTS, "threads": 1, "output_dir": str(tmp / "out"),
             "checkpoint_every": every}
-    if every:
+    if every and shared_ckpt:
         spec["checkpoint_dir"] = str(tmp / "ckpt")
     spec.update(extra or {})
     code, body = c.http("POST", "/v1/graph-jobs", spec)
@@ -162,8 +164,13 @@ def job(c, jid):
 
 
 def wait_done(c, jid, timeout=60):
-    j = poll(lambda: (lambda j: j if j["state"] in ("done", "failed") else None)(job(c, jid)),
-             timeout, interval=0.02, what=f"graph job {jid}")
+    def final():
+        try:
+            j = job(c, jid)
+        except OSError:
+            return None  # the master is restarting
+        return j if j["state"] in ("done", "failed") else None
+    j = poll(final, timeout, interval=0.02, what=f"graph job {jid}")
     assert j["state"] == "done", j["error"]
     return j
 
