@@ -79,6 +79,11 @@ static void step_messages(struct herd_engine *en, struct herd_part *pt)
         }
     }
     compute_range(en, pt);
+    if (c->dense) {
+        int rc = herd_msgdense_flush(c->dense, en->bounds, en->nparts, c->out);
+        if (rc != HERD_OK)
+            herd_vctx_set_error(c, rc, "send messages");
+    }
     for (uint32_t q = 0; c->out && q < en->nparts; q++) {
         int rc = herd_msgout_flush(&c->out[q]);
         if (rc == HERD_OK)
@@ -255,7 +260,6 @@ struct each {
 
 static void each_task(void *arg, uint32_t t, uint32_t n)
 {
-    (void)t;
     (void)n;
     struct each *ea = arg;
     struct herd_engine *en = ea->en;
@@ -265,6 +269,7 @@ static void each_task(void *arg, uint32_t t, uint32_t n)
             return;
         if (en->owned && !en->owned[i])
             continue; /* another worker runs it (engine_dist.c) */
+        en->parts[i].ctx.dense = en->dense ? &en->dense[t] : NULL;
         ea->fn(en, &en->parts[i]);
     }
 }

@@ -1,0 +1,162 @@
+/* msgdense — dense sender-side combining (msgdense.h). The flush walks the
+ * touched words in the order they were first touched; the records of a
+ * batch are in that order, which only an exact combiner may ignore. */
+#include "graph/msgdense.h"
+
+#include "base/err.h"
+
+#include <stdlib.h>
+
+int herd_msgdense_eligible(enum herd_combiner kind, uint32_t msg_size)
+{
+    switch (kind) {
+    case HERD_COMBINE_MIN_U32:
+        return msg_size == 4;
+    case HERD_COMBINE_MIN_I64:
+    case HERD_COMBINE_SUM_I64:
+        return msg_size == 8;
+    default:
+        return 0;
+    }
+}
+
+/* Slot v set to x (the message's bits, as in d->uniform). */
+static void set_slot(struct herd_msgdense *d, uint32_t v, uint64_t x)
+{
+    if (d->kind == HERD_COMBINE_MIN_U32)
+        ((uint32_t *)d->val)[v] = (uint32_t)x;
+    else
+        ((int64_t *)d->val)[v] = (int64_t)x;
+}
+
+/* The combiner's identity, as slot bits. */
+static uint64_t identity(const struct herd_msgdense *d)
+{
+    if (d->kind == HERD_COMBINE_MIN_U32)
+        return UINT32_MAX;
+    return d->kind == HERD_COMBINE_SUM_I64 ? 0 : (uint64_t)INT64_MAX;
+}
+
+static uint64_t get_slot(const struct herd_msgdense *d, uint32_t v)
+{
+    if (d->kind == HERD_COMBINE_MIN_U32)
+        return ((const uint32_t *)d->val)[v];
+    return (uint64_t)((const int64_t *)d->val)[v];
+}
+
+int herd_msgdense_init(struct herd_msgdense *d, enum herd_combiner kind, uint32_t msg_size,
+                       uint32_t n)
+{
+    memset(d, 0, sizeof *d);
+    size_t words = ((size_t)n + 63) / 64;
+    d->kind = kind;
+    d->mode = HERD_MSGDENSE_EMPTY;
+    d->n = n;
+    d->msg_size = msg_size;
+    d->val = malloc(((size_t)n ? n : 1) * msg_size);
+    d->bits = calloc(words ? words : 1, sizeof *d->bits);
+    d->touched = malloc((words + 1) * sizeof *d->touched); /* + the scratch entry of claim */
+    if (d->val == NULL || d->bits == NULL || d->touched == NULL) {
+        herd_msgdense_fini(d);
+        return HERD_ENOMEM;
+    }
+    for (uint32_t v = 0; v < n; v++)
+        set_slot(d, v, identity(d));
+    return HERD_OK;
+}
+
+void herd_msgdense_fini(struct herd_msgdense *d)
+{
+    free(d->val);
+    free(d->bits);
+    free(d->touched);
+    memset(d, 0, sizeof *d);
+}
+
+/* UNIFORM -> SLOTS: every target seen so far gets the uniform value. */
+static void fill_slots(struct herd_msgdense *d)
+{
+    for (uint32_t i = 0; i < d->ntouched; i++) {
+        uint32_t w = d->touched[i];
+        for (uint64_t bits = d->bits[w]; bits; bits &= bits - 1)
+            set_slot(d, w * 64 + (uint32_t)__builtin_ctzll(bits), d->uniform);
+    }
+    d->mode = HERD_MSGDENSE_SLOTS;
+}
+
+int herd_msgdense_mode_for(struct herd_msgdense *d, uint64_t x)
+{
+    switch (d->mode) {
+    case HERD_MSGDENSE_EMPTY:
+        if (d->kind == HERD_COMBINE_SUM_I64) { /* a sum of equal values is not the value */
+            d->mode = HERD_MSGDENSE_SLOTS;
+            return 0;
+        }
+        d->mode = HERD_MSGDENSE_UNIFORM;
+        d->uniform = x;
+        return 1;
+    case HERD_MSGDENSE_UNIFORM:
+        if (x == d->uniform)
+            return 1;
+        fill_slots(d);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Largest q with bounds[q] <= v (v < bounds[nparts]). */
+static uint32_t owner_of(const uint32_t *bounds, uint32_t nparts, uint32_t v)
+{
+    uint32_t lo = 0, hi = nparts;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (bounds[mid] <= v)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The records of one word's slots (while *rc is HERD_OK), then the word
+ * and its slots cleared (always, so an error leaves d empty). */
+static void flush_word(struct herd_msgdense *d, uint32_t w, const uint32_t *bounds,
+                       uint32_t nparts, struct herd_msgout *outs, int *rc)
+{
+    uint64_t bits = d->bits[w], id = identity(d);
+    uint8_t rec[8];
+    d->bits[w] = 0;
+    if (bits == 0)
+        return;
+    uint32_t q = owner_of(bounds, nparts, w * 64 + (uint32_t)__builtin_ctzll(bits));
+    int slots = d->mode == HERD_MSGDENSE_SLOTS;
+    while (bits) {
+        uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
+        bits &= bits - 1;
+        while (v >= bounds[q + 1])
+            q++;
+        uint64_t x = slots ? get_slot(d, v) : d->uniform;
+        if (d->kind == HERD_COMBINE_MIN_U32) {
+            uint32_t x32 = (uint32_t)x;
+            memcpy(rec, &x32, 4);
+        } else {
+            memcpy(rec, &x, 8);
+        }
+        if (*rc == HERD_OK)
+            *rc = herd_msgout_append(&outs[q], v, rec);
+        if (slots)
+            set_slot(d, v, id);
+    }
+}
+
+int herd_msgdense_flush(struct herd_msgdense *d, const uint32_t *bounds, uint32_t nparts,
+                        struct herd_msgout *outs)
+{
+    int rc = HERD_OK;
+    for (uint32_t i = 0; i < d->ntouched; i++)
+        flush_word(d, d->touched[i], bounds, nparts, outs, &rc);
+    d->ntouched = 0;
+    d->mode = HERD_MSGDENSE_EMPTY;
+    return rc;
+}
