@@ -262,6 +262,7 @@ static int alloc_dense(struct herd_engine *en, struct herd_err *e)
         (size_t)en->view.n * p->msg_size * nt > DENSE_MAX_BYTES)
         return HERD_OK;
     en->dense = herd_xcalloc(nt, sizeof *en->dense);
+    en->holder = herd_xcalloc(nt, sizeof *en->holder);
     en->ndense = nt;
     for (uint32_t t = 0; t < nt; t++)
         if (herd_msgdense_init(&en->dense[t], p->combiner, p->msg_size, en->view.n) != HERD_OK)
@@ -378,6 +379,7 @@ void herd_engine_destroy(struct herd_engine *en)
     for (uint32_t t = 0; t < en->ndense; t++)
         herd_msgdense_fini(&en->dense[t]);
     free(en->dense);
+    free(en->holder);
     free(en->stats);
     free(en->owned);
     free(en);

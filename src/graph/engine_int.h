@@ -50,6 +50,7 @@ struct herd_vctx {
 
 struct herd_part {
     uint32_t idx, lo, hi;
+    uint32_t thread;         /* pool thread running it in the current phase */
     uint32_t nactive;        /* vertices in range not halted */
     uint64_t computed;
     struct herd_inbox inbox;
@@ -90,6 +91,8 @@ struct herd_engine {
     uint8_t *owned;          /* distributed mode: partitions this process runs (NULL = all) */
     struct herd_msgdense *dense; /* one per pool thread (message path, exact combiner), or NULL */
     uint32_t ndense;
+    struct herd_part **holder;   /* per pool thread: the partition that sends what the
+                                    thread's partitions combined in this superstep (step.c) */
 };
 
 static inline uint8_t *herd_engine_val(const struct herd_engine *en, uint32_t v)
