@@ -1,6 +1,4 @@
-/* msgdense — dense sender-side combining (msgdense.h). The flush walks the
- * touched words in the order they were first touched; the records of a
- * batch are in that order, which only an exact combiner may ignore. */
+/* msgdense — dense sender-side combining (msgdense.h). */
 #include "graph/msgdense.h"
 
 #include "base/err.h"
@@ -55,8 +53,8 @@ int herd_msgdense_init(struct herd_msgdense *d, enum herd_combiner kind, uint32_
     d->msg_size = msg_size;
     d->val = malloc(((size_t)n ? n : 1) * msg_size);
     d->bits = calloc(words ? words : 1, sizeof *d->bits);
-    d->touched = malloc((words + 1) * sizeof *d->touched); /* + the scratch entry of claim */
-    if (d->val == NULL || d->bits == NULL || d->touched == NULL) {
+    d->nwords = (uint32_t)words;
+    if (d->val == NULL || d->bits == NULL) {
         herd_msgdense_fini(d);
         return HERD_ENOMEM;
     }
@@ -69,18 +67,15 @@ void herd_msgdense_fini(struct herd_msgdense *d)
 {
     free(d->val);
     free(d->bits);
-    free(d->touched);
     memset(d, 0, sizeof *d);
 }
 
 /* UNIFORM -> SLOTS: every target seen so far gets the uniform value. */
 static void fill_slots(struct herd_msgdense *d)
 {
-    for (uint32_t i = 0; i < d->ntouched; i++) {
-        uint32_t w = d->touched[i];
+    for (uint32_t w = 0; w < d->nwords; w++)
         for (uint64_t bits = d->bits[w]; bits; bits &= bits - 1)
             set_slot(d, w * 64 + (uint32_t)__builtin_ctzll(bits), d->uniform);
-    }
     d->mode = HERD_MSGDENSE_SLOTS;
 }
 
@@ -105,37 +100,21 @@ int herd_msgdense_mode_for(struct herd_msgdense *d, uint64_t x)
     }
 }
 
-/* Largest q with bounds[q] <= v (v < bounds[nparts]). */
-static uint32_t owner_of(const uint32_t *bounds, uint32_t nparts, uint32_t v)
-{
-    uint32_t lo = 0, hi = nparts;
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (bounds[mid] <= v)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* The records of one word's slots (while *rc is HERD_OK), then the word
- * and its slots cleared (always, so an error leaves d empty). */
+ * and its slots cleared (always, so an error leaves d empty). *q is the
+ * partition of the last target flushed (targets only ascend). */
 static void flush_word(struct herd_msgdense *d, uint32_t w, const uint32_t *bounds,
-                       uint32_t nparts, struct herd_msgout *outs, int *rc)
+                       uint32_t *q, struct herd_msgout *outs, int *rc)
 {
     uint64_t bits = d->bits[w], id = identity(d);
     uint8_t rec[8];
     d->bits[w] = 0;
-    if (bits == 0)
-        return;
-    uint32_t q = owner_of(bounds, nparts, w * 64 + (uint32_t)__builtin_ctzll(bits));
     int slots = d->mode == HERD_MSGDENSE_SLOTS;
     while (bits) {
         uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
         bits &= bits - 1;
-        while (v >= bounds[q + 1])
-            q++;
+        while (v >= bounds[*q + 1])
+            ++*q;
         uint64_t x = slots ? get_slot(d, v) : d->uniform;
         if (d->kind == HERD_COMBINE_MIN_U32) {
             uint32_t x32 = (uint32_t)x;
@@ -144,7 +123,7 @@ static void flush_word(struct herd_msgdense *d, uint32_t w, const uint32_t *boun
             memcpy(rec, &x, 8);
         }
         if (*rc == HERD_OK)
-            *rc = herd_msgout_append(&outs[q], v, rec);
+            *rc = herd_msgout_append(&outs[*q], v, rec);
         if (slots)
             set_slot(d, v, id);
     }
@@ -154,9 +133,12 @@ int herd_msgdense_flush(struct herd_msgdense *d, const uint32_t *bounds, uint32_
                         struct herd_msgout *outs)
 {
     int rc = HERD_OK;
-    for (uint32_t i = 0; i < d->ntouched; i++)
-        flush_word(d, d->touched[i], bounds, nparts, outs, &rc);
-    d->ntouched = 0;
+    uint32_t q = 0;
+    (void)nparts; /* bounds[nparts] = n ends the last partition */
+    if (d->mode != HERD_MSGDENSE_EMPTY)
+        for (uint32_t w = 0; w < d->nwords; w++)
+            if (d->bits[w])
+                flush_word(d, w, bounds, &q, outs, &rc);
     d->mode = HERD_MSGDENSE_EMPTY;
     return rc;
 }

@@ -41,9 +41,8 @@ struct herd_msgdense {
     uint64_t uniform;   /* UNIFORM: the one value (a u32 in the low bits for MIN_U32) */
     uint8_t *val;       /* n * msg_size; the combiner's identity where the bit is clear
                            (and everywhere outside SLOTS mode) */
-    uint64_t *bits;     /* (n + 63) / 64 words: slot in use */
-    uint32_t *touched;  /* words that went from 0 to non-zero, ntouched of them */
-    uint32_t ntouched;
+    uint64_t *bits;     /* nwords = (n + 63) / 64 words: slot in use */
+    uint32_t nwords;
 };
 
 /* 1 when combiner `kind` with messages of msg_size bytes can be combined
@@ -56,7 +55,8 @@ int herd_msgdense_init(struct herd_msgdense *d, enum herd_combiner kind, uint32_
 void herd_msgdense_fini(struct herd_msgdense *d);
 
 /* Hands every slot in use to outs[q] (q: the partition of its target, by
- * the nparts+1 starts `bounds`), as one record each, and empties d. On an
+ * the nparts+1 starts `bounds`), as one record each in ascending target
+ * order, and empties d. On an
  * error d is emptied all the same. HERD_OK or herd_msgout_append's error. */
 int herd_msgdense_flush(struct herd_msgdense *d, const uint32_t *bounds, uint32_t nparts,
                         struct herd_msgout *outs);
@@ -66,15 +66,12 @@ int herd_msgdense_flush(struct herd_msgdense *d, const uint32_t *bounds, uint32_
  * UNIFORM mode (then a put is herd_msgdense_claim alone). */
 int herd_msgdense_mode_for(struct herd_msgdense *d, uint64_t x);
 
-/* Marks slot `to` in use. Without branches on the bitmap (whether a
- * target was seen is unpredictable): the touched list always gets the
- * word, and keeps it only if the word was empty. to < n. */
+/* Marks slot `to` in use: one bit, no branch (whether a target was seen
+ * is unpredictable). The flush scans the whole bitmap, n/64 words per
+ * engine thread and superstep. to < n. */
 static inline void herd_msgdense_claim(struct herd_msgdense *d, uint32_t to)
 {
-    uint64_t *w = &d->bits[to >> 6], old = *w;
-    *w = old | 1ull << (to & 63);
-    d->touched[d->ntouched] = to >> 6;
-    d->ntouched += old == 0;
+    d->bits[to >> 6] |= 1ull << (to & 63);
 }
 
 /* MIN of a u32 message into slot `to` (SLOTS mode). */
