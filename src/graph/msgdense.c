@@ -27,14 +27,6 @@ static void set_slot(struct herd_msgdense *d, uint32_t v, uint64_t x)
         ((int64_t *)d->val)[v] = (int64_t)x;
 }
 
-/* The combiner's identity, as slot bits. */
-static uint64_t identity(const struct herd_msgdense *d)
-{
-    if (d->kind == HERD_COMBINE_MIN_U32)
-        return UINT32_MAX;
-    return d->kind == HERD_COMBINE_SUM_I64 ? 0 : (uint64_t)INT64_MAX;
-}
-
 static uint64_t get_slot(const struct herd_msgdense *d, uint32_t v)
 {
     if (d->kind == HERD_COMBINE_MIN_U32)
@@ -58,8 +50,6 @@ int herd_msgdense_init(struct herd_msgdense *d, enum herd_combiner kind, uint32_
         herd_msgdense_fini(d);
         return HERD_ENOMEM;
     }
-    for (uint32_t v = 0; v < n; v++)
-        set_slot(d, v, identity(d));
     return HERD_OK;
 }
 
@@ -101,12 +91,12 @@ int herd_msgdense_mode_for(struct herd_msgdense *d, uint64_t x)
 }
 
 /* The records of one word's slots (while *rc is HERD_OK), then the word
- * and its slots cleared (always, so an error leaves d empty). *q is the
+ * cleared (always, so an error leaves d empty). *q is the
  * partition of the last target flushed (targets only ascend). */
 static void flush_word(struct herd_msgdense *d, uint32_t w, const uint32_t *bounds,
                        uint32_t *q, struct herd_msgout *outs, int *rc)
 {
-    uint64_t bits = d->bits[w], id = identity(d);
+    uint64_t bits = d->bits[w];
     uint8_t rec[8];
     d->bits[w] = 0;
     int slots = d->mode == HERD_MSGDENSE_SLOTS;
@@ -124,8 +114,6 @@ static void flush_word(struct herd_msgdense *d, uint32_t w, const uint32_t *boun
         }
         if (*rc == HERD_OK)
             *rc = herd_msgout_append(&outs[*q], v, rec);
-        if (slots)
-            set_slot(d, v, id);
     }
 }
 

@@ -39,8 +39,8 @@ struct herd_msgdense {
     enum herd_msgdense_mode mode;
     uint32_t n, msg_size;
     uint64_t uniform;   /* UNIFORM: the one value (a u32 in the low bits for MIN_U32) */
-    uint8_t *val;       /* n * msg_size; the combiner's identity where the bit is clear
-                           (and everywhere outside SLOTS mode) */
+    uint8_t *val;       /* n * msg_size, SLOTS mode: the message where the bit is set
+                           (pages are touched only where messages land) */
     uint64_t *bits;     /* nwords = (n + 63) / 64 words: slot in use */
     uint32_t nwords;
 };
@@ -74,12 +74,21 @@ static inline void herd_msgdense_claim(struct herd_msgdense *d, uint32_t to)
     d->bits[to >> 6] |= 1ull << (to & 63);
 }
 
+/* claim, returning 1 when the slot was free (its value is then garbage). */
+static inline int herd_msgdense_claim_new(struct herd_msgdense *d, uint32_t to)
+{
+    uint64_t *w = &d->bits[to >> 6], bit = 1ull << (to & 63);
+    int fresh = (*w & bit) == 0;
+    *w |= bit;
+    return fresh;
+}
+
 /* MIN of a u32 message into slot `to` (SLOTS mode). */
 static inline void herd_msgdense_min_u32(struct herd_msgdense *d, uint32_t to, uint32_t m)
 {
     uint32_t *slot = (uint32_t *)d->val + to;
-    herd_msgdense_claim(d, to);
-    *slot = m < *slot ? m : *slot;
+    if (herd_msgdense_claim_new(d, to) || m < *slot)
+        *slot = m;
 }
 
 /* Merges msg (msg_size bytes) into slot `to` with d's combiner. to < n. */
@@ -100,8 +109,9 @@ static inline void herd_msgdense_put(struct herd_msgdense *d, uint32_t to, const
         herd_msgdense_claim(d, to);
         return;
     }
-    herd_msgdense_claim(d, to);
-    if (d->kind == HERD_COMBINE_SUM_I64) /* wraps modulo 2^64, like sum_i64 */
+    if (herd_msgdense_claim_new(d, to))
+        *slot = m;
+    else if (d->kind == HERD_COMBINE_SUM_I64) /* wraps modulo 2^64, like sum_i64 */
         *slot = (int64_t)((uint64_t)*slot + (uint64_t)m);
     else if (m < *slot)
         *slot = m;
