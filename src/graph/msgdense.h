@@ -16,9 +16,10 @@
  * (a BFS level, WCC's pivot search); the first different value fills the
  * slots of the targets seen so far and switches to per-slot values.
  *
- * One object per engine thread (vctx.c): a partition task borrows its
- * thread's object for its superstep, puts, then flushes the slots into its
- * herd_msgouts (one record per slot) which empties it. Single-threaded. */
+ * For the vertex engine only: engine.c keeps one object per pool thread,
+ * vctx.c puts into the running thread's, step.c flushes it into the
+ * herd_msgouts of the thread's first partition of the superstep (one
+ * record per slot), which empties it. Single-threaded per object. */
 #ifndef HERD_GRAPH_MSGDENSE_H
 #define HERD_GRAPH_MSGDENSE_H
 
