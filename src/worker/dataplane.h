@@ -45,6 +45,8 @@
 #define HERD_DP_COUNTS 108
 #define HERD_DP_ASK 109
 #define HERD_DP_ANSWER 110
+#define HERD_DP_SCANNED 111
+#define HERD_DP_PINFO 112
 
 struct herd_dp;
 struct herd_dp_session;

@@ -8,8 +8,23 @@
 #include "base/mem.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+struct scanned {
+    int in, code;
+    uint64_t edges, vertices;
+    char *msg;
+};
+
+struct pinfo {
+    uint64_t *ids;
+    uint32_t *deg;
+    uint32_t got;
+    uint64_t arcs;
+    int done;
+};
 
 struct herd_groute_rx {
     uint32_t nparts, nworkers, me;
@@ -28,6 +43,10 @@ struct herd_groute_rx {
     uint32_t *answer_n;
     uint8_t *answered;
     uint32_t nanswered, answers_want;
+    struct scanned *scanned;        /* per worker: its SCANNED */
+    uint32_t nscanned;
+    struct pinfo *pinfo;            /* per partition not mine: its vertex map */
+    uint32_t npinfo, pinfo_want;
     int failed;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -64,6 +83,9 @@ int herd_groute_rx_create(uint32_t nparts, const uint32_t *owner, uint32_t nwork
         rx->asks_want += owner[p] == me ? nworkers - 1 : 0;
         rx->answers_want += owner[p] != me;
     }
+    rx->scanned = herd_xcalloc(nworkers, sizeof *rx->scanned);
+    rx->pinfo = herd_xcalloc(nparts ? nparts : 1, sizeof *rx->pinfo);
+    rx->pinfo_want = rx->answers_want;
     pthread_mutex_init(&rx->mu, NULL);
     pthread_cond_init(&rx->cv, NULL);
     *out = rx;
@@ -105,6 +127,14 @@ void herd_groute_rx_destroy(struct herd_groute_rx *rx)
     free(rx->answer);
     free(rx->answer_n);
     free(rx->answered);
+    for (uint32_t w = 0; w < rx->nworkers; w++)
+        free(rx->scanned[w].msg);
+    free(rx->scanned);
+    for (uint32_t p = 0; p < rx->nparts; p++) {
+        free(rx->pinfo[p].ids);
+        free(rx->pinfo[p].deg);
+    }
+    free(rx->pinfo);
     free(rx);
 }
 
@@ -336,6 +366,152 @@ int herd_groute_rx_wait(struct herd_groute_rx *rx)
 const struct herd_groute_part *herd_groute_rx_part(const struct herd_groute_rx *rx, uint32_t p)
 {
     return &rx->parts[p];
+}
+
+struct herd_groute_part *herd_groute_rx_part_mut(struct herd_groute_rx *rx, uint32_t p)
+{
+    return &rx->parts[p];
+}
+
+/* ---- end of the scans ---- */
+
+/* Under rx->mu. */
+static void scanned_locked(struct herd_groute_rx *rx, uint32_t w, uint64_t edges,
+                           uint64_t vertices, int code, char *msg)
+{
+    rx->scanned[w] = (struct scanned){.in = 1, .code = code, .edges = edges,
+                                      .vertices = vertices, .msg = msg};
+    if (++rx->nscanned == rx->nworkers)
+        pthread_cond_broadcast(&rx->cv);
+}
+
+int herd_groute_rx_scanned(struct herd_groute_rx *rx, uint32_t sender,
+                           const struct herd_dpframe_scanned *f, struct herd_err *e)
+{
+    char *msg = herd_xmalloc((size_t)f->len + 1);
+    memcpy(msg, f->msg, f->len);
+    msg[f->len] = 0;
+    pthread_mutex_lock(&rx->mu);
+    int rc = HERD_OK;
+    if (sender >= rx->nworkers || sender == rx->me || rx->scanned[sender].in)
+        rc = herd_err_set(e, HERD_EPROTO, "SCANNED from worker %u: not expected", sender);
+    else if (f->code == 0 && !rx->loaded[sender])
+        rc = herd_err_set(e, HERD_EPROTO, "SCANNED from worker %u before its LOADED", sender);
+    if (rc == HERD_OK) {
+        scanned_locked(rx, sender, f->edges, f->vertices, f->code ? (int)f->code : 0, msg);
+        msg = NULL;
+    } else {
+        fail_locked(rx);
+    }
+    pthread_mutex_unlock(&rx->mu);
+    free(msg);
+    return rc;
+}
+
+void herd_groute_rx_set_scanned(struct herd_groute_rx *rx, uint64_t edges, uint64_t vertices,
+                                int code, const char *msg)
+{
+    char *m = herd_xstrdup(msg ? msg : "");
+    pthread_mutex_lock(&rx->mu);
+    if (rx->scanned[rx->me].in) {
+        fail_locked(rx); /* a caller's bug; the wait reports it */
+        free(m);
+    } else {
+        scanned_locked(rx, rx->me, edges, vertices, code, m);
+    }
+    pthread_mutex_unlock(&rx->mu);
+}
+
+int herd_groute_rx_wait_scanned(struct herd_groute_rx *rx, struct herd_groute_scanned *out)
+{
+    pthread_mutex_lock(&rx->mu);
+    while (!rx->failed && rx->nscanned < rx->nworkers)
+        pthread_cond_wait(&rx->cv, &rx->mu);
+    int rc = rx->failed ? HERD_ECLOSED : HERD_OK;
+    if (rc == HERD_OK) {
+        memset(out, 0, sizeof *out);
+        out->failed = -1;
+        for (uint32_t w = 0; w < rx->nworkers; w++) {
+            const struct scanned *sc = &rx->scanned[w];
+            out->edges += sc->edges;
+            out->vertices += sc->vertices;
+            if (sc->code && out->failed < 0) {
+                out->failed = (int)w;
+                out->code = sc->code;
+                snprintf(out->msg, sizeof out->msg, "%s", sc->msg);
+            }
+        }
+    }
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+/* ---- the vertex map's all-gather ---- */
+
+/* Under rx->mu: files chunk f of partition f->part. */
+static int pinfo_locked(struct herd_groute_rx *rx, const struct herd_dpframe_pinfo *f,
+                        struct herd_err *e)
+{
+    struct pinfo *pi = &rx->pinfo[f->part];
+    if (!rx->counted[f->part] || pi->done || f->first != pi->got ||
+        (uint64_t)f->first + f->count > rx->counts[f->part])
+        return herd_err_set(e, HERD_EPROTO, "PINFO: partition %u, %u ids at %u: not expected",
+                            f->part, f->count, f->first);
+    size_t n = (size_t)rx->counts[f->part];
+    if (f->first == 0) {
+        pi->ids = malloc((n ? n : 1) * sizeof *pi->ids);
+        pi->deg = malloc((n ? n : 1) * sizeof *pi->deg);
+        if (pi->ids == NULL || pi->deg == NULL)
+            return herd_err_set(e, HERD_ENOMEM, "PINFO: %zu ids", n);
+        pi->arcs = f->arcs;
+    }
+    for (uint32_t i = 0; i < f->count; i++)
+        herd_dpframe_pinfo_at(f, i, &pi->ids[f->first + i], &pi->deg[f->first + i]);
+    pi->got += f->count;
+    if (pi->got == n) {
+        pi->done = 1;
+        if (++rx->npinfo == rx->pinfo_want)
+            pthread_cond_broadcast(&rx->cv);
+    }
+    return HERD_OK;
+}
+
+int herd_groute_rx_pinfo(struct herd_groute_rx *rx, uint32_t sender,
+                         const struct herd_dpframe_pinfo *f, struct herd_err *e)
+{
+    pthread_mutex_lock(&rx->mu);
+    int rc = sender < rx->nworkers && sender != rx->me && rx->owner[f->part] == sender
+                 ? pinfo_locked(rx, f, e)
+                 : herd_err_set(e, HERD_EPROTO, "PINFO from worker %u: not expected", sender);
+    if (rc != HERD_OK)
+        fail_locked(rx);
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+int herd_groute_rx_wait_pinfo(struct herd_groute_rx *rx, const uint32_t *base, uint64_t *ids,
+                              uint32_t *deg, uint64_t *arcs)
+{
+    pthread_mutex_lock(&rx->mu);
+    while (!rx->failed && rx->npinfo < rx->pinfo_want)
+        pthread_cond_wait(&rx->cv, &rx->mu);
+    int rc = rx->failed ? HERD_ECLOSED : HERD_OK;
+    for (uint32_t p = 0; rc == HERD_OK && p < rx->nparts; p++) {
+        struct pinfo *pi = &rx->pinfo[p];
+        if (rx->owner[p] == rx->me)
+            continue;
+        if (pi->got) {
+            memcpy(ids + base[p], pi->ids, (size_t)pi->got * sizeof *ids);
+            memcpy(deg + base[p], pi->deg, (size_t)pi->got * sizeof *deg);
+        }
+        *arcs += pi->arcs;
+        free(pi->ids);
+        free(pi->deg);
+        pi->ids = NULL;
+        pi->deg = NULL;
+    }
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
 }
 
 /* ---- translation ---- */

@@ -100,6 +100,34 @@ void herd_groute_ask_free(struct herd_groute_ask *a);
 const uint32_t *herd_groute_rx_answered(const struct herd_groute_rx *rx, uint32_t p,
                                         uint32_t *count);
 
+/* The end of every worker's scan (SCANNED): a peer's frame (a receiver
+ * thread; HERD_EPROTO for a second one, or a success before its LOADED),
+ * my own with set_scanned (code 0 or my scan's error, msg NULL or its
+ * text). wait_scanned waits for every worker's and sums them: HERD_OK and
+ * *out, or HERD_ECLOSED when the receiver failed. */
+struct herd_groute_scanned {
+    uint64_t edges, vertices;  /* totals over every worker's ranges */
+    int failed;                /* the lowest worker whose scan failed, or -1 */
+    int code;                  /* its error code and message */
+    char msg[HERD_DPF_SCANNED_MSG + 1];
+};
+int herd_groute_rx_scanned(struct herd_groute_rx *rx, uint32_t sender,
+                           const struct herd_dpframe_scanned *f, struct herd_err *e);
+void herd_groute_rx_set_scanned(struct herd_groute_rx *rx, uint64_t edges, uint64_t vertices,
+                                int code, const char *msg);
+int herd_groute_rx_wait_scanned(struct herd_groute_rx *rx, struct herd_groute_scanned *out);
+
+/* The all-gather of the vertex map (PINFO): a peer's chunk of one of its
+ * partitions (a receiver thread; after that partition's COUNTS, chunks in
+ * order: HERD_EPROTO otherwise; HERD_ENOMEM). wait_pinfo waits until every
+ * partition that is not mine is complete, then writes its input ids and
+ * out-degrees at ids[base[p] + rank], deg[base[p] + rank] and adds the
+ * partitions' arc totals to *arcs. HERD_OK or HERD_ECLOSED. */
+int herd_groute_rx_pinfo(struct herd_groute_rx *rx, uint32_t sender,
+                         const struct herd_dpframe_pinfo *f, struct herd_err *e);
+int herd_groute_rx_wait_pinfo(struct herd_groute_rx *rx, const uint32_t *base, uint64_t *ids,
+                              uint32_t *deg, uint64_t *arcs);
+
 /* Makes the wait fail (a lost peer, an aborted session). Any thread. */
 void herd_groute_rx_fail(struct herd_groute_rx *rx);
 
@@ -109,5 +137,8 @@ int herd_groute_rx_wait(struct herd_groute_rx *rx);
 
 /* Partition p's records; p must be owned by me. Read after the wait. */
 const struct herd_groute_part *herd_groute_rx_part(const struct herd_groute_rx *rx, uint32_t p);
+/* The same, for the builder that frees the records as it consumes them
+ * (after the translation: groute_build.h). */
+struct herd_groute_part *herd_groute_rx_part_mut(struct herd_groute_rx *rx, uint32_t p);
 
 #endif
