@@ -88,6 +88,7 @@ static void run_free(struct herd_gpart *g, struct gjobrun *r)
      * into the engine's arrays (the last step's may still arrive after
      * WRITE), so they must be joined before the engine goes */
     herd_dp_session_destroy(r->dp);
+    herd_groute_rx_destroy(r->route); /* after the session: its receivers file into it */
     herd_engine_destroy(r->en);
     if (r->dl)
         dlclose(r->dl);
@@ -184,7 +185,8 @@ static int connect_early(struct gjobrun *r, const struct herd_gsetup *s, struct 
 {
     if (!herd_gpart__routes(s))
         return HERD_OK;
-    int rc = herd_dp_connect(r->dp, s->peers, e);
+    int rc = herd_gpart__route_begin(r, s, e);
+    rc = rc ? rc : herd_dp_connect(r->dp, s->peers, e);
     r->connected = rc == HERD_OK;
     if (rc == HERD_OK)
         herd_info("gpart", "job %" PRIu64 " epoch %u: data plane connected at set-up", r->job,
@@ -213,6 +215,10 @@ static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_
         /* the session before loading: a routed load exchanges edges over it */
         r->dp = herd_dp_session_create(g->dp, r->job, r->epoch, s->me, s->nworkers, s->nparts,
                                        s->owner, r->prog->msg_size);
+        pthread_mutex_lock(&g->mu); /* an ABORT now also unblocks a routed load */
+        g->live = r->dp;
+        g->live_job = r->job;
+        pthread_mutex_unlock(&g->mu);
         rc = connect_early(r, s, e);
     }
     if (rc == HERD_OK)
