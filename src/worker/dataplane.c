@@ -240,7 +240,7 @@ void *herd_dp__rx_main(void *arg)
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
     if (s->route)
-        herd_groute_rx_fail(s->route);
+        herd_groute_rx_lost(s->route, r->from_worker);
     return NULL;
 }
 

@@ -44,7 +44,8 @@ struct herd_groute_rx {
     uint8_t *answered;
     uint32_t nanswered, answers_want;
     struct scanned *scanned;        /* per worker: its SCANNED */
-    uint32_t nscanned;
+    uint32_t nscanned, nlost;       /* nlost: workers gone after their SCANNED */
+    int scan_ok;                    /* every scan succeeded (wait_scanned said so) */
     struct pinfo *pinfo;            /* per partition not mine: its vertex map */
     uint32_t npinfo, pinfo_want;
     int failed;
@@ -353,6 +354,19 @@ void herd_groute_rx_fail(struct herd_groute_rx *rx)
     pthread_mutex_unlock(&rx->mu);
 }
 
+void herd_groute_rx_lost(struct herd_groute_rx *rx, uint32_t w)
+{
+    pthread_mutex_lock(&rx->mu);
+    /* gone after its SCANNED but before the verdict: it saw every SCANNED
+     * and a failure among them (or it crashed: then the verdict, if it is a
+     * success, reports the loss) */
+    if (w < rx->nworkers && rx->scanned[w].in && !rx->scan_ok)
+        rx->nlost++;
+    else
+        fail_locked(rx);
+    pthread_mutex_unlock(&rx->mu);
+}
+
 int herd_groute_rx_wait(struct herd_groute_rx *rx)
 {
     pthread_mutex_lock(&rx->mu);
@@ -440,6 +454,11 @@ int herd_groute_rx_wait_scanned(struct herd_groute_rx *rx, struct herd_groute_sc
                 out->code = sc->code;
                 snprintf(out->msg, sizeof out->msg, "%s", sc->msg);
             }
+        }
+        rx->scan_ok = out->failed < 0;
+        if (rx->scan_ok && rx->nlost > 0) {
+            fail_locked(rx); /* a worker went after a clean scan */
+            rc = HERD_ECLOSED;
         }
     }
     pthread_mutex_unlock(&rx->mu);

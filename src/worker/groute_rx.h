@@ -128,6 +128,13 @@ int herd_groute_rx_pinfo(struct herd_groute_rx *rx, uint32_t sender,
 int herd_groute_rx_wait_pinfo(struct herd_groute_rx *rx, const uint32_t *base, uint64_t *ids,
                               uint32_t *deg, uint64_t *arcs);
 
+/* Worker w's connection ended: fails the receiver, except between w's
+ * SCANNED and the verdict (herd_groute_rx_wait_scanned): a worker leaves
+ * then when it saw a failed scan, and the others must still reach the same
+ * verdict from the SCANNED frames; if the verdict is a success after all,
+ * the wait fails (the worker crashed). Any thread. */
+void herd_groute_rx_lost(struct herd_groute_rx *rx, uint32_t w);
+
 /* Makes the wait fail (a lost peer, an aborted session). Any thread. */
 void herd_groute_rx_fail(struct herd_groute_rx *rx);
 

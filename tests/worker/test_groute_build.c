@@ -271,6 +271,35 @@ HERD_TEST(groute_build_graphalytics_with_a_vertex_only_in_the_v_file)
     rmdir(dir);
 }
 
+/* Two malformed lines, in the first and the last worker's ranges: every
+ * worker reports the first one (the lowest failing range's). */
+HERD_TEST(groute_build_two_malformed_ranges_report_the_first)
+{
+    char path[] = "/tmp/herd-gbuild-XXXXXX";
+    tmp_path(path);
+    write_snap(path, 3000, 0, 2900);
+    FILE *f = fopen(path, "r+");
+    CHECK(f != NULL);
+    CHECK_EQ(fseek(f, 40, SEEK_SET), 0); /* inside the first data lines */
+    fputs("zz", f);
+    fclose(f);
+    struct herd_graph_opts o = {.threads = 1, .directed = 1, .need_out = 1};
+    struct herd_graph *g;
+    struct herd_err want;
+    CHECK_EQ(herd_graph_load(path, &o, &g, &want), HERD_EPARSE);
+    CHECK(strstr(want.msg, ":3: ") != NULL || strstr(want.msg, ":2: ") != NULL);
+    for (uint32_t nw = 2; nw <= 3; nw++) {
+        struct worker ws[MAXW];
+        run_workers(ws, nw, path, &o, 20 + nw);
+        for (uint32_t w = 0; w < nw; w++) {
+            CHECK_EQ(ws[w].rc, HERD_EPARSE);
+            CHECK_STR(ws[w].e.msg, want.msg);
+        }
+        close_workers(ws, nw);
+    }
+    unlink(path);
+}
+
 HERD_TEST(groute_build_malformed_line_fails_every_worker_with_its_line)
 {
     char path[] = "/tmp/herd-gbuild-XXXXXX";
