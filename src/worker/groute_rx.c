@@ -476,14 +476,18 @@ static int pinfo_locked(struct herd_groute_rx *rx, const struct herd_dpframe_pin
         (uint64_t)f->first + f->count > rx->counts[f->part])
         return herd_err_set(e, HERD_EPROTO, "PINFO: partition %u, %u ids at %u: not expected",
                             f->part, f->count, f->first);
-    size_t n = (size_t)rx->counts[f->part];
-    if (f->first == 0) {
-        pi->ids = malloc((n ? n : 1) * sizeof *pi->ids);
-        pi->deg = malloc((n ? n : 1) * sizeof *pi->deg);
-        if (pi->ids == NULL || pi->deg == NULL)
-            return herd_err_set(e, HERD_ENOMEM, "PINFO: %zu ids", n);
+    size_t n = (size_t)rx->counts[f->part], want = (size_t)pi->got + f->count;
+    /* grown by what arrives, not by the announced count (a peer's word) */
+    uint64_t *ids = realloc(pi->ids, (want ? want : 1) * sizeof *ids);
+    if (ids)
+        pi->ids = ids;
+    uint32_t *deg = ids ? realloc(pi->deg, (want ? want : 1) * sizeof *deg) : NULL;
+    if (deg)
+        pi->deg = deg;
+    if (ids == NULL || deg == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "PINFO: %zu ids", want);
+    if (f->first == 0)
         pi->arcs = f->arcs;
-    }
     for (uint32_t i = 0; i < f->count; i++)
         herd_dpframe_pinfo_at(f, i, &pi->ids[f->first + i], &pi->deg[f->first + i]);
     pi->got += f->count;
