@@ -164,8 +164,10 @@ static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type
         rc = herd_dpframe_edges_decode(&sh, b, n, &fe, e);
         return rc ? rc : herd_groute_rx_edges(s->route, r->from_worker, &fe, e);
     case HERD_DP_VIDS:
+    case HERD_DP_SRCS:
         rc = herd_dpframe_vids_decode(&sh, b, n, &fv, e);
-        return rc ? rc : herd_groute_rx_vids(s->route, r->from_worker, &fv, e);
+        return rc ? rc : herd_groute_rx_vids(s->route, r->from_worker, &fv,
+                                             type == HERD_DP_SRCS, e);
     case HERD_DP_COUNTS:
         rc = herd_dpframe_counts_decode(&sh, r->from_worker, b, n, &fc, e);
         return rc ? rc : herd_groute_rx_counts(s->route, &fc, e);
@@ -206,6 +208,7 @@ static int rx_dispatch(struct herd_dp_session *s, const struct rx *r, uint16_t t
     case HERD_DP_ANSWER:
     case HERD_DP_SCANNED:
     case HERD_DP_PINFO:
+    case HERD_DP_SRCS:
         return rx_route(s, r, type, b, n, e);
     default:
         return herd_err_set(e, HERD_EPROTO, "unexpected frame type %u", type);

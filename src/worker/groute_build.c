@@ -2,7 +2,7 @@
 #include "worker/groute_build.h"
 
 #include "base/mem.h"
-#include "worker/groute_num.h"
+#include "worker/groute_idx.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +28,6 @@ struct keys {
     struct kw *kw;
     size_t n;
 };
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
 
 /* By key (row, neighbour), then weight: herd_renumber_hash's row order. */
 static int cmp_kw(const void *a, const void *b)
@@ -62,12 +56,12 @@ static int add_keys(const struct herd_groute_build *b, const struct herd_groute_
     for (size_t i = 0; i < r->n; i++) {
         uint64_t row = row_is_src ? r->src[i] : r->dst[i];
         uint64_t nb = row_is_src ? r->dst[i] : r->src[i];
-        uint32_t lr, v;
-        if (herd_groute_dense(nm->ids[p], nm->n[p], 0, row, &lr) != HERD_OK ||
-            herd_groute_xlate_dense(x, nb, &v) != HERD_OK)
+        uint32_t dr, v;
+        if (herd_groute_xlate_dense(x, row, &dr) != HERD_OK || dr < nm->base[p] ||
+            dr >= nm->base[p + 1] || herd_groute_xlate_dense(x, nb, &v) != HERD_OK)
             return herd_err_set(e, HERD_EPROTO, "routed load: edge %llu-%llu has no dense id",
                                 (unsigned long long)row, (unsigned long long)nb);
-        uint64_t key = (uint64_t)lr << 32 | v;
+        uint64_t key = (uint64_t)(dr - nm->base[p]) << 32 | v;
         if (k->kw)
             k->kw[k->n++] = (struct kw){key, r->w ? r->w[i] : 1.0};
         else
@@ -118,7 +112,7 @@ static int build_part(const struct herd_groute_build *b, const struct herd_grout
         if (k.kw)
             qsort(k.kw, k.n, sizeof *k.kw, cmp_kw);
         else
-            qsort(k.k, k.n, sizeof *k.k, cmp_u64);
+            herd_groute_sort_u64(k.k, k.n);
         emit(b, p, &k, rs);
     }
     free(k.k);
@@ -183,23 +177,32 @@ static void drop_records(struct herd_groute_rx *rx, const struct herd_groute_num
             struct herd_groute_part *gp = herd_groute_rx_part_mut(rx, p);
             records_free(&gp->out);
             records_free(&gp->in);
+            herd_groute_idx_fini(&gp->srcs);
         }
 }
 
-/* The owned vertices' input ids and out-degrees, the partitions' arcs. */
+/* The owned vertices' input ids and out-degrees (from the out-rows, or
+ * the counted sources), the partitions' arcs. */
 static void fill_owned(const struct herd_groute_build *b, const struct rowset *out,
-                       struct herd_graph *g, uint64_t *part_arcs)
+                       struct herd_groute_rx *rx, struct herd_graph *g, uint64_t *part_arcs)
 {
     const struct herd_groute_numbering *nm = b->num;
     for (uint32_t p = 0; p < nm->nparts; p++) {
         if (nm->owner[p] != nm->me)
             continue;
         uint32_t lo = nm->base[p];
+        const struct herd_groute_idx *srcs = &herd_groute_rx_part(rx, p)->srcs;
+        part_arcs[p] = 0;
         for (size_t i = 0; i < nm->n[p]; i++) {
+            uint32_t d = 0;
             g->ids[lo + i] = nm->ids[p][i];
-            g->out_deg[lo + i] = (uint32_t)(out->off[lo + i + 1] - out->off[lo + i]);
+            if (out->off)
+                d = (uint32_t)(out->off[lo + i + 1] - out->off[lo + i]);
+            else if (herd_groute_idx_get(srcs, nm->ids[p][i], &d) != HERD_OK)
+                d = 0;
+            g->out_deg[lo + i] = d;
+            part_arcs[p] += d;
         }
-        part_arcs[p] = out->off[nm->base[p + 1]] - out->off[lo];
     }
 }
 
@@ -236,7 +239,7 @@ int herd_groute_build_run(struct herd_groute_rx *rx, const struct herd_groute_xl
     uint32_t n = nm->base[nm->nparts];
     struct rowset ro = {0}, ri = {0};
     int in = b->directed && b->need_in;
-    int rc = build_rows(rx, x, b, 0, &ro, e);
+    int rc = b->out_records || !b->directed ? build_rows(rx, x, b, 0, &ro, e) : HERD_OK;
     if (rc == HERD_OK && in)
         rc = build_rows(rx, x, b, 1, &ri, e);
     struct herd_graph *g = NULL;
@@ -249,7 +252,7 @@ int herd_groute_build_run(struct herd_groute_rx *rx, const struct herd_groute_xl
             rc = herd_err_set(e, HERD_ENOMEM, "routed load: the map of %u vertices", n);
     }
     if (rc == HERD_OK) {
-        fill_owned(b, g->out_off ? &(struct rowset){.off = g->out_off} : &ro, g, part_arcs);
+        fill_owned(b, g->out_off ? &(struct rowset){.off = g->out_off} : &ro, rx, g, part_arcs);
         const uint64_t *off = g->out_off ? g->out_off : g->in_off;
         g->m = off ? off[n] : 0;
         *out = g;

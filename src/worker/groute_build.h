@@ -13,9 +13,11 @@
  * Out-rows come from the out-row records (rows of their sources) and, on an
  * undirected graph, from the in-row records too (rows of their targets:
  * both arcs of every edge). A directed graph's in-rows come from the in-row
- * records. Out-row records are always routed (groute_load.c): when the
- * program does not need out-rows they are built anyway for the out-degrees
- * (with --simplify a degree counts distinct neighbours) and dropped.
+ * records. The out-degrees come from the out-rows; a directed load whose
+ * program needs no out-rows routes only each arc's source, counted by the
+ * owner (SRCS), unless it simplifies (a degree then counts distinct
+ * neighbours: the out-row records are routed, built for the degrees and
+ * dropped).
  *
  * Memory: each row set is built one partition at a time; a partition's
  * records are turned into 8-byte sort keys (16 with a weight) and freed
@@ -36,6 +38,8 @@ struct herd_groute_build {
     const struct herd_groute_numbering *num; /* my numbering (owned ids, bases) */
     int directed, weighted, simplify;
     int need_out, need_in;                   /* as the engine asks (graph.h opts) */
+    int out_records;                         /* out-row records were routed (else
+                                                the sources were counted: SRCS) */
 };
 
 /* Builds the partial graph (*out, the caller's) and part_arcs[p], the out-arcs

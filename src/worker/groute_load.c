@@ -68,6 +68,13 @@ static int to_peers(struct herd_dp_session *s, const struct herd_groute_job *j, 
     return HERD_OK;
 }
 
+/* Out-row records are routed for out-rows, and for the out-degrees under
+ * --simplify; otherwise the owners count the sources (SRCS). */
+static int out_records(const struct herd_groute_job *j)
+{
+    return j->o.need_out || !j->o.directed || j->o.simplify;
+}
+
 /* Step 1: my ranges routed, LOADED sent; *c my ranges' totals. */
 static int scan(struct herd_dp_session *s, struct herd_groute_rx *rx,
                 const struct herd_groute_job *j, const struct files *f,
@@ -77,7 +84,8 @@ static int scan(struct herd_dp_session *s, struct herd_groute_rx *rx,
                                 j->o.weighted == 1);
     struct herd_groute_scan sc = {.path = f->epath, .vpath = f->vpath, .o = f->o, .me = j->me,
                                   .nworkers = j->nworkers, .nparts = j->nparts,
-                                  .out_rows = 1, /* rows, or the out-degrees */
+                                  .out_rows = out_records(j),
+                                  .src_counts = !out_records(j),
                                   .in_rows = j->o.need_in || !j->o.directed};
     int rc = herd_groute_scan_run(*tx, &sc, c, e);
     return rc ? rc : herd_groute_tx_finish(*tx, e);
@@ -207,7 +215,7 @@ static int build(struct herd_dp_session *s, struct herd_groute_tx *tx, struct he
     struct herd_groute_build b = {.num = &nb.num, .directed = j->o.directed,
                                   .weighted = j->o.weighted == 1, .simplify = j->o.simplify,
                                   .need_out = j->o.need_out || !j->o.need_in,
-                                  .need_in = j->o.need_in};
+                                  .need_in = j->o.need_in, .out_records = out_records(j)};
     rc = rc ? rc : herd_groute_build_run(rx, x, &b, &g, part_arcs, e);
     herd_groute_xlate_destroy(x);
     rc = rc ? rc : gather_map(s, rx, j, nb.base, part_arcs, g, e);

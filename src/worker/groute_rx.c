@@ -108,6 +108,7 @@ void herd_groute_rx_destroy(struct herd_groute_rx *rx)
         edges_free(&rx->parts[p].out);
         edges_free(&rx->parts[p].in);
         free(rx->parts[p].ids);
+        herd_groute_idx_fini(&rx->parts[p].srcs);
     }
     pthread_mutex_destroy(&rx->mu);
     pthread_cond_destroy(&rx->cv);
@@ -200,6 +201,27 @@ int herd_groute_rx_add_edge(struct herd_groute_rx *rx, uint32_t part, uint8_t ki
     return rc;
 }
 
+/* Under rx->mu: one more out-arc of `id`. -1 when out of memory. */
+static int count_src(struct herd_groute_part *pp, uint64_t id)
+{
+    uint32_t *c = herd_groute_idx_put(&pp->srcs, id, NULL);
+    if (c == NULL)
+        return -1;
+    if (*c < UINT32_MAX - 1)
+        (*c)++;
+    return 0;
+}
+
+int herd_groute_rx_add_src(struct herd_groute_rx *rx, uint32_t part, uint64_t id)
+{
+    if (part >= rx->nparts || rx->owner[part] != rx->me)
+        return HERD_EINVAL;
+    pthread_mutex_lock(&rx->mu);
+    int rc = count_src(&rx->parts[part], id) == 0 ? HERD_OK : HERD_ENOMEM;
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
 int herd_groute_rx_add_id(struct herd_groute_rx *rx, uint32_t part, uint64_t id)
 {
     if (part >= rx->nparts || rx->owner[part] != rx->me)
@@ -257,15 +279,19 @@ int herd_groute_rx_edges(struct herd_groute_rx *rx, uint32_t sender,
 }
 
 int herd_groute_rx_vids(struct herd_groute_rx *rx, uint32_t sender,
-                        const struct herd_dpframe_vids *f, struct herd_err *e)
+                        const struct herd_dpframe_vids *f, int srcs, struct herd_err *e)
 {
     pthread_mutex_lock(&rx->mu);
-    int rc = sender_ok(rx, sender, f->part, "VIDS", e);
+    int rc = sender_ok(rx, sender, f->part, srcs ? "SRCS" : "VIDS", e);
     struct herd_groute_part *pp = rc == HERD_OK ? &rx->parts[f->part] : NULL;
-    if (rc == HERD_OK && reserve((void **)&pp->ids, &pp->capids, pp->nids, f->count, 8) != 0)
+    if (rc == HERD_OK && !srcs &&
+        reserve((void **)&pp->ids, &pp->capids, pp->nids, f->count, 8) != 0)
         rc = herd_err_set(e, HERD_ENOMEM, "VIDS: %u more ids", f->count);
     for (uint32_t i = 0; rc == HERD_OK && i < f->count; i++)
-        pp->ids[pp->nids++] = herd_dpframe_vid_at(f, i);
+        if (!srcs)
+            pp->ids[pp->nids++] = herd_dpframe_vid_at(f, i);
+        else if (count_src(pp, herd_dpframe_vid_at(f, i)) != 0)
+            rc = herd_err_set(e, HERD_ENOMEM, "SRCS: %u more ids", f->count);
     if (rc == HERD_OK)
         rx->got_ids[sender] += f->count;
     else

@@ -19,6 +19,7 @@
 
 #include "base/err.h"
 #include "worker/dpframe.h"
+#include "worker/groute_idx.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,8 @@ struct herd_groute_part {
     struct herd_groute_edges in;  /* rows of the targets (HERD_DPF_IN) */
     uint64_t *ids;                /* vertex ids (.v lines, isolated vertices) */
     size_t nids, capids;
+    struct herd_groute_idx srcs;  /* sources of out-arcs (SRCS) -> arcs: the
+                                     out-degrees when out-rows are not routed */
 };
 
 struct herd_groute_rx;
@@ -54,6 +57,8 @@ void herd_groute_rx_destroy(struct herd_groute_rx *rx);
 int herd_groute_rx_add_edge(struct herd_groute_rx *rx, uint32_t part, uint8_t kind,
                             uint64_t src, uint64_t dst, double w);
 int herd_groute_rx_add_id(struct herd_groute_rx *rx, uint32_t part, uint64_t id);
+/* One out-arc of source `id` (counted in part's srcs). As add_id. */
+int herd_groute_rx_add_src(struct herd_groute_rx *rx, uint32_t part, uint64_t id);
 
 /* A decoded frame from worker `sender` (a receiver thread). HERD_OK;
  * HERD_EPROTO (sender out of range or already LOADED, weightedness differs
@@ -61,8 +66,9 @@ int herd_groute_rx_add_id(struct herd_groute_rx *rx, uint32_t part, uint64_t id)
  * error also fails the receiver (herd_groute_rx_fail). */
 int herd_groute_rx_edges(struct herd_groute_rx *rx, uint32_t sender,
                          const struct herd_dpframe_edges *f, struct herd_err *e);
+/* VIDS (srcs 0) or SRCS (srcs 1: one out-arc per id, counted). */
 int herd_groute_rx_vids(struct herd_groute_rx *rx, uint32_t sender,
-                        const struct herd_dpframe_vids *f, struct herd_err *e);
+                        const struct herd_dpframe_vids *f, int srcs, struct herd_err *e);
 int herd_groute_rx_loaded(struct herd_groute_rx *rx, uint32_t sender, uint64_t edges,
                           uint64_t ids, struct herd_err *e);
 

@@ -28,6 +28,8 @@ struct herd_groute_scan {
     struct herd_graph_opts o;  /* format, weighted, threads */
     uint32_t me, nworkers, nparts;
     int out_rows, in_rows;
+    int src_counts;            /* without out_rows: each source as an out-arc
+                                  (SRCS, counted by its owner), not an id */
 };
 
 /* What this worker's ranges held, for herd_graph_scan_finish's totals. */

@@ -2,7 +2,7 @@
  * receiving side: the frame reader of a data-plane connection
  * (worker/dplink.h, plain TCP) and every frame-body decoder
  * (worker/dpframe.h: DCHALLENGE, DHELLO, BATCH, END, VECTOR, and the routed
- * load's EDGES, VIDS, LOADED, COUNTS, ASK, ANSWER, SCANNED, PINFO, which go on into a routed-load receiver,
+ * load's EDGES, VIDS, LOADED, COUNTS, ASK, ANSWER, SCANNED, PINFO, SRCS, which go on into a routed-load receiver,
  * worker/groute_rx.h, as from worker 1).
  *
  * Input: byte 0 picks the receiving session's shape (bit 7: pull path with
@@ -87,11 +87,12 @@ static void check_route(const struct herd_dpframe_shape *sh, struct herd_groute_
         if (memcmp(hdr, b, HERD_DPF_EDGES_HDR) != 0 || sh->owner[fe.part] != sh->me)
             abort();
         (void)herd_groute_rx_edges(rx, 1, &fe, &e);
-    } else if (type == HERD_DP_VIDS && herd_dpframe_vids_decode(sh, b, n, &fv, &e) == HERD_OK) {
+    } else if ((type == HERD_DP_VIDS || type == HERD_DP_SRCS) &&
+               herd_dpframe_vids_decode(sh, b, n, &fv, &e) == HERD_OK) {
         herd_dpframe_vids_put(hdr, fv.part, fv.count);
         if (memcmp(hdr, b, HERD_DPF_VIDS_HDR) != 0 || sh->owner[fv.part] != sh->me)
             abort();
-        (void)herd_groute_rx_vids(rx, 1, &fv, &e);
+        (void)herd_groute_rx_vids(rx, 1, &fv, type == HERD_DP_SRCS, &e);
     } else if (type == HERD_DP_LOADED && herd_dpframe_loaded_decode(b, n, &ne, &ni, &e) == 0) {
         (void)herd_groute_rx_loaded(rx, 1, ne, ni, &e);
     } else if (type == HERD_DP_COUNTS &&
@@ -157,6 +158,7 @@ static void check_frame(const struct herd_dpframe_shape *sh, struct herd_groute_
         break;
     case HERD_DP_EDGES:
     case HERD_DP_VIDS:
+    case HERD_DP_SRCS:
     case HERD_DP_LOADED:
     case HERD_DP_COUNTS:
     case HERD_DP_ASK:

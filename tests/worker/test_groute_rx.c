@@ -74,14 +74,14 @@ HERD_TEST(groute_rx_loaded_checks_counts_and_ends_the_wait)
     struct herd_dpframe_shape sh = {4, 0, 8, owner, NULL};
     struct herd_dpframe_vids fv;
     CHECK_EQ(herd_dpframe_vids_decode(&sh, v, sizeof v, &fv, &e), HERD_OK);
-    CHECK_EQ(herd_groute_rx_vids(rx, 2, &fv, &e), HERD_OK);
+    CHECK_EQ(herd_groute_rx_vids(rx, 2, &fv, 0, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_loaded(rx, 1, 5, 0, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_edges(rx, 1, &f, &e), HERD_EPROTO); /* after its LOADED */
     CHECK(strstr(e.msg, "after its LOADED") != NULL);
     herd_groute_rx_destroy(rx);
 
     CHECK_EQ(herd_groute_rx_create(4, owner, 3, 0, 0, &rx, &e), HERD_OK);
-    CHECK_EQ(herd_groute_rx_vids(rx, 2, &fv, &e), HERD_OK);
+    CHECK_EQ(herd_groute_rx_vids(rx, 2, &fv, 0, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_loaded(rx, 1, 0, 0, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_loaded(rx, 2, 0, 1, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_wait(rx), HERD_OK);
