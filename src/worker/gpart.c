@@ -243,6 +243,14 @@ static void on_setup(struct herd_gpart *g, const struct herd_msg_graph *m,
               r->job, r->epoch, s->plugin_len ? "plugin" : s->algo, s->nparts, s->me,
               s->nworkers, s->restore ? ", from a checkpoint" : "");
     int rc = setup_run(g, r, s, &e);
+    if (rc == HERD_ECLOSED && r->route) {
+        /* a routed load lost a peer: the peer's own error, its loss (by
+         * heartbeats) or the load timeout tells the master, not this */
+        herd_warn("gpart", "job %" PRIu64 " epoch %u: %s; waiting for the master", r->job,
+                  r->epoch, e.msg);
+        run_free(g, r);
+        return;
+    }
     struct herd_gmsg gm = {.op = HERD_GOP_READY};
     struct herd_gready *rd = &gm.u.ready;
     rd->ok = rc == HERD_OK;
