@@ -135,12 +135,18 @@ static int load(struct gcache *c, const char *path, const struct herd_graph_opts
     return HERD_OK;
 }
 
+/* The job's partitioning is hash (asked, or the default for text). */
+static int job_hash(const struct herd_gsetup *s)
+{
+    return herd_partitioning_resolve(s->partitioning, 1, s->graph, s->format) ==
+           HERD_PARTITIONING_HASH;
+}
+
 int herd_gpart__routes(const struct herd_gsetup *s)
 {
     enum herd_graph_format f = s->format != HERD_FMT_AUTO ? (enum herd_graph_format)s->format
                                                           : herd_graph_format_by_name(s->graph);
-    return herd_partitioning_resolve(s->partitioning) == HERD_PARTITIONING_HASH &&
-           s->nworkers > 1 && s->npeers == s->nworkers && f != HERD_FMT_BIN;
+    return job_hash(s) && s->nworkers > 1 && s->npeers == s->nworkers && f != HERD_FMT_BIN;
 }
 
 /* The loader's options for the job's program. */
@@ -212,7 +218,7 @@ int herd_gpart__graph(struct herd_gpart *g, const struct gjobrun *r, const struc
     uint8_t *owned = herd_xcalloc(s->nparts ? s->nparts : 1, 1);
     for (uint32_t p = 0; p < s->nparts; p++)
         owned[p] = s->owner[p] == s->me;
-    int hash = herd_partitioning_resolve(s->partitioning) == HERD_PARTITIONING_HASH;
+    int hash = job_hash(s);
     int route = routed(r, s, &o, e), fresh = 1, rc;
     if (route < 0) {
         rc = e->code;

@@ -140,13 +140,53 @@ def test_three_workers_two_partitions(cluster, tmp_path):
 @pytest.mark.parametrize("every", [0, 5])
 def test_sigkill_a_worker_during_pagerank(cluster, tmp_path, every):
     g = dataset("p2p-Gnutella31.txt")
-    opts = ("--iterations", 60)
+    opts = ("--iterations", 150)  # long enough that the kill lands mid-job
     want = one_process_hash("pagerank", g, opts, tmp_path / "one", parts=16)
     start_workers(cluster, 3)
     jid = graph_job(cluster, tmp_path, "pagerank", g, 3, every,
-                    {"iterations": 60, "partitioning": "hash"})
+                    {"iterations": 150, "partitioning": "hash"})
     kill_at(cluster, jid, [f"w{random.Random(every).randrange(3)}"], every + 12)
     j = wait_done(cluster, jid)
     assert j["recoveries"] >= 1 and j["workers"] == 2
     assert merge_parts(tmp_path / "out", 16) == want
     assert routed_loads(cluster) >= 3 + 2  # the first round, then the survivors'
+
+
+def mix64(x):
+    m = (1 << 64) - 1
+    x ^= x >> 30
+    x = (x * 0xbf58476d1ce4e5b9) & m
+    x ^= x >> 27
+    x = (x * 0x94d049bb133111eb) & m
+    return x ^ (x >> 31)
+
+
+def test_hash_is_the_default_for_text_and_range_for_hgr(cluster, tmp_path):
+    """No --partitioning: a text input is routed under hash (same bytes as
+    the in-process hash run; WCC labels each component with its member of
+    smallest dense id: lowest partition, then smallest id in it); a .hgr
+    input keeps range and its partial reads."""
+    g = dataset("p2p-31.e")
+    start_workers(cluster, 2)
+    parts = 16  # the default for 2 workers: max(16, 2 x workers)
+    for algo, opts in (("pagerank", ()), ("wcc", ())):
+        want = one_process_hash(algo, g, opts, tmp_path / "one", parts=parts)
+        before = routed_loads(cluster)
+        out = tmp_path / algo
+        herd("run", algo, g, *opts, "--master", client_addr(cluster), "--workers", 2,
+             "--output", out)
+        assert out.read_text() == want and routed_loads(cluster) - before == 2
+    labels = dict(map(int, l.split()) for l in (tmp_path / "wcc").read_text().splitlines())
+    comps = {}
+    for v, lab in labels.items():
+        comps.setdefault(lab, []).append(v)
+    for lab, members in comps.items():
+        assert lab == min(members, key=lambda v: (mix64(v) % parts, v))
+    h = tmp_path / "p2p.hgr"
+    herd("convert", g, h, "--format", "graphalytics")
+    before = routed_loads(cluster)
+    out = tmp_path / "wcc-hgr"
+    herd("run", "wcc", h, "--master", client_addr(cluster), "--workers", 2, "--output", out)
+    assert routed_loads(cluster) == before
+    hgr = dict(map(int, l.split()) for l in out.read_text().splitlines())
+    assert all(lab == min(v for v in hgr if hgr[v] == lab) for lab in set(hgr.values()))
