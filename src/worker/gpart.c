@@ -171,6 +171,7 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     pthread_mutex_lock(&g->mu);
     g->live = r->dp;
     g->live_job = r->job;
+    g->live_epoch = r->epoch;
     pthread_mutex_unlock(&g->mu);
     r->restored_at = s->restore;
     if (s->restore)
@@ -218,6 +219,7 @@ static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_
         pthread_mutex_lock(&g->mu); /* an ABORT now also unblocks a routed load */
         g->live = r->dp;
         g->live_job = r->job;
+        g->live_epoch = r->epoch;
         pthread_mutex_unlock(&g->mu);
         rc = connect_early(r, s, e);
     }
@@ -507,7 +509,8 @@ void herd_gpart_msg(struct herd_gpart *g, const struct herd_msg_graph *m)
     src.u.graph = *m;
     herd_msg_copy(&q->m, &src);
     pthread_mutex_lock(&g->mu);
-    if (m->op == HERD_GOP_ABORT && g->live && g->live_job == m->job_id)
+    if (m->op == HERD_GOP_ABORT && g->live && g->live_job == m->job_id &&
+        m->epoch >= g->live_epoch) /* not a late ABORT of an earlier epoch */
         herd_dp_abort(g->live); /* unblocks a superstep waiting on a lost peer */
     push(&g->in_head, &g->in_tail, q);
     pthread_cond_signal(&g->cv);

@@ -72,6 +72,7 @@ struct herd_gpart {
     int stop;
     struct herd_dp_session *live;     /* the running epoch's session, for ABORT */
     uint64_t live_job;
+    uint32_t live_epoch;
     /* graph thread only */
     struct gcache cache;
     struct gjobrun *run;
