@@ -11,7 +11,8 @@
  * points are thread-safe up to that point.
  *
  * Memory: 16 bytes per routed edge record (u64 source, u64 target input
- * ids), 8 more only when the load is weighted; 8 bytes per routed id.
+ * ids), 8 more only when the load is weighted; 8 bytes per routed id; a
+ * hash map entry (12 bytes, at most half full) per distinct counted source.
  * Buffers grow by doubling with malloc/realloc; running out of memory
  * fails the call with HERD_ENOMEM (and the load with it). */
 #ifndef HERD_WORKER_GROUTE_RX_H
