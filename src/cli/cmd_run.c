@@ -69,8 +69,10 @@ static void usage(FILE *f)
                "one-process run of the same path with the same --partitions (default\n"
                "max(16, 2 x workers)). --output-dir leaves one part-NNNNN file per partition\n"
                "(each ascending by ID; merging them by ID gives the result). --partitioning\n"
-               "hash splits vertices by a hash of their ID (default range: contiguous ID\n"
-               "ranges); a hash run equals the in-process hash run with the same\n"
+               "hash splits vertices by a hash of their ID, range by contiguous ID ranges\n"
+               "(default: hash for a distributed run on a text input, whose workers then\n"
+               "each read a share of the file; range for .hgr and --in-process); a hash\n"
+               "run equals the in-process hash run with the same\n"
                "--partitions (default 16 in process). --checkpoint-every K\n"
                "saves every K supersteps; a lost worker's job then resumes from there.\n"
                "Checkpoints go to the master's data dir over the network, or to\n"
@@ -373,7 +375,8 @@ static int execute(const struct run_args *a, const struct herd_vertex_program *p
     double t0 = secs();
     if (load(a, p, &eo, &g) != 0)
         return 1;
-    if (herd_partitioning_resolve(a->partitioning) == HERD_PARTITIONING_HASH &&
+    if (herd_partitioning_resolve(a->partitioning, 0, a->graph, a->format) ==
+            HERD_PARTITIONING_HASH &&
         renumber(a, g, &eo, &bounds) != 0)
         goto out;
     double t1 = secs();

@@ -202,6 +202,27 @@ static void graphalytics_paths(const char *path, const struct herd_graph_opts *o
     }
 }
 
+void herd_graph_input_paths(const char *path, const struct herd_graph_opts *o,
+                            enum herd_graph_format *fmt, char **epath, char **vpath)
+{
+    enum herd_graph_format f = o->format;
+    if (f == HERD_FMT_AUTO)
+        f = herd_graph_format_by_name(path);
+    if (f == HERD_FMT_AUTO && !exists(path) && o->vertex_file == NULL) {
+        char *guess = herd_xmalloc(strlen(path) + 3);
+        sprintf(guess, "%s.e", path);
+        f = exists(guess) ? HERD_FMT_GRAPHALYTICS : f;
+        free(guess);
+    }
+    *epath = *vpath = NULL;
+    if (f == HERD_FMT_GRAPHALYTICS ||
+        (o->vertex_file && f != HERD_FMT_DIMACS && f != HERD_FMT_BIN))
+        graphalytics_paths(path, o, epath, vpath);
+    else
+        *epath = herd_xstrdup(path);
+    *fmt = f;
+}
+
 static struct herd_graph_opts normalize(const struct herd_graph_opts *o)
 {
     struct herd_graph_opts n = *o;
@@ -214,24 +235,11 @@ int herd_graph_load(const char *path, const struct herd_graph_opts *opts,
                     struct herd_graph **out, struct herd_err *e)
 {
     struct herd_graph_opts o = normalize(opts);
-    enum herd_graph_format fmt = o.format;
+    enum herd_graph_format fmt;
     struct herd_zread *z = NULL, *vz = NULL;
     char *epath = NULL, *vpath = NULL;
-    int rc;
-    if (fmt == HERD_FMT_AUTO)
-        fmt = herd_graph_format_by_name(path);
-    if (fmt == HERD_FMT_AUTO && !exists(path) && o.vertex_file == NULL) {
-        char *guess = herd_xmalloc(strlen(path) + 3);
-        sprintf(guess, "%s.e", path);
-        fmt = exists(guess) ? HERD_FMT_GRAPHALYTICS : fmt;
-        free(guess);
-    }
-    if (fmt == HERD_FMT_GRAPHALYTICS || (o.vertex_file && fmt != HERD_FMT_DIMACS &&
-                                         fmt != HERD_FMT_BIN))
-        graphalytics_paths(path, &o, &epath, &vpath);
-    else
-        epath = herd_xstrdup(path);
-    rc = herd_zread_open(epath, &z, e);
+    herd_graph_input_paths(path, &o, &fmt, &epath, &vpath);
+    int rc = herd_zread_open(epath, &z, e);
     if (rc == HERD_OK && vpath)
         rc = herd_zread_open(vpath, &vz, e);
     if (rc == HERD_OK)

@@ -36,6 +36,14 @@ enum herd_graph_format herd_graph_format_by_name(const char *name);
 /* The format the first decoded bytes of an input suggest (never AUTO). */
 enum herd_graph_format herd_graph_format_by_content(const uint8_t *head, size_t n);
 
+/* The files herd_graph_load() would read for `path` and o: *epath the edge
+ * file and *vpath a Graphalytics vertex file (NULL when there is none),
+ * both malloc'd; *fmt the format by name (as herd_graph_load resolves it
+ * before looking at content: AUTO stays AUTO when the name says nothing;
+ * GRAPHALYTICS for X.e, X.v or a stem X with X.e beside it). */
+void herd_graph_input_paths(const char *path, const struct herd_graph_opts *o,
+                            enum herd_graph_format *fmt, char **epath, char **vpath);
+
 /* "auto", "snap", "graphalytics", "dimacs", "bin". */
 const char *herd_graph_format_name(enum herd_graph_format f);
 

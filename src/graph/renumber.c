@@ -3,6 +3,7 @@
 #include "graph/renumber.h"
 
 #include "base/mem.h"
+#include "graph/load.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -29,9 +30,14 @@ int herd_partitioning_parse(const char *s, enum herd_partitioning *p)
     return -1;
 }
 
-enum herd_partitioning herd_partitioning_resolve(enum herd_partitioning p)
+enum herd_partitioning herd_partitioning_resolve(enum herd_partitioning p, int distributed,
+                                                 const char *graph, int format)
 {
-    return p == HERD_PARTITIONING_AUTO ? HERD_PARTITIONING_RANGE : p;
+    if (p != HERD_PARTITIONING_AUTO)
+        return p;
+    enum herd_graph_format f = format != HERD_FMT_AUTO ? (enum herd_graph_format)format
+                                                       : herd_graph_format_by_name(graph);
+    return distributed && f != HERD_FMT_BIN ? HERD_PARTITIONING_HASH : HERD_PARTITIONING_RANGE;
 }
 
 uint64_t herd_renumber_mix64(uint64_t x)

@@ -39,10 +39,15 @@ const char *herd_partitioning_name(enum herd_partitioning p);
 /* Parses "auto" | "range" | "hash": 0 and *p, or -1. */
 int herd_partitioning_parse(const char *s, enum herd_partitioning *p);
 
-/* The scheme a job uses: `p` unless it is AUTO, which becomes RANGE (the
- * default for every input today: see docs/distributed.md "Partitions" for
- * why). Every process of a job resolves the same way. */
-enum herd_partitioning herd_partitioning_resolve(enum herd_partitioning p);
+/* The scheme a job uses: `p` unless it is AUTO, which becomes HASH for a
+ * distributed job (`distributed` non-zero) on a text input — `format`
+ * (enum herd_graph_format) is not HERD_FMT_BIN and, when it is AUTO, the
+ * name of `graph` does not say herd binary — whose workers then load by
+ * routing; RANGE otherwise: a .hgr input (its partial reads are by range)
+ * and a one-process run (see docs/distributed.md "Partitions"). Every
+ * process of a job resolves the same way (same graph name and format). */
+enum herd_partitioning herd_partitioning_resolve(enum herd_partitioning p, int distributed,
+                                                 const char *graph, int format);
 
 /* The SplitMix64 finaliser (a bijection on 64-bit values). */
 uint64_t herd_renumber_mix64(uint64_t x);

@@ -143,7 +143,7 @@ static int rx_vector(struct herd_dp_session *s, const struct rx *r, const uint8_
     return rc;
 }
 
-/* Routed loading: EDGES, VIDS and LOADED into the session's receiver. */
+/* Routed loading: its frames into the session's receiver. */
 static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type,
                     const uint8_t *b, uint32_t n, struct herd_err *e)
 {
@@ -155,6 +155,8 @@ static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type
     struct herd_dpframe_vids fv;
     struct herd_dpframe_counts fc;
     struct herd_dpframe_ids fi;
+    struct herd_dpframe_scanned fs;
+    struct herd_dpframe_pinfo fp;
     uint64_t ne, ni;
     int rc;
     switch (type) {
@@ -162,8 +164,10 @@ static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type
         rc = herd_dpframe_edges_decode(&sh, b, n, &fe, e);
         return rc ? rc : herd_groute_rx_edges(s->route, r->from_worker, &fe, e);
     case HERD_DP_VIDS:
+    case HERD_DP_SRCS:
         rc = herd_dpframe_vids_decode(&sh, b, n, &fv, e);
-        return rc ? rc : herd_groute_rx_vids(s->route, r->from_worker, &fv, e);
+        return rc ? rc : herd_groute_rx_vids(s->route, r->from_worker, &fv,
+                                             type == HERD_DP_SRCS, e);
     case HERD_DP_COUNTS:
         rc = herd_dpframe_counts_decode(&sh, r->from_worker, b, n, &fc, e);
         return rc ? rc : herd_groute_rx_counts(s->route, &fc, e);
@@ -173,6 +177,12 @@ static int rx_route(struct herd_dp_session *s, const struct rx *r, uint16_t type
     case HERD_DP_ANSWER:
         rc = herd_dpframe_answer_decode(&sh, r->from_worker, b, n, &fi, e);
         return rc ? rc : herd_groute_rx_answer(s->route, &fi, e);
+    case HERD_DP_SCANNED:
+        rc = herd_dpframe_scanned_decode(b, n, &fs, e);
+        return rc ? rc : herd_groute_rx_scanned(s->route, r->from_worker, &fs, e);
+    case HERD_DP_PINFO:
+        rc = herd_dpframe_pinfo_decode(&sh, r->from_worker, b, n, &fp, e);
+        return rc ? rc : herd_groute_rx_pinfo(s->route, r->from_worker, &fp, e);
     default:
         rc = herd_dpframe_loaded_decode(b, n, &ne, &ni, e);
         return rc ? rc : herd_groute_rx_loaded(s->route, r->from_worker, ne, ni, e);
@@ -196,6 +206,9 @@ static int rx_dispatch(struct herd_dp_session *s, const struct rx *r, uint16_t t
     case HERD_DP_COUNTS:
     case HERD_DP_ASK:
     case HERD_DP_ANSWER:
+    case HERD_DP_SCANNED:
+    case HERD_DP_PINFO:
+    case HERD_DP_SRCS:
         return rx_route(s, r, type, b, n, e);
     default:
         return herd_err_set(e, HERD_EPROTO, "unexpected frame type %u", type);
@@ -230,7 +243,7 @@ void *herd_dp__rx_main(void *arg)
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
     if (s->route)
-        herd_groute_rx_fail(s->route);
+        herd_groute_rx_lost(s->route, r->from_worker);
     return NULL;
 }
 

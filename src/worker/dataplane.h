@@ -45,6 +45,9 @@
 #define HERD_DP_COUNTS 108
 #define HERD_DP_ASK 109
 #define HERD_DP_ANSWER 110
+#define HERD_DP_SCANNED 111
+#define HERD_DP_PINFO 112
+#define HERD_DP_SRCS 113
 
 struct herd_dp;
 struct herd_dp_session;

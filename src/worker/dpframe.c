@@ -318,3 +318,67 @@ int herd_dpframe_answer_decode(const struct herd_dpframe_shape *sh, uint32_t sen
 {
     return ids_decode("ANSWER", sh, sender, 4, b, n, out, e);
 }
+
+int herd_dpframe_scanned_decode(const uint8_t *b, size_t n, struct herd_dpframe_scanned *out,
+                                struct herd_err *e)
+{
+    if (n < HERD_DPF_SCANNED_HDR)
+        return herd_err_set(e, HERD_EPROTO, "SCANNED: %zu bytes, header needs %d", n,
+                            HERD_DPF_SCANNED_HDR);
+    uint32_t code = herd_get_u32(b + 16), len = herd_get_u32(b + 20);
+    if (len > HERD_DPF_SCANNED_MSG || len != n - HERD_DPF_SCANNED_HDR)
+        return herd_err_set(e, HERD_EPROTO, "SCANNED: a %u-byte message in %zu bytes", len,
+                            n - HERD_DPF_SCANNED_HDR);
+    if (memchr(b + HERD_DPF_SCANNED_HDR, 0, len) != NULL)
+        return herd_err_set(e, HERD_EPROTO, "SCANNED: a NUL in the message");
+    *out = (struct herd_dpframe_scanned){.edges = herd_get_u64(b),
+                                         .vertices = herd_get_u64(b + 8), .code = code,
+                                         .len = len, .msg = b + HERD_DPF_SCANNED_HDR};
+    return HERD_OK;
+}
+
+void herd_dpframe_scanned_put(uint8_t hdr[HERD_DPF_SCANNED_HDR], uint64_t edges,
+                              uint64_t vertices, uint32_t code, uint32_t len)
+{
+    herd_put_u64(hdr, edges);
+    herd_put_u64(hdr + 8, vertices);
+    herd_put_u32(hdr + 16, code);
+    herd_put_u32(hdr + 20, len);
+}
+
+int herd_dpframe_pinfo_decode(const struct herd_dpframe_shape *sh, uint32_t sender,
+                              const uint8_t *b, size_t n, struct herd_dpframe_pinfo *out,
+                              struct herd_err *e)
+{
+    if (n < HERD_DPF_PINFO_HDR)
+        return herd_err_set(e, HERD_EPROTO, "PINFO: %zu bytes, header needs %d", n,
+                            HERD_DPF_PINFO_HDR);
+    uint32_t part = herd_get_u32(b), count = herd_get_u32(b + 8);
+    if (part >= sh->nparts || sh->owner[part] != sender)
+        return herd_err_set(e, HERD_EPROTO, "PINFO: partition %u is not worker %u's", part,
+                            sender);
+    if ((uint64_t)count * HERD_DPF_PINFO_REC != n - HERD_DPF_PINFO_HDR)
+        return herd_err_set(e, HERD_EPROTO, "PINFO: %u records in %zu bytes", count,
+                            n - HERD_DPF_PINFO_HDR);
+    *out = (struct herd_dpframe_pinfo){.part = part, .first = herd_get_u32(b + 4),
+                                       .count = count, .arcs = herd_get_u64(b + 12),
+                                       .recs = b + HERD_DPF_PINFO_HDR};
+    return HERD_OK;
+}
+
+void herd_dpframe_pinfo_put(uint8_t hdr[HERD_DPF_PINFO_HDR], uint32_t part, uint32_t first,
+                            uint32_t count, uint64_t arcs)
+{
+    herd_put_u32(hdr, part);
+    herd_put_u32(hdr + 4, first);
+    herd_put_u32(hdr + 8, count);
+    herd_put_u64(hdr + 12, arcs);
+}
+
+void herd_dpframe_pinfo_at(const struct herd_dpframe_pinfo *f, uint32_t i, uint64_t *id,
+                           uint32_t *deg)
+{
+    const uint8_t *p = f->recs + (size_t)i * HERD_DPF_PINFO_REC;
+    *id = herd_get_u64(p);
+    *deg = herd_get_u32(p + 8);
+}

@@ -24,6 +24,10 @@
 #define HERD_DPF_VIDS_HDR 8    /* part, count */
 #define HERD_DPF_LOADED_LEN 16 /* edges, ids */
 #define HERD_DPF_COUNTS_HDR 4  /* k, then k (part, count) entries of 12 bytes */
+#define HERD_DPF_SCANNED_HDR 24 /* edges, vertices, code, msg length; then the message */
+#define HERD_DPF_SCANNED_MSG 511 /* longest SCANNED message */
+#define HERD_DPF_PINFO_HDR 20  /* part, first, count, arcs; then count (id, degree) */
+#define HERD_DPF_PINFO_REC 12  /* u64 input id, u32 out-degree */
 
 /* Routed loading (docs/distributed.md "Loading"): an EDGES record belongs
  * to the row of its source (out-rows) or of its target (in-rows). */
@@ -155,6 +159,40 @@ int herd_dpframe_ask_decode(const struct herd_dpframe_shape *sh, const uint8_t *
 int herd_dpframe_answer_decode(const struct herd_dpframe_shape *sh, uint32_t sender,
                                const uint8_t *b, size_t n, struct herd_dpframe_ids *out,
                                struct herd_err *e);
+
+/* SCANNED: the sender's scan of its byte ranges is over: the edges and
+ * .v ids its ranges held (for the whole-job checks), and either code 0
+ * (then its LOADED came before) or its scan's error code and message
+ * ("FILE:LINE: reason"; at most HERD_DPF_SCANNED_MSG bytes, no NUL). */
+struct herd_dpframe_scanned {
+    uint64_t edges, vertices;
+    uint32_t code, len;
+    const uint8_t *msg;
+};
+/* The body exactly the header and len message bytes, len within the
+ * bound, no NUL in the message. */
+int herd_dpframe_scanned_decode(const uint8_t *b, size_t n, struct herd_dpframe_scanned *out,
+                                struct herd_err *e);
+void herd_dpframe_scanned_put(uint8_t hdr[HERD_DPF_SCANNED_HDR], uint64_t edges,
+                              uint64_t vertices, uint32_t code, uint32_t len);
+
+/* PINFO (the all-gather of a routed load's vertex map): vertices first ..
+ * first+count-1 of the sender's partition `part` (ranks within it), each
+ * its input id and out-degree; `arcs` is the partition's out-arc total. */
+struct herd_dpframe_pinfo {
+    uint32_t part, first, count;
+    uint64_t arcs;
+    const uint8_t *recs; /* count * HERD_DPF_PINFO_REC bytes */
+};
+/* part < nparts and the sender's; the body exactly count records. */
+int herd_dpframe_pinfo_decode(const struct herd_dpframe_shape *sh, uint32_t sender,
+                              const uint8_t *b, size_t n, struct herd_dpframe_pinfo *out,
+                              struct herd_err *e);
+void herd_dpframe_pinfo_put(uint8_t hdr[HERD_DPF_PINFO_HDR], uint32_t part, uint32_t first,
+                            uint32_t count, uint64_t arcs);
+/* Record i (< count) of a decoded PINFO. */
+void herd_dpframe_pinfo_at(const struct herd_dpframe_pinfo *f, uint32_t i, uint64_t *id,
+                           uint32_t *deg);
 
 /* DHELLO: the 16 identifying bytes and the MAC. */
 int herd_dpframe_hello_decode(const uint8_t *b, size_t n, struct herd_dpframe_hello *out,

@@ -88,6 +88,7 @@ static void run_free(struct herd_gpart *g, struct gjobrun *r)
      * into the engine's arrays (the last step's may still arrive after
      * WRITE), so they must be joined before the engine goes */
     herd_dp_session_destroy(r->dp);
+    herd_groute_rx_destroy(r->route); /* after the session: its receivers file into it */
     herd_engine_destroy(r->en);
     if (r->dl)
         dlclose(r->dl);
@@ -170,6 +171,7 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     pthread_mutex_lock(&g->mu);
     g->live = r->dp;
     g->live_job = r->job;
+    g->live_epoch = r->epoch;
     pthread_mutex_unlock(&g->mu);
     r->restored_at = s->restore;
     if (s->restore)
@@ -184,7 +186,8 @@ static int connect_early(struct gjobrun *r, const struct herd_gsetup *s, struct 
 {
     if (!herd_gpart__routes(s))
         return HERD_OK;
-    int rc = herd_dp_connect(r->dp, s->peers, e);
+    int rc = herd_gpart__route_begin(r, s, e);
+    rc = rc ? rc : herd_dp_connect(r->dp, s->peers, e);
     r->connected = rc == HERD_OK;
     if (rc == HERD_OK)
         herd_info("gpart", "job %" PRIu64 " epoch %u: data plane connected at set-up", r->job,
@@ -213,6 +216,11 @@ static int setup_run(struct herd_gpart *g, struct gjobrun *r, const struct herd_
         /* the session before loading: a routed load exchanges edges over it */
         r->dp = herd_dp_session_create(g->dp, r->job, r->epoch, s->me, s->nworkers, s->nparts,
                                        s->owner, r->prog->msg_size);
+        pthread_mutex_lock(&g->mu); /* an ABORT now also unblocks a routed load */
+        g->live = r->dp;
+        g->live_job = r->job;
+        g->live_epoch = r->epoch;
+        pthread_mutex_unlock(&g->mu);
         rc = connect_early(r, s, e);
     }
     if (rc == HERD_OK)
@@ -237,6 +245,14 @@ static void on_setup(struct herd_gpart *g, const struct herd_msg_graph *m,
               r->job, r->epoch, s->plugin_len ? "plugin" : s->algo, s->nparts, s->me,
               s->nworkers, s->restore ? ", from a checkpoint" : "");
     int rc = setup_run(g, r, s, &e);
+    if (rc == HERD_ECLOSED && r->route) {
+        /* a routed load lost a peer: the peer's own error, its loss (by
+         * heartbeats) or the load timeout tells the master, not this */
+        herd_warn("gpart", "job %" PRIu64 " epoch %u: %s; waiting for the master", r->job,
+                  r->epoch, e.msg);
+        run_free(g, r);
+        return;
+    }
     struct herd_gmsg gm = {.op = HERD_GOP_READY};
     struct herd_gready *rd = &gm.u.ready;
     rd->ok = rc == HERD_OK;
@@ -493,7 +509,8 @@ void herd_gpart_msg(struct herd_gpart *g, const struct herd_msg_graph *m)
     src.u.graph = *m;
     herd_msg_copy(&q->m, &src);
     pthread_mutex_lock(&g->mu);
-    if (m->op == HERD_GOP_ABORT && g->live && g->live_job == m->job_id)
+    if (m->op == HERD_GOP_ABORT && g->live && g->live_job == m->job_id &&
+        m->epoch >= g->live_epoch) /* not a late ABORT of an earlier epoch */
         herd_dp_abort(g->live); /* unblocks a superstep waiting on a lost peer */
     push(&g->in_head, &g->in_tail, q);
     pthread_cond_signal(&g->cv);

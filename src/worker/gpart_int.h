@@ -7,6 +7,7 @@
 #include "graph/engine_dist.h"
 #include "graph/graph.h"
 #include "worker/dataplane.h"
+#include "worker/groute_rx.h"
 #include "wire/gmsg.h"
 #include "worker/gpart.h"
 
@@ -40,6 +41,7 @@ struct gjobrun {
     struct herd_vparams params;
     struct herd_engine *en;
     struct herd_dp_session *dp;
+    struct herd_groute_rx *route; /* a routed load's receiver (outlives dp), or NULL */
     int connected;
     int pull;                 /* the engine runs the pull path: ship vectors */
     uint64_t restored_at;     /* the step restored from a checkpoint (0 = none) */
@@ -70,6 +72,7 @@ struct herd_gpart {
     int stop;
     struct herd_dp_session *live;     /* the running epoch's session, for ABORT */
     uint64_t live_job;
+    uint32_t live_epoch;
     /* graph thread only */
     struct gcache cache;
     struct gjobrun *run;
@@ -91,6 +94,10 @@ int herd_gpart__lookup(const struct gcache *c, uint64_t x, uint32_t *v);
  * (a text input, hash partitioning, several workers, peers in SETUP): the
  * data plane is then connected at SETUP, before loading. */
 int herd_gpart__routes(const struct herd_gsetup *s);
+/* A routed job (herd_gpart__routes): creates r->route and gives it to the
+ * session r->dp, before herd_dp_connect. r->prog must be set. HERD_OK or
+ * HERD_EINVAL (a bad owner map). */
+int herd_gpart__route_begin(struct gjobrun *r, const struct herd_gsetup *s, struct herd_err *e);
 /* Frees the cached graph and clears the cache. */
 void herd_gpart__cache_drop(struct gcache *c);
 

@@ -1,44 +1,57 @@
 /* groute_num — numbering a routed load's partitions (groute_num.h). */
 #include "worker/groute_num.h"
 
+#include "worker/groute_idx.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_u64(const void *a, const void *b)
+/* Adds the n ids of a to the set. */
+static int add_all(struct herd_groute_idx *set, const uint64_t *a, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
+    for (size_t i = 0; i < n; i++)
+        if (herd_groute_idx_put(set, a[i], NULL) == NULL)
+            return -1;
+    return 0;
+}
+
+/* Adds the keys of map m to the set. */
+static int add_keys(struct herd_groute_idx *set, const struct herd_groute_idx *m)
+{
+    size_t i = 0;
+    uint64_t id;
+    uint32_t unused;
+    while (herd_groute_idx_next(m, &i, &id, &unused))
+        if (herd_groute_idx_put(set, id, NULL) == NULL)
+            return -1;
+    return 0;
 }
 
 int herd_groute_part_ids(const struct herd_groute_part *gp, uint64_t **ids, size_t *n,
                          struct herd_err *e)
 {
-    size_t total = gp->out.n + gp->in.n + gp->nids;
-    if (total == 0) {
-        *ids = NULL;
-        *n = 0;
-        return HERD_OK;
+    struct herd_groute_idx set;
+    herd_groute_idx_init(&set);
+    uint64_t *v = NULL;
+    if (add_all(&set, gp->out.src, gp->out.n) != 0 || add_all(&set, gp->in.dst, gp->in.n) != 0 ||
+        add_all(&set, gp->ids, gp->nids) != 0 || add_keys(&set, &gp->srcs) != 0 ||
+        (v = malloc((set.n ? set.n : 1) * sizeof *v)) == NULL) {
+        herd_groute_idx_fini(&set);
+        return herd_err_set(e, HERD_ENOMEM, "routed load: the vertex ids of a partition");
     }
-    uint64_t *v = malloc(total * sizeof *v);
-    if (v == NULL)
-        return herd_err_set(e, HERD_ENOMEM, "routed load: %zu vertex ids", total);
-    size_t k = 0; /* (an empty buffer's array is NULL: no memcpy from it) */
-    if (gp->out.n)
-        memcpy(v + k, gp->out.src, gp->out.n * sizeof *v);
-    k += gp->out.n;
-    if (gp->in.n)
-        memcpy(v + k, gp->in.dst, gp->in.n * sizeof *v);
-    k += gp->in.n;
-    if (gp->nids)
-        memcpy(v + k, gp->ids, gp->nids * sizeof *v);
-    qsort(v, total, sizeof *v, cmp_u64);
-    size_t u = 1;
-    for (size_t i = 1; i < total; i++)
-        if (v[i] != v[u - 1])
-            v[u++] = v[i];
-    uint64_t *shrunk = realloc(v, u * sizeof *v);
-    *ids = shrunk ? shrunk : v;
-    *n = u;
+    size_t k = 0, i = 0;
+    uint64_t id;
+    uint32_t unused;
+    while (herd_groute_idx_next(&set, &i, &id, &unused))
+        v[k++] = id;
+    herd_groute_idx_fini(&set);
+    herd_groute_sort_u64(v, k);
+    if (k == 0) {
+        free(v);
+        v = NULL;
+    }
+    *ids = v;
+    *n = k;
     return HERD_OK;
 }
 

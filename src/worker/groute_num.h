@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 /* The vertex ids of one owned partition, ascending and distinct: the
- * sources of its out-row records, the targets of its in-row records and
- * its routed ids. HERD_OK and *ids (malloc'd; NULL when *n is 0) and *n,
+ * sources of its out-row records, the targets of its in-row records, its
+ * routed ids and its counted sources (SRCS). HERD_OK and *ids (malloc'd; NULL when *n is 0) and *n,
  * or HERD_ENOMEM. */
 int herd_groute_part_ids(const struct herd_groute_part *gp, uint64_t **ids, size_t *n,
                          struct herd_err *e);

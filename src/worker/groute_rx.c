@@ -8,8 +8,23 @@
 #include "base/mem.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+struct scanned {
+    int in, code;
+    uint64_t edges, vertices;
+    char *msg;
+};
+
+struct pinfo {
+    uint64_t *ids;
+    uint32_t *deg;
+    uint32_t got;
+    uint64_t arcs;
+    int done;
+};
 
 struct herd_groute_rx {
     uint32_t nparts, nworkers, me;
@@ -28,6 +43,11 @@ struct herd_groute_rx {
     uint32_t *answer_n;
     uint8_t *answered;
     uint32_t nanswered, answers_want;
+    struct scanned *scanned;        /* per worker: its SCANNED */
+    uint32_t nscanned, nlost;       /* nlost: workers gone after their SCANNED */
+    int scan_ok;                    /* every scan succeeded (wait_scanned said so) */
+    struct pinfo *pinfo;            /* per partition not mine: its vertex map */
+    uint32_t npinfo, pinfo_want;
     int failed;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -64,6 +84,9 @@ int herd_groute_rx_create(uint32_t nparts, const uint32_t *owner, uint32_t nwork
         rx->asks_want += owner[p] == me ? nworkers - 1 : 0;
         rx->answers_want += owner[p] != me;
     }
+    rx->scanned = herd_xcalloc(nworkers, sizeof *rx->scanned);
+    rx->pinfo = herd_xcalloc(nparts ? nparts : 1, sizeof *rx->pinfo);
+    rx->pinfo_want = rx->answers_want;
     pthread_mutex_init(&rx->mu, NULL);
     pthread_cond_init(&rx->cv, NULL);
     *out = rx;
@@ -85,6 +108,7 @@ void herd_groute_rx_destroy(struct herd_groute_rx *rx)
         edges_free(&rx->parts[p].out);
         edges_free(&rx->parts[p].in);
         free(rx->parts[p].ids);
+        herd_groute_idx_fini(&rx->parts[p].srcs);
     }
     pthread_mutex_destroy(&rx->mu);
     pthread_cond_destroy(&rx->cv);
@@ -105,6 +129,14 @@ void herd_groute_rx_destroy(struct herd_groute_rx *rx)
     free(rx->answer);
     free(rx->answer_n);
     free(rx->answered);
+    for (uint32_t w = 0; w < rx->nworkers; w++)
+        free(rx->scanned[w].msg);
+    free(rx->scanned);
+    for (uint32_t p = 0; p < rx->nparts; p++) {
+        free(rx->pinfo[p].ids);
+        free(rx->pinfo[p].deg);
+    }
+    free(rx->pinfo);
     free(rx);
 }
 
@@ -169,6 +201,27 @@ int herd_groute_rx_add_edge(struct herd_groute_rx *rx, uint32_t part, uint8_t ki
     return rc;
 }
 
+/* Under rx->mu: one more out-arc of `id`. -1 when out of memory. */
+static int count_src(struct herd_groute_part *pp, uint64_t id)
+{
+    uint32_t *c = herd_groute_idx_put(&pp->srcs, id, NULL);
+    if (c == NULL)
+        return -1;
+    if (*c < UINT32_MAX - 1)
+        (*c)++;
+    return 0;
+}
+
+int herd_groute_rx_add_src(struct herd_groute_rx *rx, uint32_t part, uint64_t id)
+{
+    if (part >= rx->nparts || rx->owner[part] != rx->me)
+        return HERD_EINVAL;
+    pthread_mutex_lock(&rx->mu);
+    int rc = count_src(&rx->parts[part], id) == 0 ? HERD_OK : HERD_ENOMEM;
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
 int herd_groute_rx_add_id(struct herd_groute_rx *rx, uint32_t part, uint64_t id)
 {
     if (part >= rx->nparts || rx->owner[part] != rx->me)
@@ -226,15 +279,19 @@ int herd_groute_rx_edges(struct herd_groute_rx *rx, uint32_t sender,
 }
 
 int herd_groute_rx_vids(struct herd_groute_rx *rx, uint32_t sender,
-                        const struct herd_dpframe_vids *f, struct herd_err *e)
+                        const struct herd_dpframe_vids *f, int srcs, struct herd_err *e)
 {
     pthread_mutex_lock(&rx->mu);
-    int rc = sender_ok(rx, sender, f->part, "VIDS", e);
+    int rc = sender_ok(rx, sender, f->part, srcs ? "SRCS" : "VIDS", e);
     struct herd_groute_part *pp = rc == HERD_OK ? &rx->parts[f->part] : NULL;
-    if (rc == HERD_OK && reserve((void **)&pp->ids, &pp->capids, pp->nids, f->count, 8) != 0)
+    if (rc == HERD_OK && !srcs &&
+        reserve((void **)&pp->ids, &pp->capids, pp->nids, f->count, 8) != 0)
         rc = herd_err_set(e, HERD_ENOMEM, "VIDS: %u more ids", f->count);
     for (uint32_t i = 0; rc == HERD_OK && i < f->count; i++)
-        pp->ids[pp->nids++] = herd_dpframe_vid_at(f, i);
+        if (!srcs)
+            pp->ids[pp->nids++] = herd_dpframe_vid_at(f, i);
+        else if (count_src(pp, herd_dpframe_vid_at(f, i)) != 0)
+            rc = herd_err_set(e, HERD_ENOMEM, "SRCS: %u more ids", f->count);
     if (rc == HERD_OK)
         rx->got_ids[sender] += f->count;
     else
@@ -323,6 +380,19 @@ void herd_groute_rx_fail(struct herd_groute_rx *rx)
     pthread_mutex_unlock(&rx->mu);
 }
 
+void herd_groute_rx_lost(struct herd_groute_rx *rx, uint32_t w)
+{
+    pthread_mutex_lock(&rx->mu);
+    /* gone after its SCANNED but before the verdict: it saw every SCANNED
+     * and a failure among them (or it crashed: then the verdict, if it is a
+     * success, reports the loss) */
+    if (w < rx->nworkers && rx->scanned[w].in && !rx->scan_ok)
+        rx->nlost++;
+    else
+        fail_locked(rx);
+    pthread_mutex_unlock(&rx->mu);
+}
+
 int herd_groute_rx_wait(struct herd_groute_rx *rx)
 {
     pthread_mutex_lock(&rx->mu);
@@ -336,6 +406,161 @@ int herd_groute_rx_wait(struct herd_groute_rx *rx)
 const struct herd_groute_part *herd_groute_rx_part(const struct herd_groute_rx *rx, uint32_t p)
 {
     return &rx->parts[p];
+}
+
+struct herd_groute_part *herd_groute_rx_part_mut(struct herd_groute_rx *rx, uint32_t p)
+{
+    return &rx->parts[p];
+}
+
+/* ---- end of the scans ---- */
+
+/* Under rx->mu. */
+static void scanned_locked(struct herd_groute_rx *rx, uint32_t w, uint64_t edges,
+                           uint64_t vertices, int code, char *msg)
+{
+    rx->scanned[w] = (struct scanned){.in = 1, .code = code, .edges = edges,
+                                      .vertices = vertices, .msg = msg};
+    if (++rx->nscanned == rx->nworkers)
+        pthread_cond_broadcast(&rx->cv);
+}
+
+int herd_groute_rx_scanned(struct herd_groute_rx *rx, uint32_t sender,
+                           const struct herd_dpframe_scanned *f, struct herd_err *e)
+{
+    char *msg = herd_xmalloc((size_t)f->len + 1);
+    memcpy(msg, f->msg, f->len);
+    msg[f->len] = 0;
+    pthread_mutex_lock(&rx->mu);
+    int rc = HERD_OK;
+    if (sender >= rx->nworkers || sender == rx->me || rx->scanned[sender].in)
+        rc = herd_err_set(e, HERD_EPROTO, "SCANNED from worker %u: not expected", sender);
+    else if (f->code == 0 && !rx->loaded[sender])
+        rc = herd_err_set(e, HERD_EPROTO, "SCANNED from worker %u before its LOADED", sender);
+    if (rc == HERD_OK) {
+        scanned_locked(rx, sender, f->edges, f->vertices, f->code ? (int)f->code : 0, msg);
+        msg = NULL;
+    } else {
+        fail_locked(rx);
+    }
+    pthread_mutex_unlock(&rx->mu);
+    free(msg);
+    return rc;
+}
+
+void herd_groute_rx_set_scanned(struct herd_groute_rx *rx, uint64_t edges, uint64_t vertices,
+                                int code, const char *msg)
+{
+    char *m = herd_xstrdup(msg ? msg : "");
+    pthread_mutex_lock(&rx->mu);
+    if (rx->scanned[rx->me].in) {
+        fail_locked(rx); /* a caller's bug; the wait reports it */
+        free(m);
+    } else {
+        scanned_locked(rx, rx->me, edges, vertices, code, m);
+    }
+    pthread_mutex_unlock(&rx->mu);
+}
+
+int herd_groute_rx_wait_scanned(struct herd_groute_rx *rx, struct herd_groute_scanned *out)
+{
+    pthread_mutex_lock(&rx->mu);
+    while (!rx->failed && rx->nscanned < rx->nworkers)
+        pthread_cond_wait(&rx->cv, &rx->mu);
+    int rc = rx->failed ? HERD_ECLOSED : HERD_OK;
+    if (rc == HERD_OK) {
+        memset(out, 0, sizeof *out);
+        out->failed = -1;
+        for (uint32_t w = 0; w < rx->nworkers; w++) {
+            const struct scanned *sc = &rx->scanned[w];
+            out->edges += sc->edges;
+            out->vertices += sc->vertices;
+            if (sc->code && out->failed < 0) {
+                out->failed = (int)w;
+                out->code = sc->code;
+                snprintf(out->msg, sizeof out->msg, "%s", sc->msg);
+            }
+        }
+        rx->scan_ok = out->failed < 0;
+        if (rx->scan_ok && rx->nlost > 0) {
+            fail_locked(rx); /* a worker went after a clean scan */
+            rc = HERD_ECLOSED;
+        }
+    }
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+/* ---- the vertex map's all-gather ---- */
+
+/* Under rx->mu: files chunk f of partition f->part. */
+static int pinfo_locked(struct herd_groute_rx *rx, const struct herd_dpframe_pinfo *f,
+                        struct herd_err *e)
+{
+    struct pinfo *pi = &rx->pinfo[f->part];
+    if (!rx->counted[f->part] || pi->done || f->first != pi->got ||
+        (uint64_t)f->first + f->count > rx->counts[f->part])
+        return herd_err_set(e, HERD_EPROTO, "PINFO: partition %u, %u ids at %u: not expected",
+                            f->part, f->count, f->first);
+    size_t n = (size_t)rx->counts[f->part], want = (size_t)pi->got + f->count;
+    /* grown by what arrives, not by the announced count (a peer's word) */
+    uint64_t *ids = realloc(pi->ids, (want ? want : 1) * sizeof *ids);
+    if (ids)
+        pi->ids = ids;
+    uint32_t *deg = ids ? realloc(pi->deg, (want ? want : 1) * sizeof *deg) : NULL;
+    if (deg)
+        pi->deg = deg;
+    if (ids == NULL || deg == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "PINFO: %zu ids", want);
+    if (f->first == 0)
+        pi->arcs = f->arcs;
+    for (uint32_t i = 0; i < f->count; i++)
+        herd_dpframe_pinfo_at(f, i, &pi->ids[f->first + i], &pi->deg[f->first + i]);
+    pi->got += f->count;
+    if (pi->got == n) {
+        pi->done = 1;
+        if (++rx->npinfo == rx->pinfo_want)
+            pthread_cond_broadcast(&rx->cv);
+    }
+    return HERD_OK;
+}
+
+int herd_groute_rx_pinfo(struct herd_groute_rx *rx, uint32_t sender,
+                         const struct herd_dpframe_pinfo *f, struct herd_err *e)
+{
+    pthread_mutex_lock(&rx->mu);
+    int rc = sender < rx->nworkers && sender != rx->me && rx->owner[f->part] == sender
+                 ? pinfo_locked(rx, f, e)
+                 : herd_err_set(e, HERD_EPROTO, "PINFO from worker %u: not expected", sender);
+    if (rc != HERD_OK)
+        fail_locked(rx);
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
+}
+
+int herd_groute_rx_wait_pinfo(struct herd_groute_rx *rx, const uint32_t *base, uint64_t *ids,
+                              uint32_t *deg, uint64_t *arcs)
+{
+    pthread_mutex_lock(&rx->mu);
+    while (!rx->failed && rx->npinfo < rx->pinfo_want)
+        pthread_cond_wait(&rx->cv, &rx->mu);
+    int rc = rx->failed ? HERD_ECLOSED : HERD_OK;
+    for (uint32_t p = 0; rc == HERD_OK && p < rx->nparts; p++) {
+        struct pinfo *pi = &rx->pinfo[p];
+        if (rx->owner[p] == rx->me)
+            continue;
+        if (pi->got) {
+            memcpy(ids + base[p], pi->ids, (size_t)pi->got * sizeof *ids);
+            memcpy(deg + base[p], pi->deg, (size_t)pi->got * sizeof *deg);
+        }
+        *arcs += pi->arcs;
+        free(pi->ids);
+        free(pi->deg);
+        pi->ids = NULL;
+        pi->deg = NULL;
+    }
+    pthread_mutex_unlock(&rx->mu);
+    return rc;
 }
 
 /* ---- translation ---- */

@@ -11,7 +11,8 @@
  * points are thread-safe up to that point.
  *
  * Memory: 16 bytes per routed edge record (u64 source, u64 target input
- * ids), 8 more only when the load is weighted; 8 bytes per routed id.
+ * ids), 8 more only when the load is weighted; 8 bytes per routed id; a
+ * hash map entry (12 bytes, at most half full) per distinct counted source.
  * Buffers grow by doubling with malloc/realloc; running out of memory
  * fails the call with HERD_ENOMEM (and the load with it). */
 #ifndef HERD_WORKER_GROUTE_RX_H
@@ -19,6 +20,7 @@
 
 #include "base/err.h"
 #include "worker/dpframe.h"
+#include "worker/groute_idx.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +38,8 @@ struct herd_groute_part {
     struct herd_groute_edges in;  /* rows of the targets (HERD_DPF_IN) */
     uint64_t *ids;                /* vertex ids (.v lines, isolated vertices) */
     size_t nids, capids;
+    struct herd_groute_idx srcs;  /* sources of out-arcs (SRCS) -> arcs: the
+                                     out-degrees when out-rows are not routed */
 };
 
 struct herd_groute_rx;
@@ -54,6 +58,8 @@ void herd_groute_rx_destroy(struct herd_groute_rx *rx);
 int herd_groute_rx_add_edge(struct herd_groute_rx *rx, uint32_t part, uint8_t kind,
                             uint64_t src, uint64_t dst, double w);
 int herd_groute_rx_add_id(struct herd_groute_rx *rx, uint32_t part, uint64_t id);
+/* One out-arc of source `id` (counted in part's srcs). As add_id. */
+int herd_groute_rx_add_src(struct herd_groute_rx *rx, uint32_t part, uint64_t id);
 
 /* A decoded frame from worker `sender` (a receiver thread). HERD_OK;
  * HERD_EPROTO (sender out of range or already LOADED, weightedness differs
@@ -61,8 +67,9 @@ int herd_groute_rx_add_id(struct herd_groute_rx *rx, uint32_t part, uint64_t id)
  * error also fails the receiver (herd_groute_rx_fail). */
 int herd_groute_rx_edges(struct herd_groute_rx *rx, uint32_t sender,
                          const struct herd_dpframe_edges *f, struct herd_err *e);
+/* VIDS (srcs 0) or SRCS (srcs 1: one out-arc per id, counted). */
 int herd_groute_rx_vids(struct herd_groute_rx *rx, uint32_t sender,
-                        const struct herd_dpframe_vids *f, struct herd_err *e);
+                        const struct herd_dpframe_vids *f, int srcs, struct herd_err *e);
 int herd_groute_rx_loaded(struct herd_groute_rx *rx, uint32_t sender, uint64_t edges,
                           uint64_t ids, struct herd_err *e);
 
@@ -100,6 +107,41 @@ void herd_groute_ask_free(struct herd_groute_ask *a);
 const uint32_t *herd_groute_rx_answered(const struct herd_groute_rx *rx, uint32_t p,
                                         uint32_t *count);
 
+/* The end of every worker's scan (SCANNED): a peer's frame (a receiver
+ * thread; HERD_EPROTO for a second one, or a success before its LOADED),
+ * my own with set_scanned (code 0 or my scan's error, msg NULL or its
+ * text). wait_scanned waits for every worker's and sums them: HERD_OK and
+ * *out, or HERD_ECLOSED when the receiver failed. */
+struct herd_groute_scanned {
+    uint64_t edges, vertices;  /* totals over every worker's ranges */
+    int failed;                /* the lowest worker whose scan failed, or -1 */
+    int code;                  /* its error code and message */
+    char msg[HERD_DPF_SCANNED_MSG + 1];
+};
+int herd_groute_rx_scanned(struct herd_groute_rx *rx, uint32_t sender,
+                           const struct herd_dpframe_scanned *f, struct herd_err *e);
+void herd_groute_rx_set_scanned(struct herd_groute_rx *rx, uint64_t edges, uint64_t vertices,
+                                int code, const char *msg);
+int herd_groute_rx_wait_scanned(struct herd_groute_rx *rx, struct herd_groute_scanned *out);
+
+/* The all-gather of the vertex map (PINFO): a peer's chunk of one of its
+ * partitions (a receiver thread; after that partition's COUNTS, chunks in
+ * order: HERD_EPROTO otherwise; HERD_ENOMEM). wait_pinfo waits until every
+ * partition that is not mine is complete, then writes its input ids and
+ * out-degrees at ids[base[p] + rank], deg[base[p] + rank] and adds the
+ * partitions' arc totals to *arcs. HERD_OK or HERD_ECLOSED. */
+int herd_groute_rx_pinfo(struct herd_groute_rx *rx, uint32_t sender,
+                         const struct herd_dpframe_pinfo *f, struct herd_err *e);
+int herd_groute_rx_wait_pinfo(struct herd_groute_rx *rx, const uint32_t *base, uint64_t *ids,
+                              uint32_t *deg, uint64_t *arcs);
+
+/* Worker w's connection ended: fails the receiver, except between w's
+ * SCANNED and the verdict (herd_groute_rx_wait_scanned): a worker leaves
+ * then when it saw a failed scan, and the others must still reach the same
+ * verdict from the SCANNED frames; if the verdict is a success after all,
+ * the wait fails (the worker crashed). Any thread. */
+void herd_groute_rx_lost(struct herd_groute_rx *rx, uint32_t w);
+
 /* Makes the wait fail (a lost peer, an aborted session). Any thread. */
 void herd_groute_rx_fail(struct herd_groute_rx *rx);
 
@@ -109,5 +151,8 @@ int herd_groute_rx_wait(struct herd_groute_rx *rx);
 
 /* Partition p's records; p must be owned by me. Read after the wait. */
 const struct herd_groute_part *herd_groute_rx_part(const struct herd_groute_rx *rx, uint32_t p);
+/* The same, for the builder that frees the records as it consumes them
+ * (after the translation: groute_build.h). */
+struct herd_groute_part *herd_groute_rx_part_mut(struct herd_groute_rx *rx, uint32_t p);
 
 #endif

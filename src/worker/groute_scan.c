@@ -31,8 +31,9 @@ static int on_edges(void *arg, const uint64_t *src, const uint64_t *dst, const d
         uint32_t ps = herd_renumber_part_of(src[i], sc->nparts);
         uint32_t pd = herd_renumber_part_of(dst[i], sc->nparts);
         double wi = w ? w[i] : 1.0;
-        rc = sc->out_rows ? herd_groute_tx_edge(c->tx, ps, HERD_DPF_OUT, src[i], dst[i], wi, e)
-                          : herd_groute_tx_id(c->tx, ps, src[i], e);
+        rc = sc->out_rows     ? herd_groute_tx_edge(c->tx, ps, HERD_DPF_OUT, src[i], dst[i], wi, e)
+             : sc->src_counts ? herd_groute_tx_src(c->tx, ps, src[i], e)
+                              : herd_groute_tx_id(c->tx, ps, src[i], e);
         if (rc == HERD_OK)
             rc = sc->in_rows ? herd_groute_tx_edge(c->tx, pd, HERD_DPF_IN, src[i], dst[i], wi, e)
                              : herd_groute_tx_id(c->tx, pd, dst[i], e);

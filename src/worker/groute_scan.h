@@ -4,7 +4,8 @@
  * (groute_tx.h) to the owners of hash partitioning (graph/renumber.h:
  * partition of input id x = mix64(x) mod P):
  *  - each edge to the partition of its source as an out-row record when
- *    out_rows, else just the source id; to the partition of its target as
+ *    out_rows, else as a counted source (SRCS) when src_counts, else just
+ *    the source id; to the partition of its target as
  *    an in-row record when in_rows (directed programs reading in-edges, the
  *    pull path, and every undirected graph: there both records make the
  *    symmetric rows), else just the target id;
@@ -28,6 +29,8 @@ struct herd_groute_scan {
     struct herd_graph_opts o;  /* format, weighted, threads */
     uint32_t me, nworkers, nparts;
     int out_rows, in_rows;
+    int src_counts;            /* without out_rows: each source as an out-arc
+                                  (SRCS, counted by its owner), not an id */
 };
 
 /* What this worker's ranges held, for herd_graph_scan_finish's totals. */

@@ -26,7 +26,7 @@ struct herd_groute_tx {
     uint32_t *owner;
     size_t cap;              /* bytes per buffer */
     struct txbuf *edges;     /* 2 * nparts */
-    struct txbuf *ids;       /* nparts */
+    struct txbuf *ids;       /* 2 * nparts: [2p] VIDS, [2p+1] SRCS */
     uint64_t *sent_edges, *sent_ids; /* per worker */
 };
 
@@ -44,10 +44,10 @@ struct herd_groute_tx *herd_groute_tx_create(struct herd_dp_session *s,
     tx->weighted = weighted != 0;
     tx->owner = herd_xmalloc((nparts ? nparts : 1) * sizeof *owner);
     memcpy(tx->owner, owner, (size_t)nparts * sizeof *owner);
-    size_t cap = nparts ? TX_TOTAL / (3 * (size_t)nparts) : TX_MAX;
+    size_t cap = nparts ? TX_TOTAL / (4 * (size_t)nparts) : TX_MAX;
     tx->cap = cap < TX_MIN ? TX_MIN : cap > TX_MAX ? TX_MAX : cap;
     tx->edges = herd_xcalloc(2 * (size_t)(nparts ? nparts : 1), sizeof *tx->edges);
-    tx->ids = herd_xcalloc(nparts ? nparts : 1, sizeof *tx->ids);
+    tx->ids = herd_xcalloc(2 * (size_t)(nparts ? nparts : 1), sizeof *tx->ids);
     tx->sent_edges = herd_xcalloc(nworkers, sizeof *tx->sent_edges);
     tx->sent_ids = herd_xcalloc(nworkers, sizeof *tx->sent_ids);
     return tx;
@@ -59,8 +59,8 @@ void herd_groute_tx_destroy(struct herd_groute_tx *tx)
         return;
     for (size_t i = 0; i < 2 * (size_t)tx->nparts; i++)
         free(tx->edges[i].p);
-    for (uint32_t p = 0; p < tx->nparts; p++)
-        free(tx->ids[p].p);
+    for (size_t i = 0; i < 2 * (size_t)tx->nparts; i++)
+        free(tx->ids[i].p);
     free(tx->edges);
     free(tx->ids);
     free(tx->owner);
@@ -69,21 +69,23 @@ void herd_groute_tx_destroy(struct herd_groute_tx *tx)
     free(tx);
 }
 
-/* Sends buffer [part, kind] (kind 2: the ids) if it holds anything. */
+/* Sends buffer [part, kind] (kind 2: the ids, 3: the sources) if it holds
+ * anything. */
 static int flush(struct herd_groute_tx *tx, uint32_t part, uint8_t kind, struct herd_err *e)
 {
-    struct txbuf *b = kind == 2 ? &tx->ids[part] : &tx->edges[2 * (size_t)part + kind];
+    struct txbuf *b = kind >= 2 ? &tx->ids[2 * (size_t)part + kind - 2]
+                                : &tx->edges[2 * (size_t)part + kind];
     if (b->count == 0)
         return HERD_OK;
     uint32_t w = tx->owner[part];
     uint8_t hdr[HERD_DPF_EDGES_HDR];
     size_t hlen, blen;
     uint16_t type;
-    if (kind == 2) {
+    if (kind >= 2) {
         herd_dpframe_vids_put(hdr, part, b->count);
         hlen = HERD_DPF_VIDS_HDR;
         blen = (size_t)b->count * 8;
-        type = HERD_DP_VIDS;
+        type = kind == 2 ? HERD_DP_VIDS : HERD_DP_SRCS;
         tx->sent_ids[w] += b->count;
     } else {
         herd_dpframe_edges_put(hdr, part, kind, tx->weighted, b->count);
@@ -129,16 +131,19 @@ int herd_groute_tx_edge(struct herd_groute_tx *tx, uint32_t part, uint8_t kind, 
     return HERD_OK;
 }
 
-int herd_groute_tx_id(struct herd_groute_tx *tx, uint32_t part, uint64_t id, struct herd_err *e)
+/* An id (kind 2) or an out-arc's source (kind 3) to partition part. */
+static int route_id(struct herd_groute_tx *tx, uint32_t part, uint8_t kind, uint64_t id,
+                    struct herd_err *e)
 {
     if (part >= tx->nparts)
         return herd_err_set(e, HERD_EINVAL, "routed load: partition %u", part);
     if (tx->owner[part] == tx->me) {
-        int rc = herd_groute_rx_add_id(tx->self, part, id);
+        int rc = kind == 2 ? herd_groute_rx_add_id(tx->self, part, id)
+                           : herd_groute_rx_add_src(tx->self, part, id);
         return rc ? herd_err_set(e, rc, "routed load: out of memory for my own ids") : rc;
     }
-    struct txbuf *b = &tx->ids[part];
-    int rc = room(tx, b, part, 2, 8, e);
+    struct txbuf *b = &tx->ids[2 * (size_t)part + kind - 2];
+    int rc = room(tx, b, part, kind, 8, e);
     if (rc != HERD_OK)
         return rc;
     herd_put_u64(b->p + (size_t)b->count * 8, id);
@@ -146,11 +151,21 @@ int herd_groute_tx_id(struct herd_groute_tx *tx, uint32_t part, uint64_t id, str
     return HERD_OK;
 }
 
+int herd_groute_tx_id(struct herd_groute_tx *tx, uint32_t part, uint64_t id, struct herd_err *e)
+{
+    return route_id(tx, part, 2, id, e);
+}
+
+int herd_groute_tx_src(struct herd_groute_tx *tx, uint32_t part, uint64_t id, struct herd_err *e)
+{
+    return route_id(tx, part, 3, id, e);
+}
+
 int herd_groute_tx_finish(struct herd_groute_tx *tx, struct herd_err *e)
 {
     int rc = HERD_OK;
     for (uint32_t p = 0; p < tx->nparts && rc == HERD_OK; p++)
-        for (uint8_t k = 0; k <= 2 && rc == HERD_OK; k++)
+        for (uint8_t k = 0; k <= 3 && rc == HERD_OK; k++)
             rc = flush(tx, p, k, e);
     for (uint32_t w = 0; w < tx->nworkers && rc == HERD_OK; w++) {
         if (w == tx->me)

@@ -39,6 +39,11 @@ int herd_groute_tx_edge(struct herd_groute_tx *tx, uint32_t part, uint8_t kind, 
 /* Routes one vertex id to partition part. As herd_groute_tx_edge. */
 int herd_groute_tx_id(struct herd_groute_tx *tx, uint32_t part, uint64_t id,
                       struct herd_err *e);
+/* Routes one out-arc of source `id` to partition part (SRCS: its owner
+ * counts them, the out-degree, when out-rows are not routed). As
+ * herd_groute_tx_edge. */
+int herd_groute_tx_src(struct herd_groute_tx *tx, uint32_t part, uint64_t id,
+                       struct herd_err *e);
 /* Step 3's all-gather: the sizes of my partitions (counts[p] for every p
  * I own; others ignored) into my receiver and, as one COUNTS frame, to
  * every other worker. HERD_OK, HERD_ENOMEM or HERD_ECLOSED. */

@@ -4,6 +4,7 @@
 #include "base/bytes.h"
 #include "base/mem.h"
 #include "graph/renumber.h"
+#include "worker/groute_idx.h"
 #include "worker/groute_num.h"
 
 #include <stdlib.h>
@@ -14,26 +15,26 @@ struct herd_groute_xlate {
     const struct herd_groute_rx *rx;
     uint64_t **asked;  /* per remote partition: sorted distinct ids asked */
     size_t *nasked;
+    struct herd_groute_idx index; /* every id my rows name -> its dense id */
 };
 
-static int cmp_u64(const void *a, const void *b)
+/* Every remote endpoint of my rows into the set. */
+static int gather(const struct herd_groute_numbering *nm, const struct herd_groute_rx *rx,
+                  struct herd_groute_idx *set)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Appends v to (*a, *n, *cap); -1 when out of memory. */
-static int push(uint64_t **a, size_t *n, size_t *cap, uint64_t v)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? 2 * *cap : 64;
-        uint64_t *q = realloc(*a, c * sizeof *q);
-        if (q == NULL)
-            return -1;
-        *a = q;
-        *cap = c;
+    for (uint32_t p = 0; p < nm->nparts; p++) {
+        if (nm->owner[p] != nm->me)
+            continue;
+        const struct herd_groute_part *gp = herd_groute_rx_part(rx, p);
+        for (int k = 0; k < 2; k++) {
+            const struct herd_groute_edges *b = k ? &gp->in : &gp->out;
+            const uint64_t *end = k ? b->src : b->dst; /* the other endpoint */
+            for (size_t i = 0; i < b->n; i++)
+                if (nm->owner[herd_renumber_part_of(end[i], nm->nparts)] != nm->me &&
+                    herd_groute_idx_put(set, end[i], NULL) == NULL)
+                    return -1;
+        }
     }
-    (*a)[(*n)++] = v;
     return 0;
 }
 
@@ -42,34 +43,46 @@ static int collect(struct herd_groute_xlate *x, const struct herd_groute_rx *rx,
                    struct herd_err *e)
 {
     const struct herd_groute_numbering *nm = &x->num;
-    size_t *cap = herd_xcalloc(nm->nparts, sizeof *cap);
-    int bad = 0;
-    for (uint32_t p = 0; p < nm->nparts && !bad; p++) {
-        if (nm->owner[p] != nm->me)
-            continue;
-        const struct herd_groute_part *gp = herd_groute_rx_part(rx, p);
-        for (int k = 0; k < 2 && !bad; k++) {
-            const struct herd_groute_edges *b = k ? &gp->in : &gp->out;
-            const uint64_t *end = k ? b->src : b->dst; /* the other endpoint */
-            for (size_t i = 0; i < b->n && !bad; i++) {
-                uint32_t q = herd_renumber_part_of(end[i], nm->nparts);
-                if (nm->owner[q] != nm->me)
-                    bad = push(&x->asked[q], &x->nasked[q], &cap[q], end[i]) != 0;
-            }
-        }
+    struct herd_groute_idx set;
+    herd_groute_idx_init(&set);
+    int bad = gather(nm, rx, &set) != 0;
+    size_t i = 0;
+    uint64_t id;
+    uint32_t unused;
+    while (!bad && herd_groute_idx_next(&set, &i, &id, &unused))
+        x->nasked[herd_renumber_part_of(id, nm->nparts)]++;
+    for (uint32_t q = 0; q < nm->nparts && !bad; q++) {
+        bad = (x->asked[q] = malloc((x->nasked[q] ? x->nasked[q] : 1) * 8)) == NULL;
+        x->nasked[q] = 0;
     }
-    free(cap);
+    for (i = 0; !bad && herd_groute_idx_next(&set, &i, &id, &unused);) {
+        uint32_t q = herd_renumber_part_of(id, nm->nparts);
+        x->asked[q][x->nasked[q]++] = id;
+    }
+    herd_groute_idx_fini(&set);
     if (bad)
         return herd_err_set(e, HERD_ENOMEM, "routed load: remote endpoint ids");
-    for (uint32_t q = 0; q < nm->nparts; q++) {
-        if (x->nasked[q] == 0)
-            continue;
-        qsort(x->asked[q], x->nasked[q], sizeof **x->asked, cmp_u64);
-        size_t u = 1;
-        for (size_t i = 1; i < x->nasked[q]; i++)
-            if (x->asked[q][i] != x->asked[q][u - 1])
-                x->asked[q][u++] = x->asked[q][i];
-        x->nasked[q] = u;
+    for (uint32_t q = 0; q < nm->nparts; q++)
+        herd_groute_sort_u64(x->asked[q], x->nasked[q]);
+    return HERD_OK;
+}
+
+/* The index: my vertices from my numbering, the others from the answers. */
+static int make_index(struct herd_groute_xlate *x, struct herd_err *e)
+{
+    const struct herd_groute_numbering *nm = &x->num;
+    size_t total = 0;
+    for (uint32_t p = 0; p < nm->nparts; p++)
+        total += nm->owner[p] == nm->me ? nm->n[p] : x->nasked[p];
+    if (herd_groute_idx_reserve(&x->index, total) != HERD_OK)
+        return herd_err_set(e, HERD_ENOMEM, "routed load: an index of %zu ids", total);
+    for (uint32_t p = 0; p < nm->nparts; p++) {
+        uint32_t cnt;
+        const uint32_t *d = nm->owner[p] == nm->me ? NULL : herd_groute_rx_answered(x->rx, p, &cnt);
+        size_t n = nm->owner[p] == nm->me ? nm->n[p] : x->nasked[p];
+        const uint64_t *ids = nm->owner[p] == nm->me ? nm->ids[p] : x->asked[p];
+        for (size_t i = 0; i < n; i++)
+            *herd_groute_idx_put(&x->index, ids[i], NULL) = d ? d[i] : nm->base[p] + (uint32_t)i;
     }
     return HERD_OK;
 }
@@ -160,6 +173,7 @@ int herd_groute_xlate_run(struct herd_dp_session *s, struct herd_groute_rx *rx,
             rc = herd_err_set(e, HERD_EPROTO, "routed load: %u answers for %zu ids", cnt,
                               x->nasked[q]);
     }
+    rc = rc ? rc : make_index(x, e);
     if (rc != HERD_OK) {
         herd_groute_rx_fail(rx);
         herd_groute_xlate_destroy(x);
@@ -171,16 +185,7 @@ int herd_groute_xlate_run(struct herd_dp_session *s, struct herd_groute_rx *rx,
 
 int herd_groute_xlate_dense(const struct herd_groute_xlate *x, uint64_t id, uint32_t *v)
 {
-    const struct herd_groute_numbering *nm = &x->num;
-    uint32_t q = herd_renumber_part_of(id, nm->nparts);
-    if (nm->owner[q] == nm->me)
-        return herd_groute_dense(nm->ids[q], nm->n[q], nm->base[q], id, v);
-    uint32_t cnt, at;
-    const uint32_t *d = herd_groute_rx_answered(x->rx, q, &cnt);
-    if (herd_groute_dense(x->asked[q], x->nasked[q], 0, id, &at) != HERD_OK)
-        return HERD_ENOTFOUND;
-    *v = d[at];
-    return HERD_OK;
+    return herd_groute_idx_get(&x->index, id, v);
 }
 
 void herd_groute_xlate_destroy(struct herd_groute_xlate *x)
@@ -191,5 +196,6 @@ void herd_groute_xlate_destroy(struct herd_groute_xlate *x)
         free(x->asked[q]);
     free(x->asked);
     free(x->nasked);
+    herd_groute_idx_fini(&x->index);
     free(x);
 }

@@ -6,6 +6,10 @@
  * meanwhile, answers every peer's ASKs about my partitions from my
  * numbering (groute_num.h), until every ANSWER is in.
  *
+ * Afterwards every id my rows name (my partitions' vertices and the
+ * answered remote endpoints) is in one hash index (groute_idx.h), so a
+ * lookup is O(1).
+ *
  * The loading thread, after the counts are gathered (the bases known) and
  * with the session's receiver (herd_dp_set_route) the same rx. */
 #ifndef HERD_WORKER_GROUTE_XLATE_H

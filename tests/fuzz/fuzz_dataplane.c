@@ -2,7 +2,7 @@
  * receiving side: the frame reader of a data-plane connection
  * (worker/dplink.h, plain TCP) and every frame-body decoder
  * (worker/dpframe.h: DCHALLENGE, DHELLO, BATCH, END, VECTOR, and the routed
- * load's EDGES, VIDS, LOADED, COUNTS, ASK, ANSWER, which go on into a routed-load receiver,
+ * load's EDGES, VIDS, LOADED, COUNTS, ASK, ANSWER, SCANNED, PINFO, SRCS, which go on into a routed-load receiver,
  * worker/groute_rx.h, as from worker 1).
  *
  * Input: byte 0 picks the receiving session's shape (bit 7: pull path with
@@ -87,11 +87,12 @@ static void check_route(const struct herd_dpframe_shape *sh, struct herd_groute_
         if (memcmp(hdr, b, HERD_DPF_EDGES_HDR) != 0 || sh->owner[fe.part] != sh->me)
             abort();
         (void)herd_groute_rx_edges(rx, 1, &fe, &e);
-    } else if (type == HERD_DP_VIDS && herd_dpframe_vids_decode(sh, b, n, &fv, &e) == HERD_OK) {
+    } else if ((type == HERD_DP_VIDS || type == HERD_DP_SRCS) &&
+               herd_dpframe_vids_decode(sh, b, n, &fv, &e) == HERD_OK) {
         herd_dpframe_vids_put(hdr, fv.part, fv.count);
         if (memcmp(hdr, b, HERD_DPF_VIDS_HDR) != 0 || sh->owner[fv.part] != sh->me)
             abort();
-        (void)herd_groute_rx_vids(rx, 1, &fv, &e);
+        (void)herd_groute_rx_vids(rx, 1, &fv, type == HERD_DP_SRCS, &e);
     } else if (type == HERD_DP_LOADED && herd_dpframe_loaded_decode(b, n, &ne, &ni, &e) == 0) {
         (void)herd_groute_rx_loaded(rx, 1, ne, ni, &e);
     } else if (type == HERD_DP_COUNTS &&
@@ -116,6 +117,31 @@ static void check_route(const struct herd_dpframe_shape *sh, struct herd_groute_
     }
 }
 
+/* SCANNED, PINFO: decoded, headers re-encode, into rx. */
+static void check_verdict(const struct herd_dpframe_shape *sh, struct herd_groute_rx *rx,
+                          uint16_t type, const uint8_t *b, uint32_t n)
+{
+    struct herd_err e;
+    struct herd_dpframe_scanned fs;
+    struct herd_dpframe_pinfo fp;
+    if (type == HERD_DP_SCANNED && herd_dpframe_scanned_decode(b, n, &fs, &e) == HERD_OK) {
+        uint8_t hdr[HERD_DPF_SCANNED_HDR];
+        herd_dpframe_scanned_put(hdr, fs.edges, fs.vertices, fs.code, fs.len);
+        if (memcmp(hdr, b, sizeof hdr) != 0 || fs.len > HERD_DPF_SCANNED_MSG ||
+            memchr(fs.msg, 0, fs.len) != NULL)
+            abort();
+        (void)herd_groute_rx_scanned(rx, 1, &fs, &e);
+    } else if (type == HERD_DP_PINFO &&
+               herd_dpframe_pinfo_decode(sh, 1, b, n, &fp, &e) == HERD_OK) {
+        uint8_t hdr[HERD_DPF_PINFO_HDR];
+        herd_dpframe_pinfo_put(hdr, fp.part, fp.first, fp.count, fp.arcs);
+        if (memcmp(hdr, b, sizeof hdr) != 0 || sh->owner[fp.part] != 1 ||
+            (size_t)fp.count * HERD_DPF_PINFO_REC + HERD_DPF_PINFO_HDR != n)
+            abort();
+        (void)herd_groute_rx_pinfo(rx, 1, &fp, &e);
+    }
+}
+
 static void check_frame(const struct herd_dpframe_shape *sh, struct herd_groute_rx *rx,
                         uint16_t type, const uint8_t *b, uint32_t n)
 {
@@ -132,11 +158,16 @@ static void check_frame(const struct herd_dpframe_shape *sh, struct herd_groute_
         break;
     case HERD_DP_EDGES:
     case HERD_DP_VIDS:
+    case HERD_DP_SRCS:
     case HERD_DP_LOADED:
     case HERD_DP_COUNTS:
     case HERD_DP_ASK:
     case HERD_DP_ANSWER:
         check_route(sh, rx, type, b, n);
+        break;
+    case HERD_DP_SCANNED:
+    case HERD_DP_PINFO:
+        check_verdict(sh, rx, type, b, n);
         break;
     case HERD_DP_END:
         (void)herd_dpframe_end_decode(b, n, &step, &e);

@@ -130,7 +130,22 @@ HERD_TEST(partitioning_names)
     CHECK_EQ(p, HERD_PARTITIONING_RANGE);
     CHECK_EQ(herd_partitioning_parse("Hash", &p), -1);
     CHECK_EQ(herd_partitioning_parse(NULL, &p), -1);
-    CHECK_EQ(herd_partitioning_resolve(HERD_PARTITIONING_HASH), HERD_PARTITIONING_HASH);
+    CHECK_EQ(herd_partitioning_resolve(HERD_PARTITIONING_HASH, 0, "g.hgr", 0),
+             HERD_PARTITIONING_HASH);
+    CHECK_EQ(herd_partitioning_resolve(HERD_PARTITIONING_RANGE, 1, "g.txt", 0),
+             HERD_PARTITIONING_RANGE);
+    /* the default: hash for a distributed job on text, range for .hgr and
+     * for one process */
+    CHECK_EQ(herd_partitioning_resolve(HERD_PARTITIONING_AUTO, 1, "g.txt", 0),
+             HERD_PARTITIONING_HASH);
+    CHECK_EQ(herd_partitioning_resolve(HERD_PARTITIONING_AUTO, 1, "g.e", HERD_FMT_GRAPHALYTICS),
+             HERD_PARTITIONING_HASH);
+    CHECK_EQ(herd_partitioning_resolve(HERD_PARTITIONING_AUTO, 1, "g.hgr", 0),
+             HERD_PARTITIONING_RANGE);
+    CHECK_EQ(herd_partitioning_resolve(HERD_PARTITIONING_AUTO, 1, "g.bin", HERD_FMT_BIN),
+             HERD_PARTITIONING_RANGE);
+    CHECK_EQ(herd_partitioning_resolve(HERD_PARTITIONING_AUTO, 0, "g.txt", 0),
+             HERD_PARTITIONING_RANGE);
 }
 
 /* BFS from the same source gives the same depth per input id on the

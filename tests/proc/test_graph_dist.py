@@ -80,7 +80,8 @@ def test_every_algorithm_equals_one_process_with_2_3_4_workers(cluster, tmp_path
         for w in (2, 3, 4):
             out = tmp_path / f"{algo}-{w}"
             r = herd("run", algo, g, "--format", "graphalytics", *opts, "--master",
-                     client_addr(cluster), "--workers", w, "--output", out)
+                     client_addr(cluster), "--workers", w, "--partitioning", "range",
+                     "--output", out)
             assert f"{w} workers" in r.stderr
             path = "pull" if algo == "pagerank" and not opts else "messages"
             assert f"({path} path, distributed)" in r.stderr
@@ -126,7 +127,8 @@ def test_plugin_shipped_to_workers(cluster, tmp_path):
     start_workers(cluster, 2)
     want = one_process(plugin, g, (), tmp_path / "one")
     out = tmp_path / "dist"
-    herd("run", plugin, g, "--master", client_addr(cluster), "--workers", 2, "--output", out)
+    herd("run", plugin, g, "--master", client_addr(cluster), "--workers", 2,
+         "--partitioning", "range", "--output", out)
     assert out.read_text() == want
 
 
@@ -148,7 +150,7 @@ def graph_job(c, tmp, algo, graph, workers, every=0, extra=None, shared_ckpt=Tru
     shared_ckpt is false (then they go through the master)."""
     spec = {"algo": algo, "graph": str(graph), "format": "snap", "workers": workers,
             "partitions": PARTS, "threads": 1, "output_dir": str(tmp / "out"),
-            "checkpoint_every": every}
+            "checkpoint_every": every, "partitioning": "range"}
     if every and shared_ckpt:
         spec["checkpoint_dir"] = str(tmp / "ckpt")
     spec.update(extra or {})
@@ -246,12 +248,12 @@ def test_two_of_four_workers_killed(cluster, tmp_path):
 def test_status_shows_superstep_and_local_mode(tmp_path):
     g = dataset("p2p-Gnutella08.txt")
     out = tmp_path / "pr"
-    r = herd("run", "pagerank", g, "--workers", 2, "--output", out)
+    r = herd("run", "pagerank", g, "--workers", 2, "--partitioning", "range", "--output", out)
     assert "2 workers" in r.stderr and "distributed" in r.stderr
     want = one_process("pagerank", g, (), tmp_path / "one")
     assert out.read_text() == want
     d = tmp_path / "parts"
-    herd("run", "pagerank", g, "--workers", 2, "--output-dir", d)
+    herd("run", "pagerank", g, "--workers", 2, "--partitioning", "range", "--output-dir", d)
     assert read_parts(d, PARTS) == want
 
 
@@ -363,7 +365,8 @@ def test_text_and_hgr_inputs_give_the_same_bytes(cluster, tmp_path):
         outs = []
         for path, fmt in ((e, "graphalytics"), (g, "bin")):
             out = tmp_path / f"{algo}-{fmt}"
-            herd("run", algo, path, "--format", fmt, *opts, "--master", client_addr(cluster),
+            herd("run", algo, path, "--format", fmt, *opts, "--partitioning", "range",
+                 "--master", client_addr(cluster),
                  "--workers", 3, "--output", out)
             outs.append(out.read_text())
         assert outs[0] == outs[1], f"{algo}: text and .hgr results differ"

@@ -96,8 +96,11 @@ P2P_CASES = [
     ("bfs", ["--directed", "--source", 6], "p2p-31-BFS-directed", "exact"),
     ("sssp", ["--undirected", "--source", 6], "p2p-31-SSSP", "exact"),
     ("sssp", ["--directed", "--source", 6], "p2p-31-SSSP-directed", "exact"),
-    ("wcc", ["--undirected"], "p2p-31-WCC", "partition"),
-    ("wcc", ["--directed", "--no-fast-path"], "p2p-31-WCC", "partition"),
+    # min labels: range partitioning's (hash, the default for a distributed
+    # text input, labels with the member of smallest dense id)
+    ("wcc", ["--undirected", "--partitioning", "range"], "p2p-31-WCC", "partition"),
+    ("wcc", ["--directed", "--no-fast-path", "--partitioning", "range"], "p2p-31-WCC",
+     "partition"),
     ("pagerank", ["--undirected", "--iterations", 10], "p2p-31-PR", 1e-6),
     ("cdlp", ["--undirected", "--iterations", 10], "p2p-31-CDLP", "exact"),
     ("lcc", ["--undirected"], "p2p-31-LCC", 1e-6),
@@ -170,7 +173,7 @@ def test_road_bfs_sssp_wcc(road, tmp_path):
     assert all(int(bfs[i + 1]) == d for i, d in enumerate(dist))
     sssp = run("sssp", path, "--undirected", "--source", src, tmp=tmp_path)
     assert all(float(sssp[i + 1]) == d for i, d in enumerate(dist))
-    wcc = run("wcc", path, "--undirected", tmp=tmp_path)
+    wcc = run("wcc", path, "--undirected", "--partitioning", "range", tmp=tmp_path)
     memb = g.connected_components().membership
     assert_same_partition(wcc, {i + 1: memb[i] for i in range(g.vcount())})
     assert set(wcc.values()) == {"1"}
@@ -223,7 +226,7 @@ def test_powerlaw_bfs_wcc(powerlaw, tmp_path):
     bfs = run("bfs", path, "--source", ids[src], tmp=tmp_path)
     assert all(int(bfs[ids[i]]) == (INT64_MAX if d == math.inf else d)
                for i, d in enumerate(dist))
-    wcc = run("wcc", path, tmp=tmp_path)
+    wcc = run("wcc", path, "--partitioning", "range", tmp=tmp_path)
     memb = g.connected_components(mode="weak").membership
     assert_same_partition(wcc, {ids[i]: memb[i] for i in range(g.vcount())})
     assert_min_labels(wcc)

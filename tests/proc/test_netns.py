@@ -245,7 +245,8 @@ def sssp_reference(tmp_path):
 def submit_sssp_and_reach(cluster, tmp_path, g, step, **extra):
     spec = {"algo": "sssp", "graph": str(g), "format": "snap", "workers": 3, "source": 0,
             "partitions": PARTS, "threads": 1, "output_dir": str(tmp_path / "out"),
-            "checkpoint_every": 20, "checkpoint_dir": str(tmp_path / "ckpt")}
+            "checkpoint_every": 20, "checkpoint_dir": str(tmp_path / "ckpt"),
+            "partitioning": "range"}
     spec.update(extra)
     code, body = cluster.http("POST", "/v1/graph-jobs", spec)
     assert code == 201, body

@@ -54,7 +54,7 @@ def start(pki, n, tls=True):
 
 def graph_job(c, out, algo, graph, workers, extra=None):
     spec = {"algo": algo, "graph": str(graph), "format": "snap", "workers": workers,
-            "partitions": PARTS, "threads": 1, "output_dir": str(out)}
+            "partitions": PARTS, "threads": 1, "output_dir": str(out), "partitioning": "range"}
     spec.update(extra or {})
     code, body = c.http("POST", "/v1/graph-jobs", spec)
     assert code == 201, body

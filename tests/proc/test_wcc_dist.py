@@ -48,7 +48,8 @@ def test_wcc_equals_union_find_local_cluster(tmp_path):
     assert len(set(line.split()[1] for line in want.splitlines())) == 3
     for workers in (2, 3):
         out = tmp_path / f"d{workers}.txt"
-        r = herd("run", "wcc", g, "--workers", workers, "--output", out)
+        r = herd("run", "wcc", g, "--workers", workers, "--partitioning", "range",
+                 "--output", out)
         assert "messages path, distributed" in r.stderr
         assert out.read_text() == want
 

@@ -74,14 +74,14 @@ HERD_TEST(groute_rx_loaded_checks_counts_and_ends_the_wait)
     struct herd_dpframe_shape sh = {4, 0, 8, owner, NULL};
     struct herd_dpframe_vids fv;
     CHECK_EQ(herd_dpframe_vids_decode(&sh, v, sizeof v, &fv, &e), HERD_OK);
-    CHECK_EQ(herd_groute_rx_vids(rx, 2, &fv, &e), HERD_OK);
+    CHECK_EQ(herd_groute_rx_vids(rx, 2, &fv, 0, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_loaded(rx, 1, 5, 0, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_edges(rx, 1, &f, &e), HERD_EPROTO); /* after its LOADED */
     CHECK(strstr(e.msg, "after its LOADED") != NULL);
     herd_groute_rx_destroy(rx);
 
     CHECK_EQ(herd_groute_rx_create(4, owner, 3, 0, 0, &rx, &e), HERD_OK);
-    CHECK_EQ(herd_groute_rx_vids(rx, 2, &fv, &e), HERD_OK);
+    CHECK_EQ(herd_groute_rx_vids(rx, 2, &fv, 0, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_loaded(rx, 1, 0, 0, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_loaded(rx, 2, 0, 1, &e), HERD_OK);
     CHECK_EQ(herd_groute_rx_wait(rx), HERD_OK);
@@ -158,5 +158,69 @@ HERD_TEST(groute_rx_counts_gather_and_refuse_a_second_count)
     CHECK_EQ(c[3], 7u);
     CHECK_EQ(herd_groute_rx_counts(rx, &f, &e), HERD_EPROTO); /* partition 2 again */
     CHECK(strstr(e.msg, "twice") != NULL);
+    herd_groute_rx_destroy(rx);
+}
+
+static struct herd_dpframe_scanned scanned(uint8_t *b, uint64_t edges, uint32_t code,
+                                           const char *msg)
+{
+    size_t len = strlen(msg);
+    herd_dpframe_scanned_put(b, edges, 0, code, (uint32_t)len);
+    memcpy(b + HERD_DPF_SCANNED_HDR, msg, len);
+    struct herd_dpframe_scanned f;
+    struct herd_err e;
+    CHECK_EQ(herd_dpframe_scanned_decode(b, HERD_DPF_SCANNED_HDR + len, &f, &e), HERD_OK);
+    return f;
+}
+
+/* The verdict: the lowest failing worker's error, whatever the order; a
+ * worker gone after its SCANNED does not fail the wait when the verdict is
+ * a failure, and does when it is a success (it crashed). */
+HERD_TEST(groute_rx_verdict_is_the_lowest_failing_worker)
+{
+    struct herd_groute_rx *rx;
+    struct herd_err e;
+    uint8_t b[HERD_DPF_SCANNED_HDR + 64];
+    struct herd_groute_scanned v;
+    CHECK_EQ(herd_groute_rx_create(4, owner, 3, 0, 0, &rx, &e), HERD_OK);
+    struct herd_dpframe_scanned f = scanned(b, 5, HERD_EPARSE, "g.txt:90: bad");
+    CHECK_EQ(herd_groute_rx_scanned(rx, 2, &f, &e), HERD_OK);
+    CHECK_EQ(herd_groute_rx_scanned(rx, 2, &f, &e), HERD_EPROTO); /* twice */
+    herd_groute_rx_destroy(rx);
+
+    CHECK_EQ(herd_groute_rx_create(4, owner, 3, 0, 0, &rx, &e), HERD_OK);
+    f = scanned(b, 5, HERD_EPARSE, "g.txt:90: bad");
+    CHECK_EQ(herd_groute_rx_scanned(rx, 2, &f, &e), HERD_OK);
+    herd_groute_rx_lost(rx, 2); /* it saw a failure and left */
+    f = scanned(b, 7, HERD_EPARSE, "g.txt:40: worse");
+    CHECK_EQ(herd_groute_rx_scanned(rx, 1, &f, &e), HERD_OK);
+    herd_groute_rx_set_scanned(rx, 3, 0, 0, NULL);
+    CHECK_EQ(herd_groute_rx_wait_scanned(rx, &v), HERD_OK);
+    CHECK_EQ(v.failed, 1);
+    CHECK_EQ(v.code, HERD_EPARSE);
+    CHECK_STR(v.msg, "g.txt:40: worse");
+    CHECK_EQ(v.edges, 15u);
+    herd_groute_rx_destroy(rx);
+
+    /* a clean scan everywhere, but worker 1 went: the verdict fails */
+    CHECK_EQ(herd_groute_rx_create(4, owner, 3, 0, 0, &rx, &e), HERD_OK);
+    f = scanned(b, 5, 0, "");
+    CHECK_EQ(herd_groute_rx_scanned(rx, 1, &f, &e), HERD_EPROTO); /* before its LOADED */
+    herd_groute_rx_destroy(rx);
+    CHECK_EQ(herd_groute_rx_create(4, owner, 3, 0, 0, &rx, &e), HERD_OK);
+    for (uint32_t w = 1; w <= 2; w++) {
+        CHECK_EQ(herd_groute_rx_loaded(rx, w, 0, 0, &e), HERD_OK);
+        f = scanned(b, 5, 0, "");
+        CHECK_EQ(herd_groute_rx_scanned(rx, w, &f, &e), HERD_OK);
+    }
+    herd_groute_rx_lost(rx, 1);
+    herd_groute_rx_set_scanned(rx, 1, 0, 0, NULL);
+    CHECK_EQ(herd_groute_rx_wait_scanned(rx, &v), HERD_ECLOSED);
+    herd_groute_rx_destroy(rx);
+
+    /* a worker lost before its SCANNED fails the wait */
+    CHECK_EQ(herd_groute_rx_create(4, owner, 3, 0, 0, &rx, &e), HERD_OK);
+    herd_groute_rx_lost(rx, 2);
+    CHECK_EQ(herd_groute_rx_wait_scanned(rx, &v), HERD_ECLOSED);
     herd_groute_rx_destroy(rx);
 }

@@ -1,0 +1,152 @@
+/* groute_idx — id map and radix sort of a routed load (groute_idx.h). */
+#include "worker/groute_idx.h"
+
+#include "graph/renumber.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EMPTY UINT32_MAX
+
+void herd_groute_idx_init(struct herd_groute_idx *x)
+{
+    memset(x, 0, sizeof *x);
+}
+
+void herd_groute_idx_fini(struct herd_groute_idx *x)
+{
+    free(x->key);
+    free(x->val);
+    memset(x, 0, sizeof *x);
+}
+
+/* Slot of key in a table of cap slots: the high bits of a mix that differs
+ * from the partition hash (whose low bits are fixed within a partition). */
+static size_t slot_of(uint64_t key, size_t cap)
+{
+    return (size_t)(herd_renumber_mix64(key ^ 0x5851f42d4c957f2dULL) >> 32) & (cap - 1);
+}
+
+static int rehash(struct herd_groute_idx *x, size_t cap)
+{
+    uint64_t *k = malloc(cap * sizeof *k);
+    uint32_t *v = malloc(cap * sizeof *v);
+    if (k == NULL || v == NULL) {
+        free(k);
+        free(v);
+        return HERD_ENOMEM;
+    }
+    memset(v, 0xff, cap * sizeof *v);
+    for (size_t i = 0; i < x->cap; i++) {
+        if (x->val[i] == EMPTY)
+            continue;
+        size_t s = slot_of(x->key[i], cap);
+        while (v[s] != EMPTY)
+            s = (s + 1) & (cap - 1);
+        k[s] = x->key[i];
+        v[s] = x->val[i];
+    }
+    free(x->key);
+    free(x->val);
+    x->key = k;
+    x->val = v;
+    x->cap = cap;
+    return HERD_OK;
+}
+
+int herd_groute_idx_reserve(struct herd_groute_idx *x, size_t n)
+{
+    size_t cap = x->cap ? x->cap : 16;
+    while (cap / 2 < n)
+        cap *= 2;
+    return cap == x->cap ? HERD_OK : rehash(x, cap);
+}
+
+uint32_t *herd_groute_idx_put(struct herd_groute_idx *x, uint64_t key, int *added)
+{
+    if ((x->n + 1) * 2 > x->cap && herd_groute_idx_reserve(x, x->n + 1) != HERD_OK)
+        return NULL;
+    size_t s = slot_of(key, x->cap);
+    while (x->val[s] != EMPTY && x->key[s] != key)
+        s = (s + 1) & (x->cap - 1);
+    int fresh = x->val[s] == EMPTY;
+    if (fresh) {
+        x->key[s] = key;
+        x->val[s] = 0;
+        x->n++;
+    }
+    if (added)
+        *added = fresh;
+    return &x->val[s];
+}
+
+int herd_groute_idx_get(const struct herd_groute_idx *x, uint64_t key, uint32_t *v)
+{
+    if (x->cap == 0)
+        return HERD_ENOTFOUND;
+    for (size_t s = slot_of(key, x->cap); x->val[s] != EMPTY; s = (s + 1) & (x->cap - 1))
+        if (x->key[s] == key) {
+            *v = x->val[s];
+            return HERD_OK;
+        }
+    return HERD_ENOTFOUND;
+}
+
+int herd_groute_idx_next(const struct herd_groute_idx *x, size_t *i, uint64_t *key,
+                         uint32_t *v)
+{
+    for (; *i < x->cap; (*i)++)
+        if (x->val[*i] != EMPTY) {
+            *key = x->key[*i];
+            *v = x->val[*i];
+            (*i)++;
+            return 1;
+        }
+    return 0;
+}
+
+/* ---- radix sort ---- */
+
+#define DIGIT 11
+#define NDIGITS 6 /* 6 x 11 bits >= 64 */
+#define BUCKETS (1u << DIGIT)
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void herd_groute_sort_u64(uint64_t *a, size_t n)
+{
+    uint64_t *tmp = n > 512 ? malloc(n * sizeof *tmp) : NULL;
+    size_t(*cnt)[BUCKETS] = tmp ? calloc(NDIGITS, sizeof *cnt) : NULL;
+    if (cnt == NULL) {
+        free(tmp);
+        qsort(a, n, sizeof *a, cmp_u64);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) /* every digit's histogram in one pass */
+        for (int d = 0; d < NDIGITS; d++)
+            cnt[d][(a[i] >> (d * DIGIT)) & (BUCKETS - 1)]++;
+    uint64_t *src = a, *dst = tmp;
+    for (int d = 0; d < NDIGITS; d++) {
+        if (cnt[d][(a[0] >> (d * DIGIT)) & (BUCKETS - 1)] == n)
+            continue; /* every key has the same digit here */
+        size_t at = 0;
+        for (uint32_t b = 0; b < BUCKETS; b++) {
+            size_t c = cnt[d][b];
+            cnt[d][b] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[cnt[d][(src[i] >> (d * DIGIT)) & (BUCKETS - 1)]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+    free(cnt);
+    free(tmp);
+}
