@@ -26,8 +26,9 @@ struct herd_local {
  * reason (children already stopped). Children log to dir/ unless
  * $HERD_LOCAL_LOGS=stderr. */
 int herd_local_start(uint32_t nworkers, struct herd_local *lc, struct herd_err *e);
-/* Stops the workers (SIGTERM, then SIGKILL after 5 s) and the master, and
- * removes the directory unless keep_logs. */
+/* Stops the workers and the master (SIGTERM to all at once, then SIGKILL to
+ * any still running after 5 s), waits for them, and removes the directory
+ * unless keep_logs. */
 void herd_local_stop(struct herd_local *lc);
 
 #endif
