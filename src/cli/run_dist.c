@@ -23,6 +23,14 @@
 #define POLL_MAX_US 20000L    /* job state poll while loading and running */
 #define POLL_WRITING_US 2000L /* ... and once the workers write their parts */
 
+/* Where a run's wall time went, for the debug line at the end
+ * ($HERD_LOG=debug): the client's own timers and the job report's. */
+struct phases {
+    double start, job, seen_ms, merge, stop; /* seconds, but seen_ms */
+    double load_ms, steps_ms, write_ms;
+    const char *how;
+};
+
 static double secs(void)
 {
     struct timespec ts;
@@ -280,7 +288,32 @@ static void summary(json_t *job, double t_run, double t_merge, const char *how)
 #undef I
 }
 
-static int finish(const struct herd_run_req *r, json_t *job, const char *outdir, double t_run)
+/* The job report's share of *ph, and how late the client saw the end
+ * (its submit-to-seen time less the master's submitted-to-finished). */
+static void job_phases(json_t *job, struct phases *ph)
+{
+    double ran_ms = (double)json_integer_value(json_object_get(job, "finished_ms")) -
+                    (double)json_integer_value(json_object_get(job, "submitted_ms"));
+    ph->seen_ms = ph->job * 1e3 - ran_ms;
+    ph->load_ms = json_number_value(json_object_get(job, "load_ms"));
+    ph->write_ms = json_number_value(json_object_get(job, "write_ms"));
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(job, "steps"), i, s)
+        ph->steps_ms += json_number_value(json_object_get(s, "ms"));
+}
+
+static void log_phases(const struct phases *ph)
+{
+    herd_debug("run", "phases: cluster start %.3f s; submit to done seen %.3f s (load %.3f s, "
+               "supersteps %.3f s, write %.3f s, seen %.0f ms after done); %s %.3f s; "
+               "cluster stop %.3f s",
+               ph->start, ph->job, ph->load_ms / 1e3, ph->steps_ms / 1e3, ph->write_ms / 1e3,
+               ph->seen_ms, ph->how ? ph->how : "no result", ph->merge, ph->stop);
+}
+
+static int finish(const struct herd_run_req *r, json_t *job, const char *outdir, double t_run,
+                  struct phases *ph)
 {
     const char *state = json_string_value(json_object_get(job, "state"));
     if (strcmp(state, "done") != 0) {
@@ -290,7 +323,10 @@ static int finish(const struct herd_run_req *r, json_t *job, const char *outdir,
     double t0 = secs();
     uint32_t nparts = (uint32_t)json_integer_value(json_object_get(job, "partitions"));
     const char *how = "left in --output-dir";
-    if (r->output_dir == NULL && merge_parts(outdir, nparts, r->output, &how) != 0)
+    int bad = r->output_dir == NULL && merge_parts(outdir, nparts, r->output, &how) != 0;
+    ph->how = how;
+    ph->merge = secs() - t0;
+    if (bad)
         return 1;
     if (r->stats && write_stats(r->stats, job) != 0)
         return 1;
@@ -316,7 +352,8 @@ static char *absolute(const char *p)
     return a;
 }
 
-static int run_on(const struct herd_run_req *r, const char *master, const char *scratch)
+static int run_on(const struct herd_run_req *r, const char *master, const char *scratch,
+                  struct phases *ph)
 {
     struct herd_err e;
     struct herd_client *cl;
@@ -338,8 +375,11 @@ static int run_on(const struct herd_run_req *r, const char *master, const char *
     json_t *job = NULL;
     if (spec && herd_client_create(master, NULL, &cl, &e) == HERD_OK) {
         double t0 = secs();
-        if (follow(cl, spec, &job) == 0)
-            rc = finish(r, job, outdir, secs() - t0);
+        if (follow(cl, spec, &job) == 0) {
+            ph->job = secs() - t0;
+            job_phases(job, ph);
+            rc = finish(r, job, outdir, ph->job, ph);
+        }
         herd_client_destroy(cl);
     } else if (spec) {
         fprintf(stderr, "herd run: %s\n", e.msg);
@@ -361,7 +401,9 @@ int herd_run_dist(const struct herd_run_req *r)
             fprintf(stderr, "herd run: mkdtemp: %s\n", strerror(errno));
             return 1;
         }
-        int rc = run_on(r, r->master, scratch);
+        struct phases ph = {0};
+        int rc = run_on(r, r->master, scratch, &ph);
+        log_phases(&ph);
         char cmd[PATH_MAX + 32];
         snprintf(cmd, sizeof cmd, "%s/out", scratch);
         rmdir(cmd);
@@ -371,11 +413,17 @@ int herd_run_dist(const struct herd_run_req *r)
         return rc;
     }
     struct herd_local lc;
+    struct phases ph = {0};
+    double t0 = secs();
     if (herd_local_start(r->workers ? r->workers : 2, &lc, &e) != HERD_OK) {
         fprintf(stderr, "herd run: %s\n", e.msg);
         return 1;
     }
-    int rc = run_on(r, lc.http, lc.dir);
+    ph.start = secs() - t0;
+    int rc = run_on(r, lc.http, lc.dir, &ph);
+    t0 = secs();
     herd_local_stop(&lc);
+    ph.stop = secs() - t0;
+    log_phases(&ph);
     return rc;
 }
