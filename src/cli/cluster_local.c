@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,11 +35,15 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static pid_t spawn(const struct herd_local *lc, char *const argv[], const char *log)
+/* Starts argv as a child logging to dir/log; a worker (shm) gets
+ * HERD_PULL_SHM_DIR. */
+static pid_t spawn(const struct herd_local *lc, char *const argv[], const char *log, int shm)
 {
     pid_t pid = fork();
     if (pid != 0)
         return pid;
+    if (shm && lc->shm[0])
+        setenv("HERD_PULL_SHM_DIR", lc->shm, 1);
     const char *where = getenv("HERD_LOCAL_LOGS");
     if (where == NULL || strcmp(where, "stderr") != 0) {
         char path[700];
@@ -135,8 +140,22 @@ static void start_workers(struct herd_local *lc)
         snprintf(wd, sizeof wd, "%s/w%u", lc->dir, i);
         snprintf(log, sizeof log, "worker-%u.log", i);
         char *argv[] = {"herd", "worker", lc->master, "--id", id, "--work-dir", wd, NULL};
-        lc->worker_pids[i] = spawn(lc, argv, log);
+        lc->worker_pids[i] = spawn(lc, argv, log, 1);
     }
+}
+
+/* lc->shm: memory-backed (/dev/shm) where there is one, so the shared
+ * arrays are never written back to a disk; else under lc->dir. Without
+ * either the workers ship their contributions over the data plane. */
+static void make_shm_dir(struct herd_local *lc)
+{
+    struct stat st;
+    snprintf(lc->shm, sizeof lc->shm, "/dev/shm/herd-local-XXXXXX");
+    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && mkdtemp(lc->shm) != NULL)
+        return;
+    snprintf(lc->shm, sizeof lc->shm, "%s/shm", lc->dir);
+    if (mkdir(lc->shm, 0700) != 0)
+        lc->shm[0] = '\0';
 }
 
 int herd_local_start(uint32_t nworkers, struct herd_local *lc, struct herd_err *e)
@@ -148,12 +167,13 @@ int herd_local_start(uint32_t nworkers, struct herd_local *lc, struct herd_err *
         return herd_err_set(e, HERD_EIO, "local cluster: mkdtemp %s: %s", lc->dir,
                             strerror(errno));
     lc->nworkers = nworkers;
+    make_shm_dir(lc);
     char pf[600], dd[600];
     snprintf(pf, sizeof pf, "%s/ports", lc->dir);
     snprintf(dd, sizeof dd, "%s/master", lc->dir);
     char *argv[] = {"herd", "master", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
                     "--port-file", pf, "--data-dir", dd, "--heartbeat-ms", HEARTBEAT_MS, NULL};
-    lc->master_pid = spawn(lc, argv, "master.log");
+    lc->master_pid = spawn(lc, argv, "master.log", 0);
     int rc = lc->master_pid > 0 ? wait_ports(lc, e)
                                 : herd_err_set(e, HERD_EIO, "local cluster: fork failed");
     if (rc == HERD_OK) {
@@ -226,6 +246,8 @@ void herd_local_stop(struct herd_local *lc)
     lc->master_pid = 0;
     free(lc->worker_pids);
     lc->worker_pids = NULL;
+    if (lc->shm[0])
+        remove_tree(lc->shm); /* (inside dir or not) */
     if (!lc->keep_logs)
         remove_tree(lc->dir);
     else
