@@ -26,18 +26,22 @@ struct herd_gshm {
     char path[PATH_MAX];
 };
 
-/* Sizes a new (empty) file; accepts one a peer already sized the same. */
+/* Sizes a new (empty) file, or accepts one a peer already sized the same,
+ * and reserves its blocks: a sparse file on a full tmpfs (a small /dev/shm)
+ * would fail at a page fault in the middle of a superstep (SIGBUS), a
+ * failed reservation fails here instead. 0, or -1 with errno. */
 static int size_file(int fd, size_t len)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
         return -1;
-    if (st.st_size == 0 && ftruncate(fd, (off_t)len) != 0)
-        return -1;
-    if (fstat(fd, &st) != 0)
-        return -1;
-    if ((size_t)st.st_size != len) {
+    if (st.st_size != 0 && (size_t)st.st_size != len) {
         errno = EEXIST; /* the name is taken by something else */
+        return -1;
+    }
+    int rc = posix_fallocate(fd, 0, (off_t)len);
+    if (rc != 0) {
+        errno = rc;
         return -1;
     }
     return 0;

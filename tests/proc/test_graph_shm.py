@@ -73,12 +73,12 @@ def test_a_worker_without_the_directory_means_nobody_shares(tmp_path):
 
 def test_shared_arrays_survive_a_killed_worker(tmp_path):
     g = dataset("p2p-Gnutella31.txt")
-    want = one_process("pagerank", g, ("--iterations", 60), tmp_path / "one")
+    want = one_process("pagerank", g, ("--iterations", 200), tmp_path / "one")
     shm = tmp_path / "shm"
     shm.mkdir()
     c = cluster_with([shm, shm, shm])
     try:
-        jid = graph_job(c, tmp_path, "pagerank", g, 3, 4, {"iterations": 60})
+        jid = graph_job(c, tmp_path, "pagerank", g, 3, 4, {"iterations": 200})
         kill_at(c, jid, ["w1"], 10)
         j = wait_done(c, jid)
         assert j["recoveries"] >= 1 and j["workers"] == 2
