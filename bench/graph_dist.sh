@@ -46,10 +46,16 @@ now() { date +%s.%N; }
 stats() { # min and median of the numbers on stdin
     sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "min %.3f median %.3f", a[1], m}'
 }
-timed() { # timed NAME CMD...: appends wall seconds to NAME.t
+TIME_BIN=$(command -v /usr/bin/time || true)
+timed() { # timed NAME CMD...: appends wall seconds to NAME.t, user+sys CPU to NAME.cpu
     local name=$1; shift
     local t0; t0=$(now)
-    "$@" >/dev/null 2>>"$name.err"
+    if [ -n "$TIME_BIN" ]; then # CPU of the process and the children it waited for
+        "$TIME_BIN" -f "%U %S" -o "$name.cpu1" "$@" >/dev/null 2>>"$name.err"
+        awk '{print $1 + $2}' "$name.cpu1" >>"$name.cpu"
+    else
+        "$@" >/dev/null 2>>"$name.err"
+    fi
     echo "$(now) - $t0" | bc -l >>"$name.t"
 }
 
@@ -64,7 +70,7 @@ echo "graph: Kronecker scale $SCALE degree $DEGREE seed $SEED, $ARCS arcs; $(npr
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1 and 4: PageRank, distributed vs one process; checkpoint overhead ---
-rm -f ./*.t ./*.err
+rm -f ./*.t ./*.err ./*.cpu ./*.cpu1
 for r in $(seq "$RUNS"); do
     timed dist2 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.dist
     [ -z "$BASE_BIN" ] || timed base2 "$BASE_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.base
@@ -88,6 +94,10 @@ cmp -s pr.dmsg pr.msg && echo "check: distributed messages == one-process messag
 cmp -s pr.dist pr.ck && echo "check: checkpointed run == plain distributed run (bytes)"
 for k in dist2 base2 ckpt5 dist2msg pull msgs gapbs1 gapbs2; do
     [ -f $k.t ] && printf "%-7s wall s: %s\n" $k "$(stats <$k.t)"
+done
+# CPU seconds (user + sys, all processes of the run) move less with the load
+for k in dist2 base2 pull gapbs1 gapbs2; do
+    [ -f $k.cpu ] && printf "%-7s cpu s:  %s\n" $k "$(stats <$k.cpu)"
 done
 med() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 mn() { sort -g "$1" | head -1; }
