@@ -314,6 +314,8 @@ static int send_vectors(struct gjobrun *r, uint64_t step, struct herd_err *e)
 {
     if (r->shared < 0) { /* once, at the first step: everyone mapped at SETUP */
         r->shared = r->shm && herd_gshm_everyone(r->shm);
+        if (r->shm) /* everyone who maps has mapped: the name can go */
+            herd_gshm_unlink(r->shm);
         if (r->shared)
             herd_info("gpart", "job %" PRIu64 " epoch %u: pull arrays shared by the %u "
                       "workers: no VECTOR frames", r->job, r->epoch, r->nworkers);

@@ -101,11 +101,16 @@ int herd_gshm_everyone(const struct herd_gshm *m)
     return 1;
 }
 
+void herd_gshm_unlink(struct herd_gshm *m)
+{
+    unlink(m->path); /* ENOENT: a peer was first */
+}
+
 void herd_gshm_close(struct herd_gshm *m)
 {
     if (m == NULL)
         return;
     munmap(m->map, m->len);
-    unlink(m->path);
+    herd_gshm_unlink(m);
     free(m);
 }

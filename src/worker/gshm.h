@@ -41,6 +41,11 @@ void *herd_gshm_mem(const struct herd_gshm *m);
 /* 1 when every worker of the epoch has marked its slot. */
 int herd_gshm_everyone(const struct herd_gshm *m);
 
+/* Removes the file's name; the mappings stay. Once every worker of the
+ * epoch has mapped (superstep 0) the name is not needed, and without it a
+ * killed job leaves nothing behind in a memory-backed directory. */
+void herd_gshm_unlink(struct herd_gshm *m);
+
 /* Unmaps and removes the file (the others keep their mappings). NULL is a
  * no-op. */
 void herd_gshm_close(struct herd_gshm *m);

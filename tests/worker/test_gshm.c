@@ -61,8 +61,11 @@ HERD_TEST(two_workers_share_once_both_joined)
     ma[999] = 42;                        /* ... of the same bytes */
     CHECK_EQ(mb[999], 42);
     CHECK(file_exists(7, 1));
-    herd_gshm_close(a);
-    CHECK(!file_exists(7, 1));           /* removed; b's mapping lives on */
+    herd_gshm_unlink(b);                 /* the name goes, the mappings stay */
+    CHECK(!file_exists(7, 1));
+    ma[998] = 7;
+    CHECK_EQ(mb[998], 7);
+    herd_gshm_close(a);                  /* a second removal is harmless */
     mb[0] = 1;
     CHECK_EQ(mb[999], 42);
     herd_gshm_close(b);
@@ -83,6 +86,7 @@ HERD_TEST(a_new_epoch_is_a_new_file_and_a_missing_worker_blocks_sharing)
     CHECK(!herd_gshm_everyone(a)); /* workers 1 and 2 of epoch 1 never came */
     CHECK(!herd_gshm_everyone(c));
     herd_gshm_close(a);
+    CHECK(!file_exists(7, 1) && file_exists(7, 2)); /* closing removes */
     herd_gshm_close(c);
     done();
 }
