@@ -3,17 +3,27 @@ the same run: no-op function tasks per second with 2 workers (vs Dask
 LocalCluster with 2 workers), /bin/true command tasks per second (vs Work
 Queue 9.9 with 2 workers and vs a bare posix_spawn loop in C), one task's
 submit->result latency (herd measured by a C client, build/bench/latency;
-Dask by its own client), dispatch rate with 1k vs 100k queued, master
-memory per queued task. Run it through bench/tasks_vs_dask.sh, which
-installs the baselines and builds the C tools. Prints one line per
-measurement (min and median of RUNS runs) and then the ratios.
+Dask by its own client), dispatch rate with 1k vs 100k queued (the
+acceptance line is judged on the steady-state part, `steady`; `queue` is
+the older burst measurement), master memory per queued task. Run it
+through bench/tasks_vs_dask.sh, which installs the baselines and builds
+the C tools. Prints one line per measurement (min and median of RUNS runs)
+and then the ratios.
 
-Environment: RUNS (rounds, default 3), QRUNS (1k/100k dispatch pairs,
+Environment: RUNS (rounds, default 3), QRUNS (1k/100k burst pairs,
 default 2 * RUNS), WQRUNS (Work Queue runs, default max(RUNS, 5)), QPAUSE
-(idle seconds before the dispatch timing, default "0,1"), BENCH (a comma
-list of parts to run: functions, latency, commands, workqueue, dask, queue;
-default all), HERD_BIN (the herd binary, default build/herd)."""
+(idle seconds before the burst timing, default "0,1"), SRUNS, SSECS,
+SWARM, SCHUNK (steady state: rounds, default 5; seconds per window,
+default 3, and at least 10,000 results; seconds of feeding before each
+window, default 1; tasks per submitted job, default 500), HERD_BIN_B (a
+second herd binary whose master the steady part also measures, for an A/B
+in the same run), SPROF (a profiler command run over each steady window,
+"{pid}" and "{depth}" replaced), SVERBOSE (per-thread CPU and I/O per
+task), BENCH (a comma list of parts to run: functions, latency, commands,
+workqueue, dask, queue, steady; default all), HERD_BIN (the herd binary,
+default build/herd)."""
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -278,6 +288,246 @@ def dispatch_rate(queued, n=999, pause=0):
         c.close()
 
 
+class Api:
+    """One kept-alive HTTP connection to the master (the steady-state feeder
+    polls every few ms: a new TCP connection per poll would cost the master
+    an accept each time)."""
+
+    def __init__(self, port):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method, path, body=None):
+        hdr = {"Content-Type": "application/json"} if body is not None else {}
+        self.conn.request(method, path, body=body, headers=hdr)
+        r = self.conn.getresponse()
+        data = r.read()
+        assert r.status in (200, 201), (r.status, data[:200])
+        return json.loads(data)
+
+    def accepted(self):
+        return self.call("GET", "/v1/health")["stats"].get("results_accepted", 0)
+
+    def depth(self):
+        """Unfinished tasks (pending, ready or running) as the master counts
+        them, summed over its jobs."""
+        jobs = self.call("GET", "/v1/jobs")["jobs"]
+        return sum(j["pending"] + j["running"] for j in jobs if j["state"] == "running")
+
+    def close(self):
+        self.conn.close()
+
+
+def cpu_ticks(pid):
+    """{thread name: utime + stime in clock ticks} of each thread of pid."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                st = f.read()
+        except FileNotFoundError:
+            continue
+        name = st[st.index("(") + 1:st.rindex(")")]
+        fields = st[st.rindex(")") + 2:].split()
+        key = "loop" if tid == str(pid) else name
+        out[key] = out.get(key, 0) + int(fields[11]) + int(fields[12])
+    return out
+
+
+def io_counts(pid):
+    """{thread: {syscr, syscw, rchar, wchar}} from /proc/PID/task/TID/io."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/io") as f:
+                kv = dict(line.split(": ") for line in f.read().splitlines())
+        except (FileNotFoundError, PermissionError):
+            continue
+        key = "loop" if tid == str(pid) else "other"
+        d = out.setdefault(key, {})
+        for k in ("syscr", "syscw", "rchar", "wchar"):
+            d[k] = d.get(k, 0) + int(kv[k])
+    return out
+
+
+class Steady:
+    """A cluster (a master and 2 workers with 8 slots, no-op function tasks)
+    whose queue a feeder holds near `depth`: whenever the master's
+    unfinished count (tasks submitted - results accepted, the latter from
+    GET /v1/health, polled every 5 ms on one kept-alive connection) is below
+    `depth`, it submits another job of `chunk` tasks. pause() stops the
+    master and its workers (SIGSTOP), resume() continues them, so that
+    several such clusters can be measured in turns on the same machine.
+    master_bin runs another herd binary as the master (A/B runs)."""
+
+    def __init__(self, depth, chunk=500, master_bin=None):
+        import cluster as cl_mod
+        self.depth, self.chunk, self.submitted = depth, chunk, 0
+        self.c = Cluster(lost_after=600, heartbeat_ms=1000)
+        saved = cl_mod.HERD
+        if master_bin:
+            cl_mod.HERD = master_bin
+        try:
+            start_master(self.c)
+        finally:
+            cl_mod.HERD = saved
+        self.api = None
+        sha = upload_plugin(self.c)
+        task = {"function": "noop", "plugin": "sha256:" + sha}
+        self.body = json.dumps({"tasks": [task] * chunk}).encode()
+        for i in range(2):
+            self.c.start_worker(f"w{i}", cores=8)
+        poll(lambda: len(self.c.ready_workers()) == 2, 10)
+        warm = self.c.submit({"tasks": [task] * 32})
+        poll(lambda: self.c._final(warm), 30)
+        self.api = Api(self.c.http_port)
+        self.base = self.api.accepted()
+        self.pid = self.c.master.p.pid
+        self.feed()
+
+    def feed(self):
+        """Tops the queue up; returns (results so far, depth before)."""
+        done = self.api.accepted() - self.base
+        low = self.submitted - done
+        while self.submitted - done < self.depth:
+            self.api.call("POST", "/v1/jobs", self.body)
+            self.submitted += self.chunk
+        return done, low
+
+    def run_for(self, secs):
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            self.feed()
+            time.sleep(0.005)
+
+    def procs(self):
+        return [self.c.master] + list(self.c.workers.values())
+
+    def pause(self):
+        for p in self.procs():
+            p.signal(signal.SIGSTOP)
+
+    def resume(self):
+        for p in self.procs():
+            p.signal(signal.SIGCONT)
+
+    def window(self, secs, min_results=10000):
+        """Feeds and measures for at least secs seconds and min_results
+        results: the rate, the depth the feeder saw (min, mean) and the
+        master's own count (GET /v1/jobs, outside the window: it reads the
+        journal for every job, 7 % of the master's CPU over a window when
+        asked inside it with 100k queued), the master's CPU per 1,000 tasks
+        (all threads, and the loop thread), load average."""
+        seen = [self.api.depth()]
+        self.feed()
+        pid = self.pid
+        cpu0, load0, io0 = cpu_ticks(pid), os.getloadavg()[0], io_counts(pid)
+        prof = None
+        if os.environ.get("SPROF"):  # e.g. "perf record -g -t {pid} -o /tmp/p-{depth}"
+            cmd = os.environ["SPROF"].format(pid=pid, depth=self.depth)
+            prof = subprocess.Popen(cmd.split(), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+        d0, q = self.feed()
+        t0 = time.monotonic()
+        qs = [q]
+        while True:
+            time.sleep(0.005)
+            done, q = self.feed()
+            qs.append(q)
+            now = time.monotonic()
+            if now - t0 >= secs and done - d0 >= min_results:
+                break
+        cpu1, io1 = cpu_ticks(pid), io_counts(pid)
+        seen.append(self.api.depth())
+        if prof:
+            prof.send_signal(signal.SIGINT)
+            prof.wait()
+        n = done - d0
+        hz = os.sysconf("SC_CLK_TCK")
+        per_k = lambda k: (cpu1.get(k, 0) - cpu0.get(k, 0)) / hz * 1000 / n * 1000  # noqa: E731
+        total = sum(cpu1.values()) - sum(cpu0.values())
+        return {"rate": n / (now - t0), "n": n, "qmin": min(qs), "qmean": statistics.mean(qs),
+                "low": sum(q < self.depth / 2 for q in qs) / len(qs),
+                "master_min": min(seen), "cpu_ms": total / hz * 1000 / n * 1000,
+                "loop_ms": per_k("loop"), "load": (load0 + os.getloadavg()[0]) / 2,
+                "threads": {k: round(per_k(k), 1) for k in cpu1 if per_k(k) >= 0.1},
+                "io": {t: {k: round((v - io0.get(t, {}).get(k, 0)) / n, 2) for k, v in d.items()}
+                       for t, d in io1.items()}}
+
+    def close(self):
+        self.resume()
+        if self.api:
+            self.api.close()
+        self.c.close()
+        if not os.environ.get("SKEEP"):  # a cluster leaves a journal of 100-300 MB
+            shutil.rmtree(self.c.dir, ignore_errors=True)
+
+
+def bench_steady():
+    """Dispatch rate with ~1k vs ~100k queued, in the steady state: one
+    Steady cluster per depth (and per master binary: HERD_BIN_B adds a
+    second master, e.g. main's, for an A/B in the same run), all alive at
+    once but only one running at a time (the others SIGSTOPped). SRUNS
+    rounds (default 5); in each, every cluster in turn (the order flips
+    every round) is continued, fed for SWARM s (default 1) and measured
+    for SSECS s (default 3; at least 10,000 results), then stopped again.
+    Short alternation makes a pair see the same moment of this shared
+    machine; each window is still thousands of results long. Prints every
+    window, then min and median of the rates, of the paired ratios
+    100k / 1k and of the master's CPU per 1,000 tasks."""
+    rounds = int(os.environ.get("SRUNS", "5"))
+    secs = float(os.environ.get("SSECS", "3"))
+    warm = float(os.environ.get("SWARM", "1"))
+    chunk = int(os.environ.get("SCHUNK", "500"))
+    bins = {"A": None}
+    if os.environ.get("HERD_BIN_B"):
+        bins["B"] = os.environ["HERD_BIN_B"]
+    keys = [(b, d) for b in bins for d in (1000, 100000)]
+    clusters, res = {}, {k: [] for k in keys}
+    try:
+        for k in keys:
+            clusters[k] = Steady(k[1], chunk, bins[k[0]])
+            clusters[k].run_for(warm)
+            clusters[k].pause()
+        for i in range(rounds):
+            for k in (keys if i % 2 == 0 else keys[::-1]):
+                s = clusters[k]
+                s.resume()
+                s.run_for(warm)
+                r = s.window(secs)
+                s.pause()
+                res[k].append(r)
+                print(f"  round {i} {k[0]} {k[1]:6d} queued: {r['rate']:8.0f}/s over {r['n']} results;"
+                      f" depth min {r['qmin']} mean {r['qmean']:.0f}"
+                      f" ({100 * r['low']:.1f} % of polls under half; master: {r['master_min']});"
+                      f" master CPU {r['cpu_ms']:.1f} ms / 1k tasks (loop thread"
+                      f" {r['loop_ms']:.1f}); load {r['load']:.2f}", flush=True)
+                if os.environ.get("SVERBOSE"):
+                    print(f"    master threads, ms / 1k tasks: {r['threads']}; per task: {r['io']}",
+                          flush=True)
+    finally:
+        for s in clusters.values():
+            s.close()
+    for b in bins:
+        tag = f" [{b}]" if len(bins) > 1 else ""
+        lo, hi = res[(b, 1000)], res[(b, 100000)]
+        for d, rs in ((1000, lo), (100000, hi)):
+            report(f"steady dispatch rate, ~{d} queued{tag}", [r["rate"] for r in rs], "tasks/s",
+                   f"steady{d}{b}")
+            report(f"  master CPU per 1k tasks, ~{d} queued{tag}", [r["cpu_ms"] for r in rs],
+                   "ms")
+        report(f"steady dispatch ratio 100k / 1k{tag} (paired)",
+               [h["rate"] / l["rate"] for h, l in zip(hi, lo)], "(goal >= 0.9)")
+        report(f"  master CPU ratio 100k / 1k{tag} (paired)",
+               [h["cpu_ms"] / l["cpu_ms"] for h, l in zip(hi, lo)], "(lower is better)")
+        print(f"{'  ratio of the medians':50s} "
+              f"{statistics.median(r['rate'] for r in hi) / statistics.median(r['rate'] for r in lo):10.3f}",
+              flush=True)
+    if len(bins) > 1:
+        for d in (1000, 100000):
+            report(f"A / B dispatch rate, ~{d} queued (paired)",
+                   [a["rate"] / b["rate"] for a, b in zip(res[("A", d)], res[("B", d)])], "")
+
+
 def bench_dask(n=5000):
     try:
         from distributed import Client, LocalCluster
@@ -343,3 +593,5 @@ if __name__ == "__main__":
     ratios()
     if want("queue"):
         bench_queue()
+    if want("steady"):
+        bench_steady()

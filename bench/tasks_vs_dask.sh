@@ -4,7 +4,9 @@
 # results go into docs/benchmarks.md, "Task jobs".
 # Installs the baselines' Debian packages when missing (root needed):
 # python3-distributed (Dask, for /usr/bin/python3) and coop-computing-tools
-# and python3-workqueue (Work Queue 9.9 and its manager binding). Builds herd (make) and the C latency client bench/latency.c.
+# and python3-workqueue (Work Queue 9.9 and its manager binding). Builds herd (make), the C latency
+# client bench/latency.c, the spawn loop bench/spawn.c and the journal-only steady-state
+# benchmark bench/journal_steady.c (run by hand: see its header).
 # BENCH_INSTALL_ONLY=1 stops after installing and building.
 set -e
 cd "$(dirname "$0")/.."
@@ -28,5 +30,8 @@ mkdir -p build/bench
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o build/bench/latency bench/latency.c \
     $(pkg-config --cflags --libs libcurl)
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o build/bench/spawn bench/spawn.c
+# shellcheck disable=SC2046
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Isrc -o build/bench/journal_steady \
+    bench/journal_steady.c build/libherd.a $(pkg-config --libs sqlite3) -lpthread -lm
 [ "${BENCH_INSTALL_ONLY:-0}" = 1 ] && exit 0
 exec /usr/bin/python3 bench/tasks_bench.py

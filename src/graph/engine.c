@@ -248,6 +248,28 @@ static int alloc_state(struct herd_engine *en, struct herd_err *e)
     return HERD_OK;
 }
 
+/* Dense sender-side combining (graph/msgdense.h): one combiner per pool
+ * thread on the message path with an exact integer combiner, unless the
+ * slots of all threads would exceed DENSE_MAX_BYTES (then the cache of
+ * herd_msgout alone combines). Pages are touched only where sends land. */
+#define DENSE_MAX_BYTES ((size_t)1 << 30)
+
+static int alloc_dense(struct herd_engine *en, struct herd_err *e)
+{
+    const struct herd_vertex_program *p = en->prog;
+    uint32_t nt = herd_pool_size(en->pool);
+    if (en->path != HERD_PATH_MESSAGES || !herd_msgdense_eligible(p->combiner, p->msg_size) ||
+        (size_t)en->view.n * p->msg_size * nt > DENSE_MAX_BYTES)
+        return HERD_OK;
+    en->dense = herd_xcalloc(nt, sizeof *en->dense);
+    en->holder = herd_xcalloc(nt, sizeof *en->holder);
+    en->ndense = nt;
+    for (uint32_t t = 0; t < nt; t++)
+        if (herd_msgdense_init(&en->dense[t], p->combiner, p->msg_size, en->view.n) != HERD_OK)
+            return herd_err_set(e, HERD_ENOMEM, "dense combining for %u vertices", en->view.n);
+    return HERD_OK;
+}
+
 static int make_parts(struct herd_engine *en, const uint32_t *given, struct herd_err *e)
 {
     en->bounds = herd_xcalloc(en->nparts + 1, sizeof *en->bounds);
@@ -321,6 +343,8 @@ int herd_engine_create(const struct herd_graph *g, const struct herd_vertex_prog
         rc = make_parts(en, o->bounds, e);
     if (rc == HERD_OK)
         rc = herd_pool_create(en->threads, &en->pool, e);
+    if (rc == HERD_OK)
+        rc = alloc_dense(en, e);
     if (rc != HERD_OK) {
         herd_engine_destroy(en);
         return rc;
@@ -352,6 +376,10 @@ void herd_engine_destroy(struct herd_engine *en)
         free(en->contrib[k]);
         free(en->emitted[k]);
     }
+    for (uint32_t t = 0; t < en->ndense; t++)
+        herd_msgdense_fini(&en->dense[t]);
+    free(en->dense);
+    free(en->holder);
     free(en->stats);
     free(en->owned);
     free(en);

@@ -8,6 +8,7 @@
 #include "graph/engine.h"
 #include "graph/exchange.h"
 #include "graph/msgbuf.h"
+#include "graph/msgdense.h"
 #include "graph/pool.h"
 
 #define HERD_ENGINE_MAX_AGGS 64
@@ -38,6 +39,7 @@ struct herd_vctx {
     int vote;                /* cur voted to halt */
     struct herd_msgout *out; /* one per destination partition (message path) */
     struct herd_lane_arg *lanes;
+    struct herd_msgdense *dense; /* the running thread's dense combiner, or NULL */
     union herd_aggval agg[HERD_ENGINE_MAX_AGGS]; /* partials of this superstep */
     uint64_t sent, emitters;
     int rc;                  /* first error in this context */
@@ -48,6 +50,7 @@ struct herd_vctx {
 
 struct herd_part {
     uint32_t idx, lo, hi;
+    uint32_t thread;         /* pool thread running it in the current phase */
     uint32_t nactive;        /* vertices in range not halted */
     uint64_t computed;
     struct herd_inbox inbox;
@@ -87,6 +90,10 @@ struct herd_engine {
     struct herd_vctx master;
     int ran;
     uint8_t *owned;          /* distributed mode: partitions this process runs (NULL = all) */
+    struct herd_msgdense *dense; /* one per pool thread (message path, exact combiner), or NULL */
+    uint32_t ndense;
+    struct herd_part **holder;   /* per pool thread: the partition that sends what the
+                                    thread's partitions combined in this superstep (step.c) */
 };
 
 static inline uint8_t *herd_engine_val(const struct herd_engine *en, uint32_t v)

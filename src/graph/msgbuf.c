@@ -108,6 +108,11 @@ int herd_msgout_put(struct herd_msgout *o, uint32_t to, const void *msg)
     return HERD_OK;
 }
 
+int herd_msgout_append(struct herd_msgout *o, uint32_t to, const void *msg)
+{
+    return append(o, to, msg);
+}
+
 int herd_msgout_flush(struct herd_msgout *o)
 {
     int rc = HERD_OK;

@@ -56,6 +56,9 @@ void herd_msgout_fini(struct herd_msgout *o);
  * for the same target when possible. Returns HERD_OK, HERD_ENOMEM or the
  * sink's error. */
 int herd_msgout_put(struct herd_msgout *o, uint32_t to, const void *msg);
+/* Queues one record for `to` as it is, past the combining cache (for a
+ * sender that combined it already, graph/msgdense.h). Returns as put. */
+int herd_msgout_append(struct herd_msgout *o, uint32_t to, const void *msg);
 /* Hands everything queued to the sink (cache, then the partial batch). */
 int herd_msgout_flush(struct herd_msgout *o);
 

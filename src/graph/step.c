@@ -68,6 +68,22 @@ static void compute_range(struct herd_engine *en, struct herd_part *pt)
     }
 }
 
+/* Hands over pt's queued messages and ends its step towards every partition. */
+static void end_sends(struct herd_engine *en, struct herd_part *pt)
+{
+    struct herd_vctx *c = &pt->ctx;
+    for (uint32_t q = 0; c->out && q < en->nparts; q++) {
+        int rc = herd_msgout_flush(&c->out[q]);
+        if (rc == HERD_OK)
+            rc = en->ex.ops->end_step(en->ex.impl, pt->idx, q, en->step);
+        if (rc != HERD_OK)
+            herd_vctx_set_error(c, rc, "send messages");
+    }
+    if (c->out == NULL)
+        for (uint32_t q = 0; q < en->nparts; q++)
+            en->ex.ops->end_step(en->ex.impl, pt->idx, q, en->step);
+}
+
 static void step_messages(struct herd_engine *en, struct herd_part *pt)
 {
     struct herd_vctx *c = &pt->ctx;
@@ -79,16 +95,26 @@ static void step_messages(struct herd_engine *en, struct herd_part *pt)
         }
     }
     compute_range(en, pt);
-    for (uint32_t q = 0; c->out && q < en->nparts; q++) {
-        int rc = herd_msgout_flush(&c->out[q]);
-        if (rc == HERD_OK)
-            rc = en->ex.ops->end_step(en->ex.impl, pt->idx, q, en->step);
-        if (rc != HERD_OK)
-            herd_vctx_set_error(c, rc, "send messages");
+    if (c->dense && en->holder[pt->thread] == NULL) {
+        en->holder[pt->thread] = pt; /* ends its step after the thread's last partition */
+        return;
     }
-    if (c->out == NULL)
-        for (uint32_t q = 0; q < en->nparts; q++)
-            en->ex.ops->end_step(en->ex.impl, pt->idx, q, en->step);
+    end_sends(en, pt);
+}
+
+/* The end of a pool thread's share of a message superstep with dense
+ * combining: its first partition (the holder) sends everything the
+ * thread's partitions combined, so a target gets one record per thread
+ * rather than one per sending partition, then ends its step. Which
+ * partition sends a record may vary from run to run; with an exact
+ * combiner the receiver's value cannot. */
+static void finish_dense(struct herd_engine *en, struct herd_part *pt)
+{
+    struct herd_vctx *c = &pt->ctx;
+    int rc = herd_msgdense_flush(c->dense, en->bounds, en->nparts, c->out);
+    if (rc != HERD_OK)
+        herd_vctx_set_error(c, rc, "send messages");
+    end_sends(en, pt);
 }
 
 /* Combined value over v's in-arcs from the previous superstep's senders. */
@@ -255,18 +281,23 @@ struct each {
 
 static void each_task(void *arg, uint32_t t, uint32_t n)
 {
-    (void)t;
     (void)n;
     struct each *ea = arg;
     struct herd_engine *en = ea->en;
+    if (en->dense)
+        en->holder[t] = NULL;
     for (;;) {
         uint32_t i = __atomic_fetch_add(&en->next_part, 1, __ATOMIC_RELAXED);
         if (i >= en->nparts)
-            return;
+            break;
         if (en->owned && !en->owned[i])
             continue; /* another worker runs it (engine_dist.c) */
+        en->parts[i].thread = t;
+        en->parts[i].ctx.dense = en->dense ? &en->dense[t] : NULL;
         ea->fn(en, &en->parts[i]);
     }
+    if (en->dense && en->holder[t])
+        finish_dense(en, en->holder[t]);
 }
 
 void herd_step_each_part(struct herd_engine *en, void (*fn)(struct herd_engine *, struct herd_part *))

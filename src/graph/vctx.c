@@ -166,10 +166,36 @@ static int can_send(struct herd_vctx *c)
 
 static void put(struct herd_vctx *c, uint32_t to, const void *msg)
 {
+    if (c->dense) {
+        herd_msgdense_put(c->dense, to, msg);
+        c->sent++;
+        return;
+    }
     int rc = herd_msgout_put(&c->out[herd_engine_owner(c->en, to)], to, msg);
     if (rc != HERD_OK)
         herd_vctx_set_error(c, rc, "send: out of memory");
     c->sent++;
+}
+
+/* msg to nb[a] for a in [a, b): one arc row of send_all / send_in. */
+static void put_arcs(struct herd_vctx *c, const uint32_t *nb, uint64_t a, uint64_t b,
+                     const void *msg)
+{
+    struct herd_msgdense *d = c->dense;
+    if (d && d->kind == HERD_COMBINE_MIN_U32) {
+        uint32_t m;
+        memcpy(&m, msg, 4);
+        c->sent += b - a;
+        if (a < b && herd_msgdense_mode_for(d, m))
+            for (; a < b; a++)
+                herd_msgdense_claim(d, nb[a]);
+        else
+            for (; a < b; a++)
+                herd_msgdense_min_u32(d, nb[a], m);
+        return;
+    }
+    for (; a < b; a++)
+        put(c, nb[a], msg);
 }
 
 void herd_v_send(struct herd_vctx *c, uint32_t to, const void *msg)
@@ -220,8 +246,7 @@ void herd_v_send_all(struct herd_vctx *c, uint32_t v, const void *msg)
         herd_vctx_set_error(c, HERD_EINVAL, "send_all without HERD_VP_OUT_EDGES");
         return;
     }
-    for (uint64_t a = g->out_off[v]; a < g->out_off[v + 1]; a++)
-        put(c, g->out_dst[a], msg);
+    put_arcs(c, g->out_dst, g->out_off[v], g->out_off[v + 1], msg);
 }
 
 void herd_v_send_in(struct herd_vctx *c, uint32_t v, const void *msg)
@@ -233,8 +258,7 @@ void herd_v_send_in(struct herd_vctx *c, uint32_t v, const void *msg)
         herd_vctx_set_error(c, HERD_EINVAL, "send_in without HERD_VP_IN_EDGES or in pull mode");
         return;
     }
-    for (uint64_t a = g->in_off[v]; a < g->in_off[v + 1]; a++)
-        put(c, g->in_src[a], msg);
+    put_arcs(c, g->in_src, g->in_off[v], g->in_off[v + 1], msg);
 }
 
 void herd_v_halt(struct herd_vctx *c)

@@ -137,6 +137,7 @@ int herd_journal_open(const char *path, struct herd_journal **out, struct herd_e
 {
     struct herd_journal *j = herd_xcalloc(1, sizeof *j);
     int rc;
+    herd_journal__pcache_install();
     if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         rc = herd_journal_fail(j, e, "open");

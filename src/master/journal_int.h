@@ -65,6 +65,19 @@ void herd_journal__files_fini(struct herd_journal *j);
 int herd_journal__ckpt_start(struct herd_journal *j, const char *path, struct herd_err *e);
 void herd_journal__ckpt_stop(struct herd_journal *j);
 
+/* journal_pcache.c: wraps SQLite's default page cache so that a commit does
+ * not scan all cached pages (see there). Process-wide, once, before the
+ * first connection; 1 if installed, 0 if SQLite was initialised already
+ * (the default cache stays). Any thread; idempotent. */
+int herd_journal__pcache_install(void);
+/* Counters over all caches of the process since it started, for tests:
+ * truncate calls, those passed to the default cache (a page at or past the
+ * limit may exist), and moves of a page past the bound (parked). */
+struct herd_journal_pcache_stats {
+    uint64_t truncates, passed, parked;
+};
+void herd_journal__pcache_stats(struct herd_journal_pcache_stats *out);
+
 /* Sets *e to HERD_EDB with "journal: what: sqlite message"; returns HERD_EDB. */
 int herd_journal_fail(struct herd_journal *j, struct herd_err *e, const char *what);
 

@@ -311,8 +311,9 @@ static struct herd_graph *chain(uint32_t n)
 HERD_TEST(sum_combiner_merges_on_sender_side)
 {
     /* 100 vertices each send v+1 twice to vertex 0: the sum is
-     * 2 * (1 + ... + 100) = 10100 in one combined message; with a
-     * combiner each of the 4 sender partitions ships a single record. */
+     * 2 * (1 + ... + 100) = 10100 in one combined message; an exact
+     * combiner combines densely per engine thread (graph/msgdense.h), so
+     * the 4 sender partitions on 2 threads ship one or two records. */
     static const struct herd_vertex_program p = FAN(HERD_COMBINE_SUM_I64, NULL);
     struct herd_graph *g = chain(100);
     struct herd_engine *en = run(g, &p, NULL, 2, 4, 0);
@@ -323,7 +324,8 @@ HERD_TEST(sum_combiner_merges_on_sender_side)
     const struct herd_step_stats *st = herd_engine_stats(en, &n);
     CHECK_EQ(n, 2);
     CHECK_EQ(st[0].sent, 200);
-    CHECK_EQ(st[0].exchanged, 4);
+    CHECK_INT(st[0].exchanged, >=, 1);
+    CHECK_INT(st[0].exchanged, <=, 2);
     CHECK_EQ(st[1].computed, 1); /* only the receiver woke up */
     herd_engine_destroy(en);
     herd_graph_destroy(g);
