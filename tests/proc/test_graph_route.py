@@ -128,6 +128,37 @@ def test_malformed_line_fails_the_job_with_its_line(cluster, tmp_path):
     assert run_hash(cluster, "bfs", ok, ("--source", 1), 3, tmp_path / "good") == want
 
 
+def test_an_e_endpoint_missing_from_the_v_file_fails_with_its_line(cluster, tmp_path):
+    """Graphalytics: the routed load checks every .e endpoint against the
+    .v file like the one-process loader: same FILE:LINE and message, the
+    lowest failing line when several ranges fail; the workers stay usable."""
+    rnd = random.Random(8)
+    ids = list(range(10**12, 10**12 + 700))
+    (tmp_path / "m.v").write_text("".join(f"{i}\n" for i in ids))
+    lines = [f"{rnd.choice(ids)} {rnd.choice(ids)}\n" for _ in range(4000)]
+    lines[3500] = f"{ids[3]} 777\n"  # a target missing, in the last worker's range
+    lines[2100] = f"888 {ids[5]}\n"  # a source missing, in the middle range: the lower line
+    (tmp_path / "m.e").write_text("".join(lines))
+    start_workers(cluster, 3)
+    for bad in (2101, 3501):
+        r = subprocess.run([HERD, "run", "wcc", str(tmp_path / "m.e"), "--in-process"],
+                           capture_output=True, text=True)
+        assert r.returncode != 0
+        want = re.search(r"\S*m\.e:\d+: vertex \d+ is not listed in \S*m\.v", r.stderr).group(0)
+        assert f"m.e:{bad}:" in want
+        r = subprocess.run([HERD, "run", "wcc", str(tmp_path / "m.e"), "--partitioning", "hash",
+                            "--master", client_addr(cluster), "--workers", "3",
+                            "--output", str(tmp_path / "o")], capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode != 0 and want in r.stderr, r.stderr
+        lines[2100] = f"{ids[7]} {ids[5]}\n"  # then only the later line is wrong
+        (tmp_path / "m.e").write_text("".join(lines))
+    lines[3500] = f"{ids[3]} {ids[9]}\n"
+    (tmp_path / "m.e").write_text("".join(lines))
+    want = one_process_hash("wcc", tmp_path / "m.e", (), tmp_path / "one")
+    assert run_hash(cluster, "wcc", tmp_path / "m.e", (), 3, tmp_path / "good") == want
+
+
 def test_three_workers_two_partitions(cluster, tmp_path):
     """A worker that owns no partition still scans and routes its range."""
     g = dataset("p2p-31.e")
