@@ -10,11 +10,12 @@ without checkpoints) gives the no-fault result.
 Run: HERD_BIN=$PWD/build/herd /usr/bin/python3 -m pytest -q tests/proc/test_graph_route.py"""
 import random
 import re
+import signal
 import subprocess
 
 import pytest
 
-from cluster import HERD, Cluster
+from cluster import HERD, Cluster, poll
 from test_graph_dist import (client_addr, dataset, herd, graph_job, kill_at, start_workers,
                              wait_done)
 from test_graph_hash import ALGOS, merge_parts, one_process_hash
@@ -181,6 +182,32 @@ def test_sigkill_a_worker_during_pagerank(cluster, tmp_path, every):
     assert j["recoveries"] >= 1 and j["workers"] == 2
     assert merge_parts(tmp_path / "out", 16) == want
     assert routed_loads(cluster) >= 3 + 2  # the first round, then the survivors'
+
+
+@pytest.mark.parametrize("workers", [3, 2])
+def test_sigkill_a_worker_while_it_scans(cluster, tmp_path, workers):
+    """A worker SIGKILLed during the routed load (after its log says it
+    scans, before its rows are built): the master's loss detection starts
+    a new epoch and the survivors load again — routed among 2, or the
+    whole graph for the last one — and the result is the no-fault one."""
+    g = tmp_path / "k17.txt"
+    herd("generate", "kronecker", "--scale", 17, "--degree", 16, "--seed", 3, "-o", g)
+    opts = ("--iterations", 4)
+    want = one_process_hash("pagerank", g, opts, tmp_path / "one", parts=16)
+    start_workers(cluster, workers)
+    jid = graph_job(cluster, tmp_path, "pagerank", g, workers, 0,
+                    {"iterations": 4, "partitioning": "hash"})
+    victim = cluster.workers["w1"]
+    poll(lambda: "scanning my range" in victim.text(), 60, interval=0.002,
+         what="w1 scanning its range")
+    victim.signal(signal.SIGKILL)
+    j = wait_done(cluster, jid, timeout=120)
+    assert "loaded the rows of my partitions by routing" not in victim.text(), \
+        "the kill landed after w1's load"
+    assert j["recoveries"] >= 1 and j["workers"] == workers - 1
+    assert merge_parts(tmp_path / "out", 16) == want
+    if workers == 3:  # the survivors' second round was routed too
+        assert sum(w.text().count(ROUTED) for n, w in cluster.workers.items() if n != "w1") >= 2
 
 
 def mix64(x):
