@@ -172,11 +172,13 @@ def test_three_workers_two_partitions(cluster, tmp_path):
 @pytest.mark.parametrize("every", [0, 5])
 def test_sigkill_a_worker_during_pagerank(cluster, tmp_path, every):
     g = dataset("p2p-Gnutella31.txt")
-    opts = ("--iterations", 150)  # long enough that the kill lands mid-job
+    # long enough that the kill lands mid-job even when the poller is slow
+    # on a loaded machine (150 iterations were not, once in ~50 runs)
+    opts = ("--iterations", 400)
     want = one_process_hash("pagerank", g, opts, tmp_path / "one", parts=16)
     start_workers(cluster, 3)
     jid = graph_job(cluster, tmp_path, "pagerank", g, 3, every,
-                    {"iterations": 150, "partitioning": "hash"})
+                    {"iterations": 400, "partitioning": "hash"})
     kill_at(cluster, jid, [f"w{random.Random(every).randrange(3)}"], every + 12)
     j = wait_done(cluster, jid)
     assert j["recoveries"] >= 1 and j["workers"] == 2
