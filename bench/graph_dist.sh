@@ -22,7 +22,9 @@
 # Environment: HERD_BIN (default build/herd), SCALE (default 20), DEGREE
 # (16), SEED (1), RUNS (3), ITERS (20), GAPBS_DIR (optional), BENCH_DIR
 # (scratch; default a temp dir removed at exit), QUICK=1 (only dist2, pull
-# and GAPBS in part 1, then stop: the PageRank ratios alone).
+# and GAPBS in part 1, then stop: the PageRank ratios alone), BASE_BIN
+# (optional: another herd binary, e.g. main's, whose dist2 run "base2" joins
+# the rounds of part 1 right after dist2: a paired A/B under the same load).
 set -euo pipefail
 
 HERD_BIN=$(realpath "${HERD_BIN:-build/herd}")
@@ -32,6 +34,7 @@ SEED=${SEED:-1}
 RUNS=${RUNS:-3}
 ITERS=${ITERS:-20}
 GAPBS_DIR=${GAPBS_DIR:-}
+BASE_BIN=${BASE_BIN:+$(realpath "$BASE_BIN")}
 if [ -z "${BENCH_DIR:-}" ]; then
     BENCH_DIR=$(mktemp -d)
     trap 'rm -rf "$BENCH_DIR"' EXIT
@@ -43,10 +46,16 @@ now() { date +%s.%N; }
 stats() { # min and median of the numbers on stdin
     sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "min %.3f median %.3f", a[1], m}'
 }
-timed() { # timed NAME CMD...: appends wall seconds to NAME.t
+TIME_BIN=$(command -v /usr/bin/time || true)
+timed() { # timed NAME CMD...: appends wall seconds to NAME.t, user+sys CPU to NAME.cpu
     local name=$1; shift
     local t0; t0=$(now)
-    "$@" >/dev/null 2>>"$name.err"
+    if [ -n "$TIME_BIN" ]; then # CPU of the process and the children it waited for
+        "$TIME_BIN" -f "%U %S" -o "$name.cpu1" "$@" >/dev/null 2>>"$name.err"
+        awk '{print $1 + $2}' "$name.cpu1" >>"$name.cpu"
+    else
+        "$@" >/dev/null 2>>"$name.err"
+    fi
     echo "$(now) - $t0" | bc -l >>"$name.t"
 }
 
@@ -61,9 +70,10 @@ echo "graph: Kronecker scale $SCALE degree $DEGREE seed $SEED, $ARCS arcs; $(npr
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1 and 4: PageRank, distributed vs one process; checkpoint overhead ---
-rm -f ./*.t ./*.err
+rm -f ./*.t ./*.err ./*.cpu ./*.cpu1
 for r in $(seq "$RUNS"); do
     timed dist2 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.dist
+    [ -z "$BASE_BIN" ] || timed base2 "$BASE_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 -o pr.base
     [ "${QUICK:-0}" = 1 ] || timed ckpt5 "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --checkpoint-every 5 -o pr.ck
     [ "${QUICK:-0}" = 1 ] || timed dist2msg "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --workers 2 --no-fast-path -o pr.dmsg
     timed pull "$HERD_BIN" run pagerank "$G" --iterations "$ITERS" --in-process --partitions 16 -o pr.pull
@@ -79,14 +89,25 @@ for r in $(seq "$RUNS"); do
     fi
 done
 cmp -s pr.dist pr.pull && echo "check: distributed pull == one-process pull (bytes)"
+[ -z "$BASE_BIN" ] || { cmp -s pr.dist pr.base && echo "check: dist2 == base2 (bytes)"; }
 cmp -s pr.dmsg pr.msg && echo "check: distributed messages == one-process messages (bytes)"
 cmp -s pr.dist pr.ck && echo "check: checkpointed run == plain distributed run (bytes)"
-for k in dist2 ckpt5 dist2msg pull msgs gapbs1 gapbs2; do
+for k in dist2 base2 ckpt5 dist2msg pull msgs gapbs1 gapbs2; do
     [ -f $k.t ] && printf "%-7s wall s: %s\n" $k "$(stats <$k.t)"
+done
+# CPU seconds (user + sys, all processes of the run) move less with the load
+for k in dist2 base2 pull gapbs1 gapbs2; do
+    [ -f $k.cpu ] && printf "%-7s cpu s:  %s\n" $k "$(stats <$k.cpu)"
 done
 med() { sort -g "$1" | awk '{a[NR]=$1} END {print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 mn() { sort -g "$1" | head -1; }
 echo "ratio dist2/pull (min): $(echo "$(mn dist2.t) / $(mn pull.t)" | bc -l | cut -c1-5)"
+if [ -f base2.t ]; then
+    echo "ratio dist2/base2 (min, median): $(echo "$(mn dist2.t) / $(mn base2.t)" | bc -l | cut -c1-5), $(echo "$(med dist2.t) / $(med base2.t)" | bc -l | cut -c1-5)"
+    if [ -f gapbs2.t ]; then
+        echo "ratio base2/gapbs2 (min, median): $(echo "$(mn base2.t) / $(mn gapbs2.t)" | bc -l | cut -c1-5), $(echo "$(med base2.t) / $(med gapbs2.t)" | bc -l | cut -c1-5)"
+    fi
+fi
 if [ "${QUICK:-0}" = 1 ]; then
     if [ -f gapbs1.t ]; then
         echo "ratio dist2/gapbs1 (min, median): $(echo "$(mn dist2.t) / $(mn gapbs1.t)" | bc -l | cut -c1-5), $(echo "$(med dist2.t) / $(med gapbs1.t)" | bc -l | cut -c1-5)"

@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "cli/cluster_local.h"
+#include "cli/partcat.h"
 #include "graph/renumber.h"
 
 #include <dlfcn.h>
@@ -18,6 +19,17 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#define POLL_MAX_US 20000L    /* job state poll while loading and running */
+#define POLL_WRITING_US 2000L /* ... and once the workers write their parts */
+
+/* Where a run's wall time went, for the debug line at the end
+ * ($HERD_LOG=debug): the client's own timers and the job report's. */
+struct phases {
+    double start, job, seen_ms, merge, stop; /* seconds, but seen_ms */
+    double load_ms, steps_ms, write_ms;
+    const char *how;
+};
 
 static double secs(void)
 {
@@ -141,7 +153,7 @@ static int follow(struct herd_client *cl, json_t *spec, json_t **job)
     snprintf(path, sizeof path, "/v1/graph-jobs/%" PRIu64,
              (uint64_t)json_integer_value(json_object_get(rep, "id")));
     json_decref(rep);
-    for (long wait_us = 200;; wait_us = wait_us < 20000 ? wait_us * 2 : 20000) {
+    for (long wait_us = 200;;) {
         if (herd_client_call(cl, "GET", path, NULL, &st, &rep, &e) != HERD_OK || st != 200) {
             fprintf(stderr, "herd run: lost the master: %s\n", e.msg);
             json_decref(rep);
@@ -152,6 +164,11 @@ static int follow(struct herd_client *cl, json_t *spec, json_t **job)
             *job = rep;
             return 0;
         }
+        /* back off to POLL_MAX_US while it runs (each poll costs the master
+         * CPU that the workers want), but follow the short write closely:
+         * the end of a run waits for this poll */
+        long cap = state && strcmp(state, "writing") == 0 ? POLL_WRITING_US : POLL_MAX_US;
+        wait_us = wait_us * 2 < cap ? wait_us * 2 : cap;
         json_decref(rep);
         usleep((useconds_t)wait_us);
     }
@@ -176,18 +193,31 @@ static void part_done(void *arg, uint32_t p, FILE *f)
 
 /* Every part is ascending by input id (a range partition is an id range, a
  * hash partition is ranked by id), so one k-way merge by id serves both;
- * parts are opened a bounded number at a time. */
-static int merge_parts(const char *dir, uint32_t nparts, const char *output)
+ * parts are opened a bounded number at a time. When the parts in index
+ * order are already in id order as a whole (range partitioning), the merge
+ * would write their concatenation: the kernel copies them instead
+ * (partcat.h). *how says which was done. */
+static int merge_parts(const char *dir, uint32_t nparts, const char *output, const char **how)
 {
     FILE *out = output ? fopen(output, "w") : stdout;
     if (out == NULL) {
         fprintf(stderr, "herd run: %s: %s\n", output, strerror(errno));
         return -1;
     }
-    struct herd_merge_src src = {part_open, part_done, (void *)dir};
     struct herd_err e = {0};
-    int rc = herd_renumber_merge_many(&src, nparts, out, &e) == HERD_OK ? 0 : -1;
-    if (rc != 0)
+    int ordered = 0;
+    int rc = herd_partcat_ordered(dir, nparts, &ordered, &e) == HERD_OK ? 0 : -1;
+    if (rc == 0 && ordered) {
+        *how = "concatenated";
+        rc = fflush(out) == 0 && herd_partcat_copy(dir, nparts, fileno(out), &e) == HERD_OK
+                 ? 0
+                 : -1;
+    } else if (rc == 0) {
+        *how = "merged";
+        struct herd_merge_src src = {part_open, part_done, (void *)dir};
+        rc = herd_renumber_merge_many(&src, nparts, out, &e) == HERD_OK ? 0 : -1;
+    }
+    if (rc != 0 && e.msg[0])
         fprintf(stderr, "herd run: %s\n", e.msg);
     if ((output ? fclose(out) : fflush(out)) != 0)
         rc = -1;
@@ -243,23 +273,47 @@ static int write_events(const char *path, json_t *job)
     return 0;
 }
 
-static void summary(const struct herd_run_req *r, json_t *job, double t_run, double t_merge)
+static void summary(json_t *job, double t_run, double t_merge, const char *how)
 {
-    (void)r;
 #define I(k) (long long)json_integer_value(json_object_get(job, k))
     fprintf(stderr,
             "herd run: %s: %lld vertices, %lld arcs, %zu supersteps (%s path, "
             "distributed), %lld workers, %lld partitions, %lld recoveries; load %.3f s, "
-            "job %.3f s, write %.3f s, merge %.3f s\n",
+            "job %.3f s, write %.3f s, %s %.3f s\n",
             json_string_value(json_object_get(job, "algo")), I("vertices"), I("arcs"),
             json_array_size(json_object_get(job, "steps")),
             json_string_value(json_object_get(job, "path")), I("workers"), I("partitions"),
             I("recoveries"), json_number_value(json_object_get(job, "load_ms")) / 1e3, t_run,
-            json_number_value(json_object_get(job, "write_ms")) / 1e3, t_merge);
+            json_number_value(json_object_get(job, "write_ms")) / 1e3, how, t_merge);
 #undef I
 }
 
-static int finish(const struct herd_run_req *r, json_t *job, const char *outdir, double t_run)
+/* The job report's share of *ph, and how late the client saw the end
+ * (its submit-to-seen time less the master's submitted-to-finished). */
+static void job_phases(json_t *job, struct phases *ph)
+{
+    double ran_ms = (double)json_integer_value(json_object_get(job, "finished_ms")) -
+                    (double)json_integer_value(json_object_get(job, "submitted_ms"));
+    ph->seen_ms = ph->job * 1e3 - ran_ms;
+    ph->load_ms = json_number_value(json_object_get(job, "load_ms"));
+    ph->write_ms = json_number_value(json_object_get(job, "write_ms"));
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(job, "steps"), i, s)
+        ph->steps_ms += json_number_value(json_object_get(s, "ms"));
+}
+
+static void log_phases(const struct phases *ph)
+{
+    herd_debug("run", "phases: cluster start %.3f s; submit to done seen %.3f s (load %.3f s, "
+               "supersteps %.3f s, write %.3f s, seen %.0f ms after done); %s %.3f s; "
+               "cluster stop %.3f s",
+               ph->start, ph->job, ph->load_ms / 1e3, ph->steps_ms / 1e3, ph->write_ms / 1e3,
+               ph->seen_ms, ph->how ? ph->how : "no result", ph->merge, ph->stop);
+}
+
+static int finish(const struct herd_run_req *r, json_t *job, const char *outdir, double t_run,
+                  struct phases *ph)
 {
     const char *state = json_string_value(json_object_get(job, "state"));
     if (strcmp(state, "done") != 0) {
@@ -268,13 +322,17 @@ static int finish(const struct herd_run_req *r, json_t *job, const char *outdir,
     }
     double t0 = secs();
     uint32_t nparts = (uint32_t)json_integer_value(json_object_get(job, "partitions"));
-    if (r->output_dir == NULL && merge_parts(outdir, nparts, r->output) != 0)
+    const char *how = "left in --output-dir";
+    int bad = r->output_dir == NULL && merge_parts(outdir, nparts, r->output, &how) != 0;
+    ph->how = how;
+    ph->merge = secs() - t0;
+    if (bad)
         return 1;
     if (r->stats && write_stats(r->stats, job) != 0)
         return 1;
     if (r->events && write_events(r->events, job) != 0)
         return 1;
-    summary(r, job, t_run, secs() - t0);
+    summary(job, t_run, secs() - t0, how);
     return 0;
 }
 
@@ -294,7 +352,8 @@ static char *absolute(const char *p)
     return a;
 }
 
-static int run_on(const struct herd_run_req *r, const char *master, const char *scratch)
+static int run_on(const struct herd_run_req *r, const char *master, const char *scratch,
+                  struct phases *ph)
 {
     struct herd_err e;
     struct herd_client *cl;
@@ -316,8 +375,11 @@ static int run_on(const struct herd_run_req *r, const char *master, const char *
     json_t *job = NULL;
     if (spec && herd_client_create(master, NULL, &cl, &e) == HERD_OK) {
         double t0 = secs();
-        if (follow(cl, spec, &job) == 0)
-            rc = finish(r, job, outdir, secs() - t0);
+        if (follow(cl, spec, &job) == 0) {
+            ph->job = secs() - t0;
+            job_phases(job, ph);
+            rc = finish(r, job, outdir, ph->job, ph);
+        }
         herd_client_destroy(cl);
     } else if (spec) {
         fprintf(stderr, "herd run: %s\n", e.msg);
@@ -339,7 +401,9 @@ int herd_run_dist(const struct herd_run_req *r)
             fprintf(stderr, "herd run: mkdtemp: %s\n", strerror(errno));
             return 1;
         }
-        int rc = run_on(r, r->master, scratch);
+        struct phases ph = {0};
+        int rc = run_on(r, r->master, scratch, &ph);
+        log_phases(&ph);
         char cmd[PATH_MAX + 32];
         snprintf(cmd, sizeof cmd, "%s/out", scratch);
         rmdir(cmd);
@@ -349,11 +413,17 @@ int herd_run_dist(const struct herd_run_req *r)
         return rc;
     }
     struct herd_local lc;
+    struct phases ph = {0};
+    double t0 = secs();
     if (herd_local_start(r->workers ? r->workers : 2, &lc, &e) != HERD_OK) {
         fprintf(stderr, "herd run: %s\n", e.msg);
         return 1;
     }
-    int rc = run_on(r, lc.http, lc.dir);
+    ph.start = secs() - t0;
+    int rc = run_on(r, lc.http, lc.dir, &ph);
+    t0 = secs();
     herd_local_stop(&lc);
+    ph.stop = secs() - t0;
+    log_phases(&ph);
     return rc;
 }

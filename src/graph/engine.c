@@ -372,7 +372,7 @@ void herd_engine_destroy(struct herd_engine *en)
     free(en->values);
     free(en->halted);
     free(en->outdeg);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 2 && !en->pull_shared; k++) {
         free(en->contrib[k]);
         free(en->emitted[k]);
     }

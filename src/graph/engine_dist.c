@@ -122,6 +122,31 @@ void herd_engine_dist_pull_arrays(struct herd_engine *en, double *contrib[2], ui
     }
 }
 
+size_t herd_engine_dist_pull_bytes(uint32_t n)
+{
+    return (size_t)(n ? n : 1) * (2 * sizeof(double) + 2);
+}
+
+int herd_engine_dist_share_pull(struct herd_engine *en, void *mem, size_t len,
+                                struct herd_err *e)
+{
+    size_t n = en->view.n ? en->view.n : 1;
+    if (en->path != HERD_PATH_PULL || en->pull_shared)
+        return herd_err_set(e, HERD_EINVAL, "%s: no pull arrays to share", en->job);
+    if (len < herd_engine_dist_pull_bytes(en->view.n) || (uintptr_t)mem % sizeof(double))
+        return herd_err_set(e, HERD_EINVAL, "%s: %zu bytes for the pull arrays of %zu vertices",
+                            en->job, len, n);
+    uint8_t *b = mem;
+    for (int k = 0; k < 2; k++) {
+        free(en->contrib[k]);
+        free(en->emitted[k]);
+        en->contrib[k] = (double *)(void *)(b + (size_t)k * n * sizeof(double));
+        en->emitted[k] = b + 2 * n * sizeof(double) + (size_t)k * n;
+    }
+    en->pull_shared = 1;
+    return HERD_OK;
+}
+
 void herd_engine_dist_count_emitters(struct herd_engine *en, uint64_t step)
 {
     const uint8_t *em = en->emitted[step & 1];

@@ -58,6 +58,20 @@ int herd_engine_dist_create(const struct herd_graph *g, const struct herd_vertex
  * then call herd_engine_dist_count_emitters(en, s). */
 int herd_engine_dist_pulls(const struct herd_engine *en);
 void herd_engine_dist_pull_arrays(struct herd_engine *en, double *contrib[2], uint8_t *emitted[2]);
+
+/* Bytes that hold the pull arrays of an engine over n vertices (two
+ * supersteps of n doubles and n flags). Pure. */
+size_t herd_engine_dist_pull_bytes(uint32_t n);
+
+/* Pull path: moves the engine's contributions and flags into `mem`
+ * (herd_engine_dist_pull_bytes(vertices) bytes, 8-byte aligned, zeroed or
+ * shared with the other workers of the job on this host, whose engines
+ * write their own vertices' entries there: then nobody needs to copy them
+ * in). Precondition: herd_engine_dist_pulls(en), before init or restore.
+ * `mem` stays the caller's; it must outlive the engine. HERD_OK, or
+ * HERD_EINVAL (not the pull path, too small) with the engine unchanged. */
+int herd_engine_dist_share_pull(struct herd_engine *en, void *mem, size_t len,
+                                struct herd_err *e);
 void herd_engine_dist_count_emitters(struct herd_engine *en, uint64_t step);
 /* nparts+1 partition starts (dense ids). */
 const uint32_t *herd_engine_dist_bounds(const struct herd_engine *en);

@@ -80,6 +80,7 @@ struct herd_engine {
     /* pull path: value sent in a superstep, by parity of the superstep */
     double *contrib[2];
     uint8_t *emitted[2];
+    int pull_shared;         /* the four arrays live in the caller's memory (engine_dist.h) */
     uint64_t emitters_prev;  /* vertices that sent in the previous superstep */
     union herd_aggval agg[HERD_ENGINE_MAX_AGGS]; /* global values */
     uint64_t step;

@@ -2,6 +2,8 @@
  * partitions, data plane), supersteps and output. See gpart.h. */
 #include "worker/gpart_int.h"
 
+#include "worker/gshm.h"
+
 #include "base/log.h"
 #include "base/mem.h"
 #include "graph/algo/algo.h"
@@ -90,6 +92,7 @@ static void run_free(struct herd_gpart *g, struct gjobrun *r)
     herd_dp_session_destroy(r->dp);
     herd_groute_rx_destroy(r->route); /* after the session: its receivers file into it */
     herd_engine_destroy(r->en);
+    herd_gshm_close(r->shm);
     if (r->dl)
         dlclose(r->dl);
     if (r->plugin_path)
@@ -141,6 +144,29 @@ static int find_program(struct herd_gpart *g, struct gjobrun *r, const struct he
     return HERD_OK;
 }
 
+/* Pull path with co-located peers (gshm.h): the engine's arrays go into the
+ * mapping they share. Any failure leaves the engine's own arrays: the
+ * peers then see this worker missing and everyone ships vectors. */
+static void share_pull(struct gjobrun *r)
+{
+    const char *dir = getenv("HERD_PULL_SHM_DIR");
+    r->shared = -1;
+    if (dir == NULL || dir[0] == '\0' || r->nworkers < 2)
+        return;
+    size_t bytes = herd_engine_dist_pull_bytes(herd_engine_dist_nvertices(r->en));
+    struct herd_err e;
+    int rc = herd_gshm_open(dir, r->job, r->epoch, r->me, r->nworkers, bytes, &r->shm, &e);
+    if (rc == HERD_OK && (rc = herd_engine_dist_share_pull(r->en, herd_gshm_mem(r->shm), bytes,
+                                                           &e)) != HERD_OK) {
+        herd_gshm_close(r->shm); /* never marked present */
+        r->shm = NULL;
+    }
+    if (rc == HERD_OK)
+        herd_gshm_join(r->shm);
+    else
+        herd_warn("gpart", "job %" PRIu64 ": pull arrays not shared: %s", r->job, e.msg);
+}
+
 static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct herd_gsetup *s,
                        struct herd_err *e)
 {
@@ -162,6 +188,8 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     if (rc != HERD_OK)
         return rc;
     r->pull = herd_engine_dist_pulls(r->en);
+    if (r->pull)
+        share_pull(r);
     if (r->pull) {
         double *contrib[2];
         uint8_t *emitted[2];
@@ -300,9 +328,18 @@ static void fill_report(struct gjobrun *r, struct herd_greport *rep)
  * then the end marker. */
 static int send_vectors(struct gjobrun *r, uint64_t step, struct herd_err *e)
 {
+    if (r->shared < 0) { /* once, at the first step: everyone mapped at SETUP */
+        r->shared = r->shm && herd_gshm_everyone(r->shm);
+        if (r->shm) /* everyone who maps has mapped: the name can go */
+            herd_gshm_unlink(r->shm);
+        if (r->shared)
+            herd_info("gpart", "job %" PRIu64 " epoch %u: pull arrays shared by the %u "
+                      "workers: no VECTOR frames", r->job, r->epoch, r->nworkers);
+    }
     uint32_t mine = 0;
     for (uint32_t p = 0; p < r->nparts; p++)
-        if (r->owner[p] == r->me && (++mine, herd_dp_send_vector(r->dp, p, step) != HERD_OK))
+        if (r->owner[p] == r->me &&
+            (++mine, !r->shared && herd_dp_send_vector(r->dp, p, step) != HERD_OK))
             return herd_err_set(e, HERD_ECLOSED, "send contributions: a peer was lost");
     /* a worker without partitions sends no marker: peers count one per
      * worker that owns partitions, and an extra one would let a peer start

@@ -44,6 +44,8 @@ struct gjobrun {
     struct herd_groute_rx *route; /* a routed load's receiver (outlives dp), or NULL */
     int connected;
     int pull;                 /* the engine runs the pull path: ship vectors */
+    struct herd_gshm *shm;    /* pull arrays mapped with co-located workers (gshm.h), or NULL */
+    int shared;               /* -1 undecided; 1: every worker shares them, no VECTOR frames */
     uint64_t restored_at;     /* the step restored from a checkpoint (0 = none) */
     uint64_t *exch_prev;      /* per partition: cumulative records last step */
     struct herd_dist_part_stats *stats;
