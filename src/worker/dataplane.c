@@ -435,7 +435,18 @@ struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job,
     return s;
 }
 
-static int dial(const char *addr, struct herd_err *e)
+static int aborted(struct herd_dp_session *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int a = s->aborted;
+    pthread_mutex_unlock(&s->mu);
+    return a;
+}
+
+/* A connected socket to addr, or -1 with *e set. A refused connect is
+ * retried for 5 s (a peer starting its listener); the retries stop once
+ * the session is aborted (a peer that died, so the master moved on). */
+static int dial(struct herd_dp_session *s, const char *addr, struct herd_err *e)
 {
     char host[256];
     const char *colon = strrchr(addr, ':');
@@ -446,7 +457,7 @@ static int dial(const char *addr, struct herd_err *e)
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res;
     if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
         return herd_err_set(e, HERD_EIO, "data plane: cannot resolve '%s'", addr), -1;
-    for (int tries = 0; tries < 50; tries++) {
+    for (int tries = 0; tries < 50 && !aborted(s); tries++) {
         for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
             int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
             if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
@@ -505,14 +516,23 @@ int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_e
     for (uint32_t w = 0; w < s->nworkers; w++) {
         if (w == s->me)
             continue;
-        int fd = dial(peers[w], e);
+        int fd = dial(s, peers[w], e);
+        if (fd < 0 && aborted(s))
+            return herd_err_set(e, HERD_ECLOSED, "data plane: session aborted while connecting "
+                                                 "to worker %u (%s)", w, peers[w]);
         if (fd < 0)
             return HERD_EIO;
         int rc = handshake_out(s, w, fd, e);
         if (rc != HERD_OK) {
-            herd_warn("dataplane", "job %" PRIu64 ": handshake with worker %u (%s): %s", s->job,
-                      w, peers[w], e->msg);
-            return herd_err_wrap(e, "data plane: handshake with %s: ", peers[w]), HERD_EIO;
+            herd_warn("dataplane", "job %" PRIu64 " epoch %u: handshake with worker %u (%s): %s",
+                      s->job, s->epoch, w, peers[w], e->msg);
+            herd_err_wrap(e, "data plane: handshake with %s", peers[w]);
+            /* closed before DCHALLENGE: the peer's process is gone (its
+             * kernel took the connection into the backlog and reset it at
+             * exit), which the master may not have seen yet when it chose
+             * the epoch's workers; or an abort while waiting: a lost peer,
+             * not a failed job (the master's loss detection decides) */
+            return rc == HERD_ECLOSED || aborted(s) ? HERD_ECLOSED : HERD_EIO;
         }
     }
     return HERD_OK;

@@ -88,8 +88,12 @@ struct herd_dp_session *herd_dp_session_create(struct herd_dp *dp, uint64_t job,
  * that arrived earlier and were held by the listener, 30 s at most) are
  * adopted from now on; then the outgoing connections, peers[w] being
  * worker w's "host:port" (peers[me] unused). Retries a refused connect for
- * a few seconds. HERD_OK or HERD_EIO. Call once, from the session's user
- * thread, after herd_dp_set_pull / herd_dp_set_route. */
+ * a few seconds, not once the session is aborted. HERD_OK; HERD_ECLOSED
+ * when a peer is gone (it closed the connection before the handshake's
+ * DCHALLENGE: its process exited after the master chose the epoch's
+ * workers) or the session was aborted meanwhile; HERD_EIO otherwise
+ * (cannot connect, a timed-out or failed handshake). Call once, from the
+ * session's user thread, after herd_dp_set_pull / herd_dp_set_route. */
 int herd_dp_connect(struct herd_dp_session *s, char *const *peers, struct herd_err *e);
 /* The exchange binding over this session (its destroy is a no-op: the
  * session outlives the engine). */

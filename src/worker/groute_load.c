@@ -238,6 +238,8 @@ int herd_groute_load_run(struct herd_dp_session *s, struct herd_groute_rx *rx,
     files_open(j, &f);
     struct herd_groute_counts c = {0};
     struct herd_groute_tx *tx = NULL;
+    herd_info("gpart", "%s: routed load, worker %u of %u: scanning my range", j->path, j->me,
+              j->nworkers);
     int rc = scan(s, rx, j, &f, &c, &tx, e);
     rc = verdict(s, rx, j, &f, &c, rc, e);
     if (rc == HERD_OK)

@@ -3,11 +3,13 @@
 
 #include "graph/load_range.h"
 #include "graph/renumber.h"
+#include "worker/groute_idx.h"
 
 struct ctx {
     struct herd_groute_tx *tx;
     const struct herd_groute_scan *sc;
     struct herd_groute_counts n;
+    struct herd_groute_idx listed; /* Graphalytics: every .v id (the whole file) */
 };
 
 static uint64_t cut(uint64_t size, uint32_t i, uint32_t k)
@@ -63,8 +65,28 @@ static int on_header(void *arg, uint64_t n, uint64_t m, struct herd_err *e)
     return rc;
 }
 
-/* Range me of the file at path through `scan`. */
-static int scan_share(struct ctx *c, const char *path, int vertices, struct herd_err *e)
+/* The whole .v file into c->listed (serialised callback). */
+static int on_listed(void *arg, const uint64_t *ids, size_t n, struct herd_err *e)
+{
+    struct ctx *c = arg;
+    for (size_t i = 0; i < n; i++)
+        if (herd_groute_idx_put(&c->listed, ids[i], NULL) == NULL)
+            return herd_err_set(e, HERD_ENOMEM, "%s: out of memory for the vertex ids",
+                                c->sc->vpath);
+    return HERD_OK;
+}
+
+/* The scanner's .e check (parser threads, concurrently: a read-only get). */
+static int is_listed(void *arg, uint64_t id)
+{
+    uint32_t v;
+    return herd_groute_idx_get(&((struct ctx *)arg)->listed, id, &v) == HERD_OK;
+}
+
+/* Range me of the file at path through `scan`; whole: the whole file into
+ * c->listed instead. */
+static int scan_share(struct ctx *c, const char *path, int vertices, int whole,
+                      struct herd_err *e)
 {
     const struct herd_groute_scan *sc = c->sc;
     uint64_t size = 0, start, end;
@@ -75,6 +97,14 @@ static int scan_share(struct ctx *c, const char *path, int vertices, struct herd
         return herd_err_set(e, HERD_EINVAL, "%s: cannot be split between workers", path);
     herd_groute_range(size, sc->me, sc->nworkers, &start, &end);
     struct herd_scan_cb cb = {.edges = on_edges, .vertices = on_vertices, .header = on_header};
+    if (whole)
+        return herd_graph_scan_vertices_range(path, &sc->o, 0, size,
+                                              &(struct herd_scan_cb){.vertices = on_listed},
+                                              c, e);
+    if (sc->vpath) { /* every endpoint must be a .v id, as the whole-file loader checks */
+        cb.listed = is_listed;
+        cb.listed_in = sc->vpath;
+    }
     return vertices ? herd_graph_scan_vertices_range(path, &sc->o, start, end, &cb, c, e)
                     : herd_graph_scan_range(path, &sc->o, start, end, &cb, c, e);
 }
@@ -83,9 +113,12 @@ int herd_groute_scan_run(struct herd_groute_tx *tx, const struct herd_groute_sca
                          struct herd_groute_counts *out, struct herd_err *e)
 {
     struct ctx c = {.tx = tx, .sc = sc};
-    int rc = sc->vpath ? scan_share(&c, sc->vpath, 1, e) : HERD_OK;
+    herd_groute_idx_init(&c.listed);
+    int rc = sc->vpath ? scan_share(&c, sc->vpath, 1, 1, e) : HERD_OK;
+    rc = rc ? rc : sc->vpath ? scan_share(&c, sc->vpath, 1, 0, e) : HERD_OK;
     if (rc == HERD_OK)
-        rc = scan_share(&c, sc->path, 0, e);
+        rc = scan_share(&c, sc->path, 0, 0, e);
+    herd_groute_idx_fini(&c.listed);
     if (rc == HERD_OK)
         *out = c.n;
     return rc;

@@ -11,6 +11,10 @@
  *    symmetric rows), else just the target id;
  *  - Graphalytics .v ids (range i of the .v file) and DIMACS 1..n (from the
  *    'p' line, by the range that holds it) to their partitions.
+ * Graphalytics: every worker first reads the whole .v file into an id set
+ * (about 24-48 bytes per vertex while it scans), so that an .e endpoint
+ * missing from it fails the range like the whole-file loader ("FILE:LINE:
+ * vertex ID is not listed in VFILE"); a .v error is then every worker's.
  * The scan does not call herd_groute_tx_finish, nor the whole-job checks
  * (herd_graph_scan_finish needs every worker's totals: the caller's).
  * One thread (the loading thread). */

@@ -10,11 +10,12 @@ without checkpoints) gives the no-fault result.
 Run: HERD_BIN=$PWD/build/herd /usr/bin/python3 -m pytest -q tests/proc/test_graph_route.py"""
 import random
 import re
+import signal
 import subprocess
 
 import pytest
 
-from cluster import HERD, Cluster
+from cluster import HERD, Cluster, poll
 from test_graph_dist import (client_addr, dataset, herd, graph_job, kill_at, start_workers,
                              wait_done)
 from test_graph_hash import ALGOS, merge_parts, one_process_hash
@@ -128,6 +129,37 @@ def test_malformed_line_fails_the_job_with_its_line(cluster, tmp_path):
     assert run_hash(cluster, "bfs", ok, ("--source", 1), 3, tmp_path / "good") == want
 
 
+def test_an_e_endpoint_missing_from_the_v_file_fails_with_its_line(cluster, tmp_path):
+    """Graphalytics: the routed load checks every .e endpoint against the
+    .v file like the one-process loader: same FILE:LINE and message, the
+    lowest failing line when several ranges fail; the workers stay usable."""
+    rnd = random.Random(8)
+    ids = list(range(10**12, 10**12 + 700))
+    (tmp_path / "m.v").write_text("".join(f"{i}\n" for i in ids))
+    lines = [f"{rnd.choice(ids)} {rnd.choice(ids)}\n" for _ in range(4000)]
+    lines[3500] = f"{ids[3]} 777\n"  # a target missing, in the last worker's range
+    lines[2100] = f"888 {ids[5]}\n"  # a source missing, in the middle range: the lower line
+    (tmp_path / "m.e").write_text("".join(lines))
+    start_workers(cluster, 3)
+    for bad in (2101, 3501):
+        r = subprocess.run([HERD, "run", "wcc", str(tmp_path / "m.e"), "--in-process"],
+                           capture_output=True, text=True)
+        assert r.returncode != 0
+        want = re.search(r"\S*m\.e:\d+: vertex \d+ is not listed in \S*m\.v", r.stderr).group(0)
+        assert f"m.e:{bad}:" in want
+        r = subprocess.run([HERD, "run", "wcc", str(tmp_path / "m.e"), "--partitioning", "hash",
+                            "--master", client_addr(cluster), "--workers", "3",
+                            "--output", str(tmp_path / "o")], capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode != 0 and want in r.stderr, r.stderr
+        lines[2100] = f"{ids[7]} {ids[5]}\n"  # then only the later line is wrong
+        (tmp_path / "m.e").write_text("".join(lines))
+    lines[3500] = f"{ids[3]} {ids[9]}\n"
+    (tmp_path / "m.e").write_text("".join(lines))
+    want = one_process_hash("wcc", tmp_path / "m.e", (), tmp_path / "one")
+    assert run_hash(cluster, "wcc", tmp_path / "m.e", (), 3, tmp_path / "good") == want
+
+
 def test_three_workers_two_partitions(cluster, tmp_path):
     """A worker that owns no partition still scans and routes its range."""
     g = dataset("p2p-31.e")
@@ -140,16 +172,44 @@ def test_three_workers_two_partitions(cluster, tmp_path):
 @pytest.mark.parametrize("every", [0, 5])
 def test_sigkill_a_worker_during_pagerank(cluster, tmp_path, every):
     g = dataset("p2p-Gnutella31.txt")
-    opts = ("--iterations", 150)  # long enough that the kill lands mid-job
+    # long enough that the kill lands mid-job even when the poller is slow
+    # on a loaded machine (150 iterations were not, once in ~50 runs)
+    opts = ("--iterations", 400)
     want = one_process_hash("pagerank", g, opts, tmp_path / "one", parts=16)
     start_workers(cluster, 3)
     jid = graph_job(cluster, tmp_path, "pagerank", g, 3, every,
-                    {"iterations": 150, "partitioning": "hash"})
+                    {"iterations": 400, "partitioning": "hash"})
     kill_at(cluster, jid, [f"w{random.Random(every).randrange(3)}"], every + 12)
     j = wait_done(cluster, jid)
     assert j["recoveries"] >= 1 and j["workers"] == 2
     assert merge_parts(tmp_path / "out", 16) == want
     assert routed_loads(cluster) >= 3 + 2  # the first round, then the survivors'
+
+
+@pytest.mark.parametrize("workers", [3, 2])
+def test_sigkill_a_worker_while_it_scans(cluster, tmp_path, workers):
+    """A worker SIGKILLed during the routed load (after its log says it
+    scans, before its rows are built): the master's loss detection starts
+    a new epoch and the survivors load again — routed among 2, or the
+    whole graph for the last one — and the result is the no-fault one."""
+    g = tmp_path / "k17.txt"
+    herd("generate", "kronecker", "--scale", 17, "--degree", 16, "--seed", 3, "-o", g)
+    opts = ("--iterations", 4)
+    want = one_process_hash("pagerank", g, opts, tmp_path / "one", parts=16)
+    start_workers(cluster, workers)
+    jid = graph_job(cluster, tmp_path, "pagerank", g, workers, 0,
+                    {"iterations": 4, "partitioning": "hash"})
+    victim = cluster.workers["w1"]
+    poll(lambda: "scanning my range" in victim.text(), 60, interval=0.002,
+         what="w1 scanning its range")
+    victim.signal(signal.SIGKILL)
+    j = wait_done(cluster, jid, timeout=120)
+    assert "loaded the rows of my partitions by routing" not in victim.text(), \
+        "the kill landed after w1's load"
+    assert j["recoveries"] >= 1 and j["workers"] == workers - 1
+    assert merge_parts(tmp_path / "out", 16) == want
+    if workers == 3:  # the survivors' second round was routed too
+        assert sum(w.text().count(ROUTED) for n, w in cluster.workers.items() if n != "w1") >= 2
 
 
 def mix64(x):

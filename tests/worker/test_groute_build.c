@@ -320,3 +320,55 @@ HERD_TEST(groute_build_malformed_line_fails_every_worker_with_its_line)
     }
     unlink(path);
 }
+
+/* Graphalytics: every worker fails with the whole loader's error for an
+ * .e endpoint missing from the .v file (lowest line), and for a malformed
+ * .v line (every worker reads the whole .v), with 2 and 3 workers. */
+static void unlisted_fails_like_the_whole_loader(const char *ep, const char *want_at)
+{
+    struct herd_graph_opts o = {.threads = 1, .directed = 1, .need_out = 1};
+    struct herd_graph *g;
+    struct herd_err want;
+    int code = herd_graph_load(ep, &o, &g, &want);
+    CHECK_EQ(code, HERD_EPARSE);
+    CHECK(strstr(want.msg, want_at) != NULL);
+    for (uint32_t nw = 2; nw <= 3; nw++) {
+        struct worker ws[MAXW];
+        run_workers(ws, nw, ep, &o, 30 + nw);
+        for (uint32_t w = 0; w < nw; w++) {
+            CHECK_EQ(ws[w].rc, code);
+            CHECK_STR(ws[w].e.msg, want.msg);
+        }
+        close_workers(ws, nw);
+    }
+}
+
+HERD_TEST(groute_build_graphalytics_endpoint_missing_from_the_v_file)
+{
+    char dir[] = "/tmp/herd-gbuild-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char ep[64], vp[64];
+    snprintf(ep, sizeof ep, "%s/g.e", dir);
+    snprintf(vp, sizeof vp, "%s/g.v", dir);
+    for (int round = 0; round < 3; round++) {
+        FILE *v = fopen(vp, "w"), *f = fopen(ep, "w");
+        CHECK(v && f);
+        for (uint64_t i = 0; i < 400; i++)
+            fprintf(v, i == 350 && round == 2 ? "x%llu\n" : "%llu\n",
+                    (unsigned long long)id_of(i));
+        for (uint64_t i = 0; i < 1500; i++) {
+            uint64_t s = id_of(i * 7 % 400), d = id_of(i * 13 % 400);
+            if (i == 1400 || (i == 700 && round == 0))
+                d = id_of(5000 + i); /* not in the .v file */
+            fprintf(f, "%llu %llu\n", (unsigned long long)s, (unsigned long long)d);
+        }
+        fclose(v);
+        fclose(f);
+        unlisted_fails_like_the_whole_loader(ep, round == 0   ? "g.e:701: "
+                                                 : round == 1 ? "g.e:1401: "
+                                                              : "g.v:351: ");
+    }
+    unlink(ep);
+    unlink(vp);
+    rmdir(dir);
+}
