@@ -98,35 +98,42 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+#define DIGIT 11
+#define NDIGITS 6 /* 6 x 11 bits >= 64 */
+#define BUCKETS (1u << DIGIT)
+
 int herd_idmap_sort(uint64_t *a, uint64_t k, struct herd_err *e)
 {
     (void)e;
-    if (k < 256) {
+    uint64_t *tmp = k > 512 ? malloc(k * sizeof *tmp) : NULL;
+    uint64_t(*cnt)[BUCKETS] = tmp ? calloc(NDIGITS, sizeof *cnt) : NULL;
+    if (cnt == NULL) { /* small, or no scratch memory */
+        free(tmp);
         qsort(a, k, sizeof *a, cmp_u64);
         return HERD_OK;
     }
-    uint64_t *tmp = malloc(k * sizeof *tmp);
-    if (tmp == NULL) {
-        qsort(a, k, sizeof *a, cmp_u64);
-        return HERD_OK;
-    }
+    for (uint64_t i = 0; i < k; i++) /* every digit's histogram in one pass */
+        for (int d = 0; d < NDIGITS; d++)
+            cnt[d][(a[i] >> (d * DIGIT)) & (BUCKETS - 1)]++;
     uint64_t *from = a, *to = tmp;
-    for (int shift = 0; shift < 64; shift += 8) {
-        uint64_t count[257] = {0};
+    for (int d = 0; d < NDIGITS; d++) {
+        if (cnt[d][(a[0] >> (d * DIGIT)) & (BUCKETS - 1)] == k)
+            continue; /* every key has the same digit here */
+        uint64_t at = 0;
+        for (uint32_t b = 0; b < BUCKETS; b++) {
+            uint64_t c = cnt[d][b];
+            cnt[d][b] = at;
+            at += c;
+        }
         for (uint64_t i = 0; i < k; i++)
-            count[((from[i] >> shift) & 255) + 1]++;
-        if (count[((from[0] >> shift) & 255) + 1] == k)
-            continue; /* every key shares this byte */
-        for (int b = 0; b < 256; b++)
-            count[b + 1] += count[b];
-        for (uint64_t i = 0; i < k; i++)
-            to[count[(from[i] >> shift) & 255]++] = from[i];
+            to[cnt[d][(from[i] >> (d * DIGIT)) & (BUCKETS - 1)]++] = from[i];
         uint64_t *t = from;
         from = to;
         to = t;
     }
     if (from != a)
         memcpy(a, from, k * sizeof *a);
+    free(cnt);
     free(tmp);
     return HERD_OK;
 }

@@ -100,8 +100,11 @@ static inline int herd_idmap_find(const struct herd_idmap *m, uint64_t id, uint3
  * the lookup structures; the map keeps n and base. */
 uint64_t *herd_idmap_take_ids(struct herd_idmap *m);
 
-/* Sorts k u64 values ascending in place (LSD radix; falls back to qsort
- * when scratch memory is short). HERD_OK or HERD_ENOMEM. */
+/* Sorts k u64 values ascending in place: LSD radix over 11-bit digits (one
+ * histogram pass, digits every key shares skipped); qsort for k <= 512 or
+ * when scratch memory is short, so it always succeeds (HERD_OK; e unused,
+ * may be NULL). The loaders' id arrays and the routed load's (worker/groute_*)
+ * use it. */
 int herd_idmap_sort(uint64_t *a, uint64_t k, struct herd_err *e);
 
 #endif

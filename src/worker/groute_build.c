@@ -2,6 +2,7 @@
 #include "worker/groute_build.h"
 
 #include "base/mem.h"
+#include "graph/idmap.h"
 #include "worker/groute_idx.h"
 
 #include <stdlib.h>
@@ -112,7 +113,7 @@ static int build_part(const struct herd_groute_build *b, const struct herd_grout
         if (k.kw)
             qsort(k.kw, k.n, sizeof *k.kw, cmp_kw);
         else
-            herd_groute_sort_u64(k.k, k.n);
+            herd_idmap_sort(k.k, k.n, NULL);
         emit(b, p, &k, rs);
     }
     free(k.k);

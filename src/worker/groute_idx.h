@@ -1,7 +1,7 @@
 /* groute_idx — the small tools of a routed load that make it linear rather
  * than a sort or a binary search per record: a hash map from 64-bit input
- * ids (any value, 0 included) to a 32-bit value (a dense id, a count), and
- * an LSD radix sort of 64-bit keys.
+ * ids (any value, 0 included) to a 32-bit value (a dense id, a count). Id
+ * arrays are sorted with graph/idmap.h's radix sort, herd_idmap_sort.
  *
  * The map: open addressing with linear probing, at most half full; 12 bytes
  * per slot; grows by doubling (input-driven: failures are HERD_ENOMEM, not
@@ -35,9 +35,5 @@ int herd_groute_idx_get(const struct herd_groute_idx *x, uint64_t key, uint32_t 
 /* Iteration: for (size_t i = 0; herd_groute_idx_next(x, &i, &k, &v);). */
 int herd_groute_idx_next(const struct herd_groute_idx *x, size_t *i, uint64_t *key,
                          uint32_t *v);
-
-/* Sorts a[0..n) ascending (radix, with an n-entry scratch array; qsort when
- * that cannot be allocated). */
-void herd_groute_sort_u64(uint64_t *a, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 /* groute_num — numbering a routed load's partitions (groute_num.h). */
 #include "worker/groute_num.h"
 
+#include "graph/idmap.h"
 #include "worker/groute_idx.h"
 
 #include <stdlib.h>
@@ -45,7 +46,7 @@ int herd_groute_part_ids(const struct herd_groute_part *gp, uint64_t **ids, size
     while (herd_groute_idx_next(&set, &i, &id, &unused))
         v[k++] = id;
     herd_groute_idx_fini(&set);
-    herd_groute_sort_u64(v, k);
+    herd_idmap_sort(v, k, NULL);
     if (k == 0) {
         free(v);
         v = NULL;

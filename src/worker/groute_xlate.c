@@ -4,6 +4,7 @@
 #include "base/bytes.h"
 #include "base/mem.h"
 #include "graph/renumber.h"
+#include "graph/idmap.h"
 #include "worker/groute_idx.h"
 #include "worker/groute_num.h"
 
@@ -63,7 +64,7 @@ static int collect(struct herd_groute_xlate *x, const struct herd_groute_rx *rx,
     if (bad)
         return herd_err_set(e, HERD_ENOMEM, "routed load: remote endpoint ids");
     for (uint32_t q = 0; q < nm->nparts; q++)
-        herd_groute_sort_u64(x->asked[q], x->nasked[q]);
+        herd_idmap_sort(x->asked[q], x->nasked[q], NULL);
     return HERD_OK;
 }
 

@@ -3,6 +3,7 @@
  * sort (equal to qsort on random, narrow and duplicate-heavy arrays). */
 #include "check.h"
 
+#include "graph/idmap.h"
 #include "worker/groute_idx.h"
 
 #include <stdlib.h>
@@ -71,7 +72,7 @@ HERD_TEST(groute_sort_equals_qsort)
                 a[i] = shape == 0 ? next(&s) : shape == 1 ? (next(&s) % 5000) << 32 | 7
                                                           : next(&s) % 3;
             memcpy(b, a, n * 8);
-            herd_groute_sort_u64(a, n);
+            herd_idmap_sort(a, n, NULL);
             qsort(b, n, 8, cmp);
             CHECK(n == 0 || memcmp(a, b, n * 8) == 0);
             free(a);
