@@ -254,7 +254,12 @@ static void resume(struct herd_core *c, struct gjob *j)
     j->resume_need = j->spec.workers ? j->spec.workers : (j->nw ? j->nw : 1);
     j->resume_until = herd_core__now(c) + 4 * herd_core__lost_ms(c);
     j->nw = 0;
-    j->state = HERD_GJ_WAITING;
+    /* the restart is a recovery of whatever the job was doing, through the
+     * one transition function (logged, counted, in the event log) */
+    if (j->state != HERD_GJ_WAITING && j->state != HERD_GJ_RECOVERING)
+        herd_gjob__set_state(c, j, HERD_GJ_RECOVERING, "the master restarted");
+    if (j->state == HERD_GJ_RECOVERING)
+        herd_gjob__set_state(c, j, HERD_GJ_WAITING, "waiting for its workers");
     if (j->net)
         herd_gstore_drop_except(c->gjobs->store, j->id, j->last_ckpt);
     if (j->last_ckpt)

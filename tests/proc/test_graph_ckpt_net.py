@@ -112,6 +112,8 @@ def test_master_killed_mid_job_resumes(tmp_path, every):
         j = wait_done(c, jid)
         assert read_parts(tmp_path / "out", PARTS) == want
         log = c.master.text()
+        assert "-> recovering: the master restarted" in log, log[-2000:]
+        assert "recovering -> waiting: waiting for its workers" in log, log[-2000:]
         if every:
             assert "resuming from the checkpoint at superstep" in log, log[-2000:]
         else:
