@@ -8,7 +8,10 @@ implementation of the pytest_assertrepr_compare hook runs (the hook is not
 first-result), so a hook here cannot stop the built-in one; its comparison
 function is wrapped instead, and long strings are explained by their first
 differing line."""
-import _pytest.assertion.util as _util
+try:
+    import _pytest.assertion.util as _util  # pytest's own module (7.x: Debian 12)
+except ImportError:  # another pytest layout: keep its own explanations
+    _util = None
 
 LONG = 4000  # characters; shorter strings keep pytest's own diff
 
@@ -35,12 +38,11 @@ def explain_long(op, left, right):
             f"  right: {y[:200]!r}"]
 
 
-_builtin = _util.assertrepr_compare
+if _util is not None and hasattr(_util, "assertrepr_compare"):
+    _builtin = _util.assertrepr_compare
 
+    def _compare(config, op, left, right, *args, **kwargs):
+        short = explain_long(op, left, right)
+        return short if short is not None else _builtin(config, op, left, right, *args, **kwargs)
 
-def _compare(config, op, left, right, *args, **kwargs):
-    short = explain_long(op, left, right)
-    return short if short is not None else _builtin(config, op, left, right, *args, **kwargs)
-
-
-_util.assertrepr_compare = _compare
+    _util.assertrepr_compare = _compare
