@@ -328,6 +328,16 @@ static void gpart_send(void *ctx, const struct herd_msg *m)
         herd_conn_send(d->conn, m);
 }
 
+static void gpart_send_tail(void *ctx, const uint8_t *head, size_t head_len, const uint8_t *tail,
+                            size_t tail_len, void (*done)(void *arg), void *arg)
+{
+    struct daemon *d = ctx;
+    if (d->conn && d->connected)
+        herd_conn_send_tail(d->conn, head, head_len, tail, tail_len, done, arg);
+    else
+        done(arg);
+}
+
 /* The data-plane listener ($HERD_DATA_HOST, default loopback; with a cluster
  * secret its connections are authenticated, without one it must stay on
  * loopback, like the master; with TLS every data-plane connection is TLS
@@ -350,8 +360,10 @@ static int setup_graph(struct daemon *d, const char *dir, uint32_t cores, struct
                   cfg->tls_ca ? " (peers verified against --tls-ca)" : "");
     if (rc == HERD_OK)
         rc = herd_gpart_create(d->loop, d->dp, cores, dir, gpart_send, d, &d->gpart, e);
-    if (rc == HERD_OK)
+    if (rc == HERD_OK) {
         herd_gpart_set_queued(d->gpart, stage_queued); /* paces checkpoint uploads */
+        herd_gpart_set_send_tail(d->gpart, gpart_send_tail);
+    }
     return rc;
 }
 

@@ -11,7 +11,16 @@
  * a sequence number, and a dropped checkpoint's directory is renamed to
  * trash at once, so a new upload of the same step never meets a file of the
  * old one. Uploads in progress are a short list (at most one per worker of
- * each job: a worker sends its files one after the other). */
+ * each job: a worker sends its files one after the other).
+ *
+ * Recycling: the first checkpoint a newer one supersedes is not deleted but
+ * renamed to <job>/spare, and the next upload of a partition takes
+ * spare/part-NNNNN as its temporary file and overwrites it (truncated to
+ * the new size on the sync thread). Checkpoints of one job have the same
+ * sizes, so this saves creating an inode, allocating its blocks and
+ * freeing the old ones per file — a third of what a checkpoint through the
+ * master cost the master (docs/benchmarks.md). A job keeps at most one
+ * spare set on disk; the job's end trashes it with the rest. */
 #include "master/gstore.h"
 
 #include "base/mem.h"
@@ -33,6 +42,7 @@ struct upload {
     uint64_t job, step, off, total, seq;
     uint32_t part, tag;
     int fd;
+    int recycled;             /* the file was a spare: may be longer than total */
 };
 
 enum sjkind { SJ_SYNC, SJ_SEAL, SJ_REMOVE };
@@ -43,6 +53,7 @@ struct syncjob {
     uint64_t job, step;
     uint32_t part, tag;
     int fd, ok;
+    int64_t size;             /* SYNC: truncate to this first (>= 0: a recycled file) */
     char a[PATH], b[PATH];    /* SYNC: tmp, final; SEAL: dir, parent; REMOVE: dir */
 };
 
@@ -70,6 +81,15 @@ static void step_dir(const struct herd_gstore *gs, uint64_t job, uint64_t step, 
                      size_t n)
 {
     snprintf(buf, n, "%s/%" PRIu64 "/ckpt-%" PRIu64, gs->root, job, step);
+}
+
+static void spare_path(const struct herd_gstore *gs, uint64_t job, uint32_t part, char *buf,
+                       size_t n)
+{
+    if (part == UINT32_MAX)
+        snprintf(buf, n, "%s/%" PRIu64 "/spare", gs->root, job);
+    else
+        snprintf(buf, n, "%s/%" PRIu64 "/spare/part-%05" PRIu32, gs->root, job, part);
 }
 
 static void part_path(const struct herd_gstore *gs, const struct upload *u, int tmp, char *buf,
@@ -122,7 +142,8 @@ static void run_job(struct syncjob *sj)
 {
     switch (sj->kind) {
     case SJ_SYNC: {
-        int bad = fdatasync(sj->fd) != 0;
+        int bad = sj->size >= 0 && ftruncate(sj->fd, (off_t)sj->size) != 0;
+        bad |= fdatasync(sj->fd) != 0;
         bad |= close(sj->fd) != 0;
         sj->ok = !bad && rename(sj->a, sj->b) == 0;
         if (!sj->ok)
@@ -326,7 +347,10 @@ static int begin_upload(struct herd_gstore *gs, const struct upload *tmpl, struc
     struct upload u = *tmpl;
     u.seq = ++gs->seq;
     part_path(gs, &u, 1, path, sizeof path);
-    u.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    char spare[PATH];
+    spare_path(gs, u.job, u.part, spare, sizeof spare);
+    u.recycled = rename(spare, path) == 0;
+    u.fd = open(path, O_WRONLY | O_CREAT | (u.recycled ? 0 : O_TRUNC) | O_CLOEXEC, 0600);
     if (u.fd < 0)
         return herd_err_set(e, HERD_EIO, "checkpoint %s: %s", path, strerror(errno));
     herd_xgrow((void **)&gs->ups, &gs->capups, gs->nups + 1, sizeof *gs->ups);
@@ -355,7 +379,7 @@ static void finish_upload(struct herd_gstore *gs, size_t i)
     gs->ups[i] = gs->ups[--gs->nups];
     struct syncjob *sj = herd_xcalloc(1, sizeof *sj);
     *sj = (struct syncjob){.kind = SJ_SYNC, .job = u.job, .step = u.step, .part = u.part,
-                           .tag = u.tag, .fd = u.fd};
+                           .tag = u.tag, .fd = u.fd, .size = u.recycled ? (int64_t)u.total : -1};
     part_path(gs, &u, 1, sj->a, sizeof sj->a);
     part_path(gs, &u, 0, sj->b, sizeof sj->b);
     hand_over(gs, sj);
@@ -444,8 +468,19 @@ int herd_gstore_read(struct herd_gstore *gs, uint64_t job, uint64_t step, uint32
 
 /* ---- drops ---- */
 
+/* A superseded checkpoint's directory becomes the job's spare set (what
+ * is left of the previous one — usually nothing — goes to the trash).
+ * 1 if it did. */
+static int make_spare(struct herd_gstore *gs, uint64_t job, const char *dir)
+{
+    char spare[PATH];
+    spare_path(gs, job, UINT32_MAX, spare, sizeof spare);
+    trash(gs, spare);
+    return rename(dir, spare) == 0;
+}
+
 /* Trashes ckpt-<s> of the job where `below` ? s < keep : s != keep, with
- * the uploads into them. */
+ * the uploads into them (superseded ones may become the spare set). */
 static void drop_where(struct herd_gstore *gs, uint64_t job, uint64_t keep, int below)
 {
     for (size_t i = gs->nups; i-- > 0;)
@@ -464,7 +499,8 @@ static void drop_where(struct herd_gstore *gs, uint64_t job, uint64_t keep, int 
             continue;
         if (below ? s < keep : s != keep) {
             snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
-            trash(gs, sub);
+            if (!below || !make_spare(gs, job, sub))
+                trash(gs, sub);
         }
     }
     closedir(d);

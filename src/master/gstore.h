@@ -62,7 +62,9 @@ int herd_gstore_read(struct herd_gstore *gs, uint64_t job, uint64_t step, uint32
 /* Deletes the job's checkpoints of steps below `below` (a newer one is
  * complete). Deleting is renaming out of the way now (a trash-* directory
  * under the root) and removing on the sync thread later; a restarted store
- * removes the trash it finds. */
+ * removes the trash it finds. One of them instead becomes the job's spare
+ * set (<root>/<job>/spare), whose files the next uploads overwrite rather
+ * than creating new ones (never visible as a checkpoint). */
 void herd_gstore_drop_below(struct herd_gstore *gs, uint64_t job, uint64_t below);
 /* Deletes every checkpoint of the job but `keep` (0: all of them, and the
  * job's directory), and drops its unfinished uploads: partial checkpoints of

@@ -36,6 +36,9 @@ struct write_req {
     uv_write_t req;
     struct herd_conn *conn;
     struct herd_wbuf buf;
+    size_t tail_len;              /* herd_conn_send_tail: borrowed bytes after buf */
+    void (*done)(void *arg);
+    void *done_arg;
 };
 
 void herd_sockaddr_str(const struct sockaddr *sa, char *buf, size_t n)
@@ -120,6 +123,14 @@ static void on_alloc(uv_handle_t *handle, size_t hint, uv_buf_t *buf)
 {
     struct herd_conn *c = handle->data;
     (void)hint;
+    uint8_t *p;
+    struct herd_err e;
+    size_t room = c->tls == NULL ? herd_frame_reader_room(&c->reader, READ_CHUNK, &p, &e) : 0;
+    if (room > 0) { /* the rest of a large body: read it in place, no copy */
+        buf->base = (char *)p;
+        buf->len = room;
+        return;
+    }
     buf->base = c->rbuf;
     buf->len = sizeof c->rbuf;
 }
@@ -130,7 +141,7 @@ static int on_frame(void *arg, const struct herd_frame_header *fh, const uint8_t
     struct herd_msg m;
     struct herd_err e;
     herd_err_clear(&e);
-    if (herd_msg_decode(fh->type, body, fh->length, &m, &e) != HERD_OK) {
+    if (herd_msg_decode_view(fh->type, body, fh->length, &m, &e) != HERD_OK) {
         herd_warn("net", "%s: bad frame: %s; closing this connection", c->peer, e.msg);
         set_why(c, "bad frame: ", e.msg);
         close_now(c, NULL);
@@ -142,19 +153,32 @@ static int on_frame(void *arg, const struct herd_frame_header *fh, const uint8_t
     return c->closing;
 }
 
+/* What the frame reader said: a bad frame closes the connection. */
+static void reader_done(struct herd_conn *c, int rc, const struct herd_err *e)
+{
+    if (rc == HERD_OK || rc == HERD_ECLOSED)
+        return;
+    herd_warn("net", "%s: bad frame: %s; closing this connection", c->peer, e->msg);
+    set_why(c, "bad frame: ", e->msg);
+    close_now(c, NULL);
+}
+
 /* Plaintext bytes into the frame reader; non-zero once the conn is closing. */
 static int feed_frames(void *arg, const uint8_t *p, size_t n)
 {
     struct herd_conn *c = arg;
     struct herd_err e;
     herd_err_clear(&e);
-    int rc = herd_frame_reader_feed(&c->reader, p, n, on_frame, c, &e);
-    if (rc != HERD_OK && rc != HERD_ECLOSED) {
-        herd_warn("net", "%s: bad frame: %s; closing this connection", c->peer, e.msg);
-        set_why(c, "bad frame: ", e.msg);
-        close_now(c, NULL);
-    }
+    reader_done(c, herd_frame_reader_feed(&c->reader, p, n, on_frame, c, &e), &e);
     return c->closing;
+}
+
+/* n bytes were read straight into the frame reader's body. */
+static void commit_frames(struct herd_conn *c, size_t n)
+{
+    struct herd_err e;
+    herd_err_clear(&e);
+    reader_done(c, herd_frame_reader_commit(&c->reader, n, on_frame, c, &e), &e);
 }
 
 static void raw_write(void *arg, const uint8_t *p, size_t n);
@@ -195,6 +219,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     c->bytes_in += (uint64_t)nread;
     if (c->tls != NULL) {
         feed_tls(c, (const uint8_t *)buf->base, (size_t)nread);
+        return;
+    }
+    if (buf->base != c->rbuf) { /* on_alloc gave the frame reader's body */
+        commit_frames(c, (size_t)nread);
         return;
     }
     feed_frames(c, (const uint8_t *)buf->base, (size_t)nread);
@@ -285,7 +313,9 @@ static void on_written(uv_write_t *req, int status)
 {
     struct write_req *w = (struct write_req *)req;
     struct herd_conn *c = w->conn;
-    c->queued -= w->buf.len;
+    c->queued -= w->buf.len + w->tail_len;
+    if (w->done)
+        w->done(w->done_arg);
     herd_wbuf_fini(&w->buf);
     free(w);
     if (status != 0 && status != UV_ECANCELED)
@@ -343,6 +373,42 @@ static void queue_write(struct herd_conn *c, struct write_req *w)
         c->queued -= w->buf.len;
         herd_wbuf_fini(&w->buf);
         free(w);
+        close_now(c, uv_strerror(rc));
+    }
+}
+
+void herd_conn_send_tail(struct herd_conn *c, const uint8_t *head, size_t head_len,
+                        const uint8_t *tail, size_t tail_len, void (*done)(void *arg), void *arg)
+{
+    if (c->closing || uv_is_closing((uv_handle_t *)&c->tcp)) {
+        done(arg);
+        return;
+    }
+    if (c->tls != NULL) { /* encrypted into records: copied either way */
+        struct herd_tls_io io;
+        struct herd_err e;
+        if (herd_tls_write(c->tls, head, head_len, tls_io(c, &io), &e) != HERD_OK ||
+            herd_tls_write(c->tls, tail, tail_len, tls_io(c, &io), &e) != HERD_OK)
+            close_now(c, e.msg);
+        done(arg);
+        return;
+    }
+    struct write_req *w = herd_xcalloc(1, sizeof *w);
+    w->conn = c;
+    herd_wbuf_init(&w->buf);
+    herd_wbuf_bytes(&w->buf, head, head_len);
+    w->tail_len = tail_len;
+    w->done = done;
+    w->done_arg = arg;
+    uv_buf_t b[2] = {uv_buf_init((char *)w->buf.p, (unsigned)w->buf.len),
+                     uv_buf_init((char *)tail, (unsigned)tail_len)};
+    c->queued += head_len + tail_len;
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, b, 2, on_written);
+    if (rc != 0) {
+        c->queued -= head_len + tail_len;
+        herd_wbuf_fini(&w->buf);
+        free(w);
+        done(arg);
         close_now(c, uv_strerror(rc));
     }
 }

@@ -67,6 +67,14 @@ int herd_conn_send_plain(struct herd_conn *c, const struct herd_msg *m);
 
 /* Encodes and queues m. Silently dropped if the conn is closing. */
 void herd_conn_send(struct herd_conn *c, const struct herd_msg *m);
+/* Sends head_len bytes of `head` (copied) followed by tail_len bytes of
+ * `tail`, which are NOT copied on a plain connection: the caller keeps them
+ * unchanged until done(arg) is called — exactly once, when the kernel has
+ * them, the connection closed, or at once (TLS, which encrypts a copy; a
+ * closing conn). Together they must be one or more whole frames (the bulk
+ * of a checkpoint chunk rides as the tail: wire/gmsg.h herd_gmsg_put_head). */
+void herd_conn_send_tail(struct herd_conn *c, const uint8_t *head, size_t head_len,
+                        const uint8_t *tail, size_t tail_len, void (*done)(void *arg), void *arg);
 
 /* Closes after queued writes are flushed; on_close follows with `why`. */
 void herd_conn_close(struct herd_conn *c, const char *why);

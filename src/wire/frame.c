@@ -7,7 +7,9 @@
  *  - slow path: a header split across chunks is gathered in r->hdr; a body
  *    split across chunks is gathered in a malloc'd buffer that grows (at
  *    least doubling) with the bytes actually received, up to h.length (never
- *    more than r->max), and is freed after its callback. Growing rather than
+ *    more than r->max), and is freed after its callback unless small enough
+ *    to keep for the next split frame (HERD_FRAME_KEEP_MAX, dropped after
+ *    HERD_FRAME_KEEP_IDLE frames that did not use it). Growing rather than
  *    allocating h.length up front means a peer that sends a header claiming
  *    16 MiB and then stalls costs a few KiB, not 16 MiB, per connection.
  * Once a header is rejected the reader stays failed: the stream position is
@@ -80,6 +82,16 @@ void herd_frame_reader_fini(struct herd_frame_reader *r)
     r->hdr_have = 0;
 }
 
+/* A frame was delivered: keep a warm buffer of bounded size for the next
+ * split frame, else free it. `used` says whether this frame used it. */
+static void done_body(struct herd_frame_reader *r, int used)
+{
+    r->body_have = 0;
+    r->idle = used ? 0 : r->idle + 1;
+    if (r->body_cap > HERD_FRAME_KEEP_MAX || r->idle >= HERD_FRAME_KEEP_IDLE)
+        drop_body(r);
+}
+
 /* Makes room for `need` body bytes in total (need <= h.length). */
 static int reserve_body(struct herd_frame_reader *r, size_t need, struct herd_err *e)
 {
@@ -136,6 +148,8 @@ static size_t fast_path(struct herd_frame_reader *r, const uint8_t *p, size_t n,
         return 0;
     r->h = h;
     *rc = deliver(r, p + HERD_FRAME_HEADER, cb, arg, e);
+    if (r->body)
+        done_body(r, 0);
     return HERD_FRAME_HEADER + (size_t)h.length;
 }
 
@@ -169,7 +183,7 @@ static size_t slow_path(struct herd_frame_reader *r, const uint8_t *p, size_t n,
     if (r->body_have < r->h.length)
         return used;
     *rc = deliver(r, r->body, cb, arg, e);
-    drop_body(r);
+    done_body(r, 1);
     r->hdr_have = 0;
     return used;
 }
@@ -192,4 +206,34 @@ int herd_frame_reader_feed(struct herd_frame_reader *r, const uint8_t *p, size_t
         n -= used;
     }
     return HERD_OK;
+}
+
+size_t herd_frame_reader_room(struct herd_frame_reader *r, size_t min, uint8_t **p,
+                              struct herd_err *e)
+{
+    if (r->failed || r->hdr_have < HERD_FRAME_HEADER)
+        return 0;
+    size_t left = r->h.length - r->body_have;
+    if (left < min || left == 0)
+        return 0;
+    size_t grow = r->body_have > min ? r->body_have : min; /* at most doubles */
+    if (reserve_body(r, r->body_have + (grow < left ? grow : left), e) != HERD_OK)
+        return 0; /* failed: the next feed or commit reports it */
+    *p = r->body + r->body_have;
+    size_t room = r->body_cap - r->body_have;
+    return room < left ? room : left;
+}
+
+int herd_frame_reader_commit(struct herd_frame_reader *r, size_t k, herd_frame_cb cb, void *arg,
+                             struct herd_err *e)
+{
+    if (r->failed)
+        return herd_err_set(e, HERD_EPROTO, "frame reader already failed on this connection");
+    r->body_have += k;
+    if (r->body_have < r->h.length)
+        return HERD_OK;
+    int rc = deliver(r, r->body, cb, arg, e);
+    done_body(r, 1);
+    r->hdr_have = 0;
+    return rc;
 }

@@ -43,8 +43,16 @@ struct herd_frame_reader {
     uint8_t *body;       /* malloc'd, grows to at most h.length bytes */
     size_t body_have;
     size_t body_cap;     /* bytes allocated at body */
+    uint32_t idle;       /* frames delivered since the kept buffer was last used */
     int failed;
 };
+
+/* A body buffer of at most this many bytes is kept for the next split frame
+ * (a stream of 1 MiB checkpoint chunks reuses one warm buffer instead of
+ * faulting in fresh pages per chunk) until HERD_FRAME_KEEP_IDLE frames in a
+ * row did not need it. */
+#define HERD_FRAME_KEEP_MAX ((1u << 20) + 4096)
+#define HERD_FRAME_KEEP_IDLE 32
 
 /* Prepares r to accept bodies of at most `max` bytes. */
 void herd_frame_reader_init(struct herd_frame_reader *r, uint32_t max);
@@ -70,5 +78,18 @@ typedef int (*herd_frame_cb)(void *arg, const struct herd_frame_header *h, const
  * error the reader is failed and every later feed returns HERD_EPROTO. */
 int herd_frame_reader_feed(struct herd_frame_reader *r, const uint8_t *p, size_t n,
                            herd_frame_cb cb, void *arg, struct herd_err *e);
+
+/* Receiving straight into the body: while a split frame's body has at least
+ * `min` bytes still to come, makes room for more of it (growing the buffer
+ * no faster than doubling what has arrived) and sets *p to where the next
+ * bytes go; returns how many may be written there (never past this frame's
+ * end), or 0 when the caller should read into its own buffer and feed it.
+ * After writing k <= that many bytes at *p, call herd_frame_reader_commit:
+ * it delivers the frame once whole, as feed does (same returns). Saves one
+ * copy of every large body (conn.c uses it for plain TCP). */
+size_t herd_frame_reader_room(struct herd_frame_reader *r, size_t min, uint8_t **p,
+                              struct herd_err *e);
+int herd_frame_reader_commit(struct herd_frame_reader *r, size_t k, herd_frame_cb cb, void *arg,
+                             struct herd_err *e);
 
 #endif

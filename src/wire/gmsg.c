@@ -4,6 +4,8 @@
  * herd_rbuf and check counts against the bytes left before allocating. */
 #include "wire/gmsg.h"
 
+#include "wire/frame.h"
+
 #include "base/mem.h"
 
 #include <stdlib.h>
@@ -151,6 +153,27 @@ void herd_gmsg_wrap(const struct herd_gmsg *g, uint64_t job_id, uint32_t epoch,
     m->u.graph.op = g->op;
     m->u.graph.body_len = (uint32_t)w.len;
     m->u.graph.body = w.p; /* the wbuf's buffer becomes the message's */
+}
+
+size_t herd_gmsg_put_head(const struct herd_gckpt *c, uint64_t job_id, uint32_t epoch,
+                          uint8_t out[HERD_GMSG_PUT_HEAD])
+{
+    /* GRAPH: job_id u64, epoch u32, op u8, body blob (u32 length + bytes);
+     * CKPT_PUT body: step u64, part u32, offset u64, total u64, data blob */
+    uint32_t body = 8 + 4 + 8 + 8 + 4 + c->len;
+    herd_frame_header_put(out, HERD_MSG_GRAPH, 8 + 4 + 1 + 4 + body);
+    uint8_t *p = out + HERD_FRAME_HEADER;
+    herd_put_u64(p, job_id);
+    herd_put_u32(p + 8, epoch);
+    p[12] = HERD_GOP_CKPT_PUT;
+    herd_put_u32(p + 13, body);
+    p += 17;
+    herd_put_u64(p, c->step);
+    herd_put_u32(p + 8, c->part);
+    herd_put_u64(p + 12, c->offset);
+    herd_put_u64(p + 20, c->total);
+    herd_put_u32(p + 28, c->len);
+    return HERD_GMSG_PUT_HEAD;
 }
 
 /* ---- decoders ---- */
@@ -302,7 +325,7 @@ static void dec_report(struct herd_rbuf *r, struct herd_greport *g)
     }
 }
 
-/* The data is copied (the body is the caller's); offset + len <= total. */
+/* The data points into the body (no copy); offset + len <= total. */
 static int dec_ckpt(struct herd_rbuf *r, uint8_t op, struct herd_gckpt *c)
 {
     c->step = herd_rbuf_u64(r);
@@ -320,10 +343,7 @@ static int dec_ckpt(struct herd_rbuf *r, uint8_t op, struct herd_gckpt *c)
         return HERD_OK;
     }
     c->len = (uint32_t)n;
-    c->data = malloc(n ? n : 1);
-    if (c->data == NULL)
-        return HERD_ENOMEM;
-    memcpy(c->data, p, n);
+    c->data = (uint8_t *)p; /* the body's bytes: a chunk is written out, never kept */
     if (op == HERD_GOP_CKPT_DATA)
         c->error = herd_rbuf_str(r, MAX_STR);
     return HERD_OK;
@@ -400,8 +420,7 @@ void herd_gmsg_free(struct herd_gmsg *g)
     case HERD_GOP_CKPT_PUT:
     case HERD_GOP_CKPT_GET:
     case HERD_GOP_CKPT_DATA:
-        free(g->u.ckpt.data);
-        free(g->u.ckpt.error);
+        free(g->u.ckpt.error); /* data is the decoded body's */
         break;
     default: break;
     }

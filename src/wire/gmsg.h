@@ -143,7 +143,19 @@ void herd_gmsg_encode(const struct herd_gmsg *g, struct herd_wbuf *w);
  * (free with herd_msg_free). */
 void herd_gmsg_wrap(const struct herd_gmsg *g, uint64_t job_id, uint32_t epoch,
                     struct herd_msg *m);
-/* Decodes a GRAPH message's body. HERD_OK, HERD_EPARSE or HERD_ENOMEM. */
+/* The frame of a CKPT_PUT, less its data: the frame header, the GRAPH
+ * fields and the chunk's fields up to the data's length; the whole frame is
+ * these HERD_GMSG_PUT_HEAD bytes followed by c->len bytes of c->data (the
+ * same bytes as herd_msg_frame of herd_gmsg_wrap, which copies the data
+ * twice), so a sender can hand the data to the socket as it is
+ * (net/conn.h herd_conn_send_tail). Returns HERD_GMSG_PUT_HEAD. */
+#define HERD_GMSG_PUT_HEAD (12 + 17 + 32)
+size_t herd_gmsg_put_head(const struct herd_gckpt *c, uint64_t job_id, uint32_t epoch,
+                          uint8_t out[HERD_GMSG_PUT_HEAD]);
+/* Decodes a GRAPH message's body. HERD_OK, HERD_EPARSE or HERD_ENOMEM.
+ * A CKPT_PUT/CKPT_DATA chunk's `data` points into `body` (valid while the
+ * body is; herd_gmsg_free leaves it alone): chunks of up to 1 MiB are
+ * written straight to a file, not copied first. */
 int herd_gmsg_decode(uint8_t op, const uint8_t *body, size_t len, struct herd_gmsg *out,
                      struct herd_err *e);
 void herd_gmsg_free(struct herd_gmsg *g);

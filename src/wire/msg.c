@@ -275,6 +275,7 @@ struct dec {
     const char *msg;  /* message name for errors */
     struct herd_err *e;
     int rc;           /* first error, HERD_OK while fine */
+    int borrow;       /* blobs point into the body instead of being copied */
 };
 
 __attribute__((format(printf, 4, 5))) static int dfail(struct dec *d, int code, const char *field,
@@ -339,7 +340,10 @@ static int get_blob(struct dec *d, const struct field *f, struct herd_msg *m)
     if (get_count(d, f->name, f->limit, 1, &n) != HERD_OK)
         return d->rc;
     uint8_t *p = NULL;
-    if (n > 0) {
+    if (n > 0 && d->borrow) {
+        p = (uint8_t *)(d->r.p + d->r.off); /* get_count checked n bytes remain */
+        d->r.off += n;
+    } else if (n > 0) {
         p = malloc(n);
         if (p == NULL)
             return dfail(d, HERD_ENOMEM, f->name, "cannot allocate %u bytes", n);
@@ -430,8 +434,8 @@ static int decode_field(struct dec *d, const struct field *f, struct herd_msg *m
     }
 }
 
-int herd_msg_decode(uint16_t type, const uint8_t *body, size_t len, struct herd_msg *out,
-                    struct herd_err *e)
+static int decode(uint16_t type, const uint8_t *body, size_t len, int borrow,
+                  struct herd_msg *out, struct herd_err *e)
 {
     const struct layout *l = layout_of(type);
     if (l == NULL)
@@ -439,7 +443,8 @@ int herd_msg_decode(uint16_t type, const uint8_t *body, size_t len, struct herd_
     struct herd_msg m;
     memset(&m, 0, sizeof m);
     m.type = type;
-    struct dec d = {.msg = l->name, .e = e, .rc = HERD_OK};
+    m.blobs_borrowed = (uint8_t)borrow;
+    struct dec d = {.msg = l->name, .e = e, .rc = HERD_OK, .borrow = borrow};
     herd_rbuf_init(&d.r, len ? body : (const uint8_t *)"", len);
     for (const struct field *f = l->fields; f->kind != F_END; f++) {
         if (f->kind == F_OPT && herd_rbuf_left(&d.r) == 0)
@@ -458,6 +463,18 @@ int herd_msg_decode(uint16_t type, const uint8_t *body, size_t len, struct herd_
 fail:
     herd_msg_free(&m);
     return d.rc;
+}
+
+int herd_msg_decode(uint16_t type, const uint8_t *body, size_t len, struct herd_msg *out,
+                    struct herd_err *e)
+{
+    return decode(type, body, len, 0, out, e);
+}
+
+int herd_msg_decode_view(uint16_t type, const uint8_t *body, size_t len, struct herd_msg *out,
+                         struct herd_err *e)
+{
+    return decode(type, body, len, 1, out, e);
 }
 
 int herd_msg_validate(const struct herd_msg *m, struct herd_err *e)
@@ -490,8 +507,11 @@ static void free_field(struct herd_msg *m, const struct field *f)
         free(v);
         break;
     }
-    case F_STR:
     case F_BLOB:
+        if (!m->blobs_borrowed)
+            free(REF(void *, m, f->off));
+        break;
+    case F_STR:
     case F_U64S: free(REF(void *, m, f->off)); break;
     default: break;
     }
@@ -551,4 +571,5 @@ void herd_msg_copy(struct herd_msg *dst, const struct herd_msg *src)
     }
     for (const struct field *f = l->fields; f->kind != F_END; f++)
         copy_field(dst, f);
+    dst->blobs_borrowed = 0; /* copy_field gave dst its own blobs */
 }

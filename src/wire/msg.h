@@ -191,6 +191,7 @@ struct herd_msg_graph {
 
 struct herd_msg {
     uint16_t type;                   /* enum herd_msg_type */
+    uint8_t blobs_borrowed;          /* herd_msg_decode_view: blobs are the body's */
     union {
         struct herd_msg_challenge challenge;
         struct herd_msg_hello hello;
@@ -224,6 +225,15 @@ void herd_msg_frame(const struct herd_msg *m, struct herd_wbuf *w);
  * success and then owns its strings and arrays (herd_msg_free). */
 int herd_msg_decode(uint16_t type, const uint8_t *body, size_t len, struct herd_msg *out,
                     struct herd_err *e);
+
+/* As herd_msg_decode, but every blob field (F_BLOB: payloads, outputs,
+ * GRAPH bodies, data chunks) points into `body` instead of being copied:
+ * valid only while `body` is. Strings and arrays are still the message's
+ * own; herd_msg_free() leaves the blobs alone and herd_msg_copy() gives the
+ * copy blobs of its own. For a frame handled within its callback (conn.c),
+ * where a 1 MiB chunk would otherwise be copied once more. */
+int herd_msg_decode_view(uint16_t type, const uint8_t *body, size_t len, struct herd_msg *out,
+                         struct herd_err *e);
 
 /* Checks that the peer would accept m: known type, every string/array within
  * its limit, enums in range, and the body within HERD_FRAME_MAX_DEFAULT.

@@ -37,13 +37,19 @@
 #define SHIP_CHUNK (1u << 20)
 #define SHIP_WINDOW (1u << 20)
 #define FETCH_TIMEOUT_S 60
+#define POOL_MAX 256 /* buffers kept for the next checkpoint of the job */
 
+/* One partition's file: handed over, being sent, in flight (its last chunk
+ * queued, some still being written), or a buffer kept in the pool. */
 struct upfile {
     struct upfile *next;
     uint64_t job, step;
     uint32_t epoch, part;
     uint8_t *data;
-    size_t size;
+    size_t size, cap;          /* cap: bytes allocated at data */
+    uint32_t writes;           /* chunks the connection still reads from data */
+    int queued_all;            /* every chunk is queued: the ship is done with it */
+    struct herd_gpart *g;      /* NULL once the ship is gone: then freed, not pooled */
 };
 
 struct fetch {
@@ -65,15 +71,28 @@ struct ckpt_ship {
     uint64_t seen_job;                 /* under g->mu: the last SETUP or ABORT seen */
     uint32_t seen_epoch;
     int seen_abort;
+    struct upfile *pool;               /* under g->mu: warm buffers of pool_job */
+    uint32_t pool_n;
+    uint64_t pool_job;
     /* loop thread only */
     struct upfile *cur;                /* being sent */
     uint64_t off;
+    struct upfile *flying;             /* queued_all, writes > 0 */
 };
 
 static void free_upfile(struct upfile *u)
 {
     free(u->data);
     free(u);
+}
+
+static void free_list(struct upfile *u)
+{
+    while (u) {
+        struct upfile *n = u->next;
+        free_upfile(u);
+        u = n;
+    }
 }
 
 void herd_gpart__ship_create(struct herd_gpart *g)
@@ -96,15 +115,52 @@ void herd_gpart__ship_destroy(struct herd_gpart *g)
     struct ckpt_ship *s = g->ship;
     if (s == NULL)
         return;
-    while (s->in_head) {
-        struct upfile *u = s->in_head;
-        s->in_head = u->next;
-        free_upfile(u);
-    }
-    if (s->cur)
+    free_list(s->in_head);
+    free_list(s->pool);
+    /* files the connection still reads from are freed by its last write */
+    for (struct upfile *u = s->flying; u; u = u->next)
+        u->g = NULL;
+    if (s->cur && s->cur->writes > 0) {
+        s->cur->g = NULL;
+        s->cur->queued_all = 1;
+    } else if (s->cur) {
         free_upfile(s->cur);
+    }
     g->ship = NULL;
     uv_close((uv_handle_t *)&s->timer, timer_closed);
+}
+
+void herd_gpart__ship_trim(struct herd_gpart *g)
+{
+    pthread_mutex_lock(&g->mu);
+    struct upfile *l = g->ship ? g->ship->pool : NULL;
+    if (g->ship) {
+        g->ship->pool = NULL;
+        g->ship->pool_n = 0;
+        g->ship->pool_job = 0;
+    }
+    pthread_mutex_unlock(&g->mu);
+    free_list(l);
+}
+
+/* Loop thread: neither the ship nor the connection needs u any more: its
+ * buffer goes to the pool for the job's next checkpoint, or is freed. */
+static void release(struct upfile *u)
+{
+    struct herd_gpart *g = u->g;
+    if (g != NULL) {
+        pthread_mutex_lock(&g->mu);
+        struct ckpt_ship *s = g->ship;
+        if (s && s->pool_job == u->job && s->pool_n < POOL_MAX) {
+            u->next = s->pool;
+            s->pool = u;
+            s->pool_n++;
+            u = NULL;
+        }
+        pthread_mutex_unlock(&g->mu);
+    }
+    if (u)
+        free_upfile(u);
 }
 
 /* ---- saving ---- */
@@ -121,13 +177,48 @@ struct emit_ctx {
     uint64_t step;
 };
 
+/* Graph thread: a buffer of at least `size` bytes, warm from the pool (best
+ * fit) when the job's last checkpoint left one, else malloc'd. */
+static uint8_t *take(void *arg, size_t size, size_t *cap)
+{
+    struct emit_ctx *x = arg;
+    struct ckpt_ship *s = x->g->ship;
+    struct upfile *u = NULL, *stale = NULL;
+    pthread_mutex_lock(&x->g->mu);
+    if (s->pool_job != x->r->job) { /* another job's buffers */
+        stale = s->pool;
+        s->pool = NULL;
+        s->pool_n = 0;
+        s->pool_job = x->r->job;
+    }
+    struct upfile **best = NULL;
+    for (struct upfile **pp = &s->pool; *pp; pp = &(*pp)->next)
+        if ((*pp)->cap >= size && (best == NULL || (*pp)->cap < (*best)->cap))
+            best = pp;
+    if (best) {
+        u = *best;
+        *best = u->next;
+        s->pool_n--;
+    }
+    pthread_mutex_unlock(&x->g->mu);
+    free_list(stale);
+    if (u == NULL) {
+        *cap = size;
+        return malloc(size ? size : 1);
+    }
+    uint8_t *p = u->data;
+    *cap = u->cap;
+    free(u);
+    return p;
+}
+
 /* Graph thread: one partition's file, to the hand-over list. */
-static void emit(void *arg, uint32_t part, uint8_t *data, size_t len)
+static void emit(void *arg, uint32_t part, uint8_t *data, size_t len, size_t cap)
 {
     struct emit_ctx *x = arg;
     struct upfile *u = herd_xcalloc(1, sizeof *u);
     *u = (struct upfile){.job = x->r->job, .step = x->step, .epoch = x->r->epoch, .part = part,
-                         .data = data, .size = len};
+                         .data = data, .size = len, .cap = cap, .g = x->g};
     pthread_mutex_lock(&x->g->mu);
     *x->g->ship->in_tail = u;
     x->g->ship->in_tail = &u->next;
@@ -138,16 +229,40 @@ int herd_gpart__save_net(struct herd_gpart *g, struct gjobrun *r, uint64_t step,
                          struct herd_err *e)
 {
     struct emit_ctx x = {g, r, step};
-    int rc = herd_gpart__save_mem(r, step, emit, &x, e);
+    struct herd_gpart_ckpt_sink sink = {take, emit, &x};
+    int rc = herd_gpart__save_mem(r, step, &sink, e);
     uv_async_send(&g->async);
     return rc;
 }
 
-/* The file being sent is done (or given up). */
+/* Loop thread: the connection is done with one chunk of u. */
+static void chunk_written(void *arg)
+{
+    struct upfile *u = arg;
+    if (--u->writes > 0 || !u->queued_all)
+        return;
+    if (u->g && u->g->ship) { /* off the in-flight list */
+        struct upfile **pp = &u->g->ship->flying;
+        while (*pp && *pp != u)
+            pp = &(*pp)->next;
+        if (*pp)
+            *pp = u->next;
+    }
+    release(u);
+}
+
+/* The file being sent has every chunk queued (or is given up). */
 static void end_file(struct ckpt_ship *s)
 {
-    free_upfile(s->cur);
+    struct upfile *u = s->cur;
     s->cur = NULL;
+    u->queued_all = 1;
+    if (u->writes == 0) {
+        release(u);
+        return;
+    }
+    u->next = s->flying;
+    s->flying = u;
 }
 
 /* The next file to send; 0, or -1 when there is none. */
@@ -168,20 +283,27 @@ static int next_file(struct herd_gpart *g, struct ckpt_ship *s)
     return u ? 0 : -1;
 }
 
-/* Sends one chunk of the current file; the file ends when its last is out. */
+/* Sends one chunk of the current file; the file ends when its last is out.
+ * With send_tail the chunk's bytes go to the socket from the file itself. */
 static void send_chunk(struct herd_gpart *g, struct ckpt_ship *s)
 {
     struct upfile *u = s->cur;
     uint64_t n = u->size - s->off < SHIP_CHUNK ? u->size - s->off : SHIP_CHUNK;
-    struct herd_gmsg gm = {.op = HERD_GOP_CKPT_PUT};
-    gm.u.ckpt = (struct herd_gckpt){.step = u->step, .part = u->part, .offset = s->off,
-                                    .total = u->size, .len = (uint32_t)n,
-                                    .data = u->data + s->off};
-    struct herd_msg m;
-    herd_gmsg_wrap(&gm, u->job, u->epoch, &m);
-    g->send(g->ctx, &m);
-    herd_msg_free(&m);
+    struct herd_gckpt k = {.step = u->step, .part = u->part, .offset = s->off, .total = u->size,
+                           .len = (uint32_t)n, .data = u->data + s->off};
     s->off += n;
+    if (g->send_tail) {
+        uint8_t head[HERD_GMSG_PUT_HEAD];
+        size_t hn = herd_gmsg_put_head(&k, u->job, u->epoch, head);
+        u->writes++;
+        g->send_tail(g->ctx, head, hn, k.data, n, chunk_written, u);
+    } else {
+        struct herd_gmsg gm = {.op = HERD_GOP_CKPT_PUT, .u.ckpt = k};
+        struct herd_msg m;
+        herd_gmsg_wrap(&gm, u->job, u->epoch, &m);
+        g->send(g->ctx, &m);
+        herd_msg_free(&m);
+    }
     if (s->off >= u->size)
         end_file(s);
 }

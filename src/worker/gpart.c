@@ -86,6 +86,7 @@ static void run_free(struct herd_gpart *g, struct gjobrun *r)
     pthread_mutex_unlock(&g->mu);
     if (r->dp)
         herd_dp_abort(r->dp);
+    herd_gpart__ship_trim(g); /* the run's checkpoint buffers */
     /* the session first: its receiver threads write peers' VECTOR frames
      * into the engine's arrays (the last step's may still arrive after
      * WRITE), so they must be joined before the engine goes */
@@ -535,6 +536,11 @@ int herd_gpart_create(uv_loop_t *loop, struct herd_dp *dp, uint32_t threads,
 void herd_gpart_set_queued(struct herd_gpart *g, size_t (*queued)(void *ctx))
 {
     g->queued = queued;
+}
+
+void herd_gpart_set_send_tail(struct herd_gpart *g, herd_gpart_send_tail_fn fn)
+{
+    g->send_tail = fn;
 }
 
 void herd_gpart_msg(struct herd_gpart *g, const struct herd_msg_graph *m)

@@ -32,6 +32,14 @@ int herd_gpart_create(uv_loop_t *loop, struct herd_dp *dp, uint32_t threads,
  * many bytes wait on the control connection; chunks go out only while that
  * is under 1 MiB. Without it uploads are not paced. */
 void herd_gpart_set_queued(struct herd_gpart *g, size_t (*queued)(void *ctx));
+/* Sends a checkpoint chunk without copying its bytes (loop thread): `head`
+ * (copied) then `tail`, which stays untouched until done(arg) — called
+ * exactly once, maybe at once (net/conn.h herd_conn_send_tail). Without it
+ * chunks are copied into messages for `send`. */
+typedef void (*herd_gpart_send_tail_fn)(void *ctx, const uint8_t *head, size_t head_len,
+                                        const uint8_t *tail, size_t tail_len,
+                                        void (*done)(void *arg), void *arg);
+void herd_gpart_set_send_tail(struct herd_gpart *g, herd_gpart_send_tail_fn fn);
 /* A GRAPH message from the master (loop thread; m is the caller's). */
 void herd_gpart_msg(struct herd_gpart *g, const struct herd_msg_graph *m);
 /* Stops the graph thread (aborting the running job) and frees everything;

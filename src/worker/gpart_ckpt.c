@@ -296,7 +296,59 @@ int herd_gpart__restore(struct gjobrun *r, const char *root, uint64_t step, stru
     return HERD_OK;
 }
 
-int herd_gpart__save_mem(struct gjobrun *r, uint64_t step, herd_gpart_ckpt_fn emit, void *arg,
+/* Bytes of partition p's file on the pull path (write_part's layout). */
+static size_t pull_size(struct gjobrun *r, uint32_t p)
+{
+    uint32_t lo, hi;
+    herd_engine_dist_range(r->en, p, &lo, &hi);
+    size_t n = hi - lo;
+    return 7 * 4 + 8 + n * herd_engine_dist_value_size(r->en) + n + n * 8 + n;
+}
+
+/* Partition p's file in a buffer of the sink's (size known first). */
+static int save_sized(struct gjobrun *r, uint32_t p, uint64_t step,
+                      const struct herd_gpart_ckpt_sink *sink, struct herd_err *e)
+{
+    size_t size = pull_size(r, p), cap = 0;
+    uint8_t *buf = sink->take(sink->arg, size + 1, &cap); /* + fmemopen's NUL */
+    FILE *f = buf ? fmemopen(buf, cap, "w") : NULL;
+    if (f == NULL) {
+        free(buf);
+        return herd_err_set(e, HERD_ENOMEM, "checkpoint of partition %u: out of memory", p);
+    }
+    setvbuf(f, NULL, _IONBF, 0); /* straight into buf: no second copy */
+    write_part(r, f, p, step);
+    int bad = ferror(f) || ftell(f) != (long)size;
+    if (fclose(f) != 0 || bad) {
+        free(buf);
+        return herd_err_set(e, HERD_EIO, "checkpoint of partition %u: %zu bytes expected", p,
+                            size);
+    }
+    sink->emit(sink->arg, p, buf, size, cap);
+    return HERD_OK;
+}
+
+/* Partition p's file in a growing buffer (message path: size unknown). */
+static int save_grown(struct gjobrun *r, uint32_t p, uint64_t step,
+                      const struct herd_gpart_ckpt_sink *sink, struct herd_err *e)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL)
+        return herd_err_set(e, HERD_ENOMEM, "checkpoint of partition %u: %s", p,
+                            strerror(errno));
+    write_part(r, f, p, step);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        free(buf);
+        return herd_err_set(e, HERD_ENOMEM, "checkpoint of partition %u: out of memory", p);
+    }
+    sink->emit(sink->arg, p, (uint8_t *)buf, len, len);
+    return HERD_OK;
+}
+
+int herd_gpart__save_mem(struct gjobrun *r, uint64_t step, const struct herd_gpart_ckpt_sink *sink,
                          struct herd_err *e)
 {
     if (herd_dp_wait_step(r->dp, step - 1) != HERD_OK)
@@ -304,19 +356,9 @@ int herd_gpart__save_mem(struct gjobrun *r, uint64_t step, herd_gpart_ckpt_fn em
     for (uint32_t p = 0; p < r->nparts; p++) {
         if (r->owner[p] != r->me)
             continue;
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-        if (f == NULL)
-            return herd_err_set(e, HERD_ENOMEM, "checkpoint of partition %u: %s", p,
-                                strerror(errno));
-        write_part(r, f, p, step);
-        int bad = ferror(f);
-        if (fclose(f) != 0 || bad) {
-            free(buf);
-            return herd_err_set(e, HERD_ENOMEM, "checkpoint of partition %u: out of memory", p);
-        }
-        emit(arg, p, (uint8_t *)buf, len);
+        int rc = r->pull ? save_sized(r, p, step, sink, e) : save_grown(r, p, step, sink, e);
+        if (rc != HERD_OK)
+            return rc;
     }
     return HERD_OK;
 }

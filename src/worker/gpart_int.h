@@ -81,6 +81,7 @@ struct herd_gpart {
     /* checkpoints through the master (ckpt_ship.c) */
     struct ckpt_ship *ship;
     size_t (*queued)(void *ctx);      /* bytes waiting on the control connection */
+    herd_gpart_send_tail_fn send_tail; /* NULL: chunks are copied into messages */
 };
 
 /* gpart_load.c: makes g->cache hold the rows of the partitions s assigns
@@ -107,10 +108,18 @@ void herd_gpart__cache_drop(struct gcache *c);
  * and halted flags after step-1, messages sent in step-1) of every owned
  * partition as root/c<step>/p<part>; HERD_OK or HERD_EIO/HERD_ECLOSED. */
 int herd_gpart__save(struct gjobrun *r, const char *root, uint64_t step, struct herd_err *e);
-/* The same, each owned partition's file built in memory and handed to emit
- * (which owns the malloc'd bytes). HERD_OK, HERD_ECLOSED or HERD_ENOMEM. */
-typedef void (*herd_gpart_ckpt_fn)(void *arg, uint32_t part, uint8_t *data, size_t len);
-int herd_gpart__save_mem(struct gjobrun *r, uint64_t step, herd_gpart_ckpt_fn emit, void *arg,
+/* The same, each owned partition's file built in memory and handed to
+ * sink->emit (len bytes in a malloc'd buffer of cap bytes, emit's to own).
+ * Where the size is known first (the pull path) the file is built in a
+ * buffer from sink->take (at least `size` bytes, its allocation in *cap;
+ * NULL: out of memory), else in a growing one. HERD_OK, HERD_ECLOSED or
+ * HERD_ENOMEM. */
+struct herd_gpart_ckpt_sink {
+    uint8_t *(*take)(void *arg, size_t size, size_t *cap);
+    void (*emit)(void *arg, uint32_t part, uint8_t *data, size_t len, size_t cap);
+    void *arg;
+};
+int herd_gpart__save_mem(struct gjobrun *r, uint64_t step, const struct herd_gpart_ckpt_sink *sink,
                          struct herd_err *e);
 /* Loads the checkpoint of `step` from root/c<step>/ for every owned
  * partition (every partition on the pull path) into the engine and the
@@ -128,6 +137,9 @@ int herd_gpart__ship_msg(struct herd_gpart *g, const struct herd_msg_graph *m);
  * queue allows (the uv_async callback calls it). */
 void herd_gpart__ship_async(struct herd_gpart *g);
 void herd_gpart__ship_pump(struct herd_gpart *g);
+/* Frees the buffers kept for the next checkpoint (the job's run ended). Any
+ * thread. */
+void herd_gpart__ship_trim(struct herd_gpart *g);
 /* Graph thread: builds the owned partitions' files in memory and queues
  * them for the master; returns before they are sent. HERD_OK or as
  * herd_gpart__save_mem. */

@@ -401,3 +401,71 @@ HERD_TEST(gstore_refuses_out_of_order_chunks_and_drops_partials)
     CHECK_EQ(system(cmd), 0);
     env_close(&v);
 }
+
+/* A superseded checkpoint becomes the job's spare set; the next upload of a
+ * partition overwrites its file (same inode) and is cut to its own size;
+ * a spare is never read as a checkpoint. */
+HERD_TEST(gstore_recycles_a_superseded_checkpoint)
+{
+    struct env v;
+    env_open(&v);
+    char root[128], path[256];
+    snprintf(root, sizeof root, "%s/store", v.dir);
+    struct herd_gstore *gs;
+    struct herd_err e;
+    uint64_t synced = 0;
+    struct stat st;
+    CHECK_EQ(herd_gstore_open(root, &gs, &e), HERD_OK);
+    uint8_t a[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, b[6] = {60, 61, 62, 63, 64, 65};
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 5, 0, 0, 10, a, 10, &e), HERD_OK);
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 10, 0, 0, 10, a, 10, &e), HERD_OK);
+    herd_gstore_wait(gs);
+    CHECK_EQ(herd_gstore_poll(gs, on_synced, &synced), 2);
+    snprintf(path, sizeof path, "%s/7/ckpt-5/part-00000", root);
+    CHECK_EQ(stat(path, &st), 0);
+    ino_t old = st.st_ino;
+    herd_gstore_drop_below(gs, 7, 10); /* checkpoint 10 is complete */
+    CHECK(stat(path, &st) != 0);
+    snprintf(path, sizeof path, "%s/7/spare/part-00000", root);
+    CHECK_EQ(stat(path, &st), 0);
+    uint8_t *out;
+    uint32_t len;
+    uint64_t total;
+    CHECK_EQ(herd_gstore_read(gs, 7, 5, 0, 0, 10, &out, &len, &total, &e), HERD_ENOTFOUND);
+    /* checkpoint 15, smaller, in two chunks into the recycled file */
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 15, 0, 0, 6, b, 4, &e), HERD_OK);
+    CHECK(stat(path, &st) != 0); /* taken from the spare set */
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 15, 0, 4, 6, b + 4, 2, &e), HERD_OK);
+    herd_gstore_wait(gs);
+    synced = 0;
+    CHECK_EQ(herd_gstore_poll(gs, on_synced, &synced), 1);
+    CHECK_EQ(synced, 1 * 1000 + 15 * 10 + 0 + 1); /* durable */
+    snprintf(path, sizeof path, "%s/7/ckpt-15/part-00000", root);
+    CHECK_EQ(stat(path, &st), 0);
+    CHECK_EQ(st.st_ino, old);
+    CHECK_EQ(st.st_size, 6);
+    CHECK_EQ(herd_gstore_read(gs, 7, 15, 0, 0, 10, &out, &len, &total, &e), HERD_OK);
+    CHECK_EQ(len, 6);
+    CHECK_EQ(total, 6);
+    CHECK(memcmp(out, b, 6) == 0);
+    free(out);
+    /* a partition the spare set lacks gets a new file */
+    CHECK_EQ(herd_gstore_put(gs, 7, 1, 15, 3, 0, 10, a, 10, &e), HERD_OK);
+    herd_gstore_wait(gs);
+    CHECK_EQ(herd_gstore_poll(gs, NULL, NULL), 1);
+    CHECK_EQ(herd_gstore_read(gs, 7, 15, 3, 0, 10, &out, &len, &total, &e), HERD_OK);
+    CHECK(len == 10 && memcmp(out, a, 10) == 0);
+    free(out);
+    /* the next supersession replaces the (used-up) spare set */
+    herd_gstore_drop_below(gs, 7, 15);
+    snprintf(path, sizeof path, "%s/7/spare/part-00000", root);
+    CHECK_EQ(stat(path, &st), 0);
+    snprintf(path, sizeof path, "%s/7/ckpt-10", root);
+    CHECK(stat(path, &st) != 0);
+    herd_gstore_drop_except(gs, 7, 0); /* the job ends: spares go too */
+    herd_gstore_wait(gs);
+    snprintf(path, sizeof path, "%s/7", root);
+    CHECK(stat(path, &st) != 0);
+    herd_gstore_close(gs);
+    env_close(&v);
+}

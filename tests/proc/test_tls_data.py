@@ -11,6 +11,7 @@ Run: HERD_BIN=$PWD/build/herd /usr/bin/python3 -m pytest -q tests/proc/test_tls_
 import ctypes
 import os
 import shutil
+import signal
 import socket
 import struct
 import threading
@@ -157,6 +158,34 @@ def test_graph_jobs_over_tls_give_the_one_process_bytes(pki, tmp_path, algo, wor
         assert read_parts(tmp_path / "out", PARTS) == want
         for i in range(workers):
             assert "data-plane connections use TLS" in c.workers[f"w{i}"].text()
+    finally:
+        c.close()
+
+
+@needs_openssl
+def test_network_checkpoints_over_tls_survive_a_killed_worker(pki, tmp_path):
+    """Checkpoint chunks through a TLS master (the worker hands each chunk's
+    bytes to TLS instead of the socket) are stored whole: a worker killed
+    after the second one is rolled back from them to the one-process bytes."""
+    g = dataset("p2p-Gnutella31.txt")
+    want = one_process("pagerank", g, ("--iterations", 60), tmp_path / "one")
+    c = start(pki, 3)
+    try:
+        jid = graph_job(c, tmp_path / "out", "pagerank", g, 3,
+                        {"iterations": 60, "checkpoint_every": 4})
+
+        def second_checkpoint():
+            j = c.http("GET", f"/v1/graph-jobs/{jid}")[1]
+            assert j["state"] not in ("done", "failed"), "the job ended before the fault"
+            return j["last_checkpoint"] >= 8 and j["state"] == "running"
+        poll(second_checkpoint, 60, interval=0.002, what="a second checkpoint")
+        c.workers["w1"].signal(signal.SIGKILL)
+        j = poll(lambda: (lambda j: j if j["state"] in ("done", "failed") else None)(
+            c.http("GET", f"/v1/graph-jobs/{jid}")[1]), 90, interval=0.05, what="the job")
+        assert j["state"] == "done", j.get("error")
+        assert j["recoveries"] >= 1 and j["workers"] == 2
+        assert read_parts(tmp_path / "out", PARTS) == want
+        assert "stored on the master" in c.master.text()
     finally:
         c.close()
 

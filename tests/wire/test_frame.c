@@ -68,26 +68,48 @@ static int on_frame(void *arg, const struct herd_frame_header *h, const uint8_t 
     return k->stop_after && k->n == k->stop_after;
 }
 
-/* Feeds the stream in chunks chosen by `next_chunk`; checks every frame. */
-static void feed_in_chunks(const struct stream *s, struct herd_rand *r, size_t maxchunk)
+/* Feeds the stream in chunks of random size up to maxchunk; checks every
+ * frame. With `in_place`, bytes go straight into the reader's body
+ * wherever it offers room (as conn.c reads), else through feed. */
+static void feed_chunks(const struct stream *s, struct herd_rand *r, size_t maxchunk,
+                        int in_place)
 {
     struct herd_frame_reader rd;
     struct sink k = {.want = s};
     struct herd_err e;
     herd_frame_reader_init(&rd, HERD_FRAME_MAX_DEFAULT);
-    size_t off = 0;
+    size_t off = 0, placed = 0;
     while (off < s->w.len) {
         size_t n = maxchunk == 1 ? 1 : 1 + (size_t)herd_rand_below(r, maxchunk);
         if (n > s->w.len - off)
             n = s->w.len - off;
-        CHECK_EQ(herd_frame_reader_feed(&rd, s->w.p + off, n, on_frame, &k, &e), HERD_OK);
+        uint8_t *p = NULL;
+        size_t room = in_place ? herd_frame_reader_room(&rd, 64, &p, &e) : 0;
+        if (room > 0) {
+            CHECK(room <= rd.h.length - rd.body_have); /* never past the frame */
+            n = n < room ? n : room;
+            memcpy(p, s->w.p + off, n);
+            CHECK_EQ(herd_frame_reader_commit(&rd, n, on_frame, &k, &e), HERD_OK);
+            placed += n;
+        } else {
+            CHECK_EQ(herd_frame_reader_feed(&rd, s->w.p + off, n, on_frame, &k, &e), HERD_OK);
+        }
         off += n;
     }
     CHECK_EQ(k.bad, 0);
     CHECK_EQ(k.n, NFRAMES);
-    CHECK(rd.body == NULL);
+    CHECK(!in_place || placed > 0);
+    /* no partial frame; at most one bounded buffer kept for the next one */
+    CHECK(rd.body == NULL || rd.body_cap <= HERD_FRAME_KEEP_MAX);
+    CHECK_EQ(rd.body_have, 0);
     CHECK_EQ(rd.hdr_have, 0);
     herd_frame_reader_fini(&rd);
+    CHECK(rd.body == NULL);
+}
+
+static void feed_in_chunks(const struct stream *s, struct herd_rand *r, size_t maxchunk)
+{
+    feed_chunks(s, r, maxchunk, 0);
 }
 
 HERD_TEST(frame_header_layout_and_roundtrip)
@@ -331,4 +353,98 @@ HERD_TEST(frame_reader_memory_grows_with_received_bytes)
     CHECK_EQ(rd.body_cap, 0);
     herd_frame_reader_fini(&rd);
     free(f);
+}
+
+HERD_TEST(frame_reader_in_place_random_splits)
+{
+    for (uint64_t seed = 1; seed <= 30; seed++) {
+        struct stream s;
+        struct herd_rand r;
+        stream_build(&s, seed);
+        herd_rand_seed(&r, seed * 7);
+        feed_chunks(&s, &r, seed % 3 == 0 ? 13 : seed % 3 == 1 ? 400 : 90000, 1);
+        herd_wbuf_fini(&s.w);
+    }
+}
+
+/* `count` frames of `len` bytes (type 9, byte i = i) fed in `piece`-byte
+ * reads; returns how many frames were delivered. */
+static int feed_split(struct herd_frame_reader *rd, uint32_t len, int count, size_t piece,
+                      uint8_t **first)
+{
+    struct herd_wbuf w;
+    struct herd_err e;
+    int n = 0;
+    herd_wbuf_init(&w);
+    for (int f = 0; f < count; f++) {
+        uint8_t hdr[HERD_FRAME_HEADER];
+        herd_frame_header_put(hdr, 9, len);
+        herd_wbuf_bytes(&w, hdr, sizeof hdr);
+        for (uint32_t i = 0; i < len; i++)
+            herd_wbuf_u8(&w, (uint8_t)i);
+    }
+    for (size_t off = 0; off < w.len; off += piece) {
+        size_t c = w.len - off < piece ? w.len - off : piece;
+        CHECK_EQ(herd_frame_reader_feed(rd, w.p + off, c, count_frames, &n, &e), HERD_OK);
+        if (first && n == 1 && *first == NULL)
+            *first = rd->body;
+    }
+    herd_wbuf_fini(&w);
+    return n;
+}
+
+HERD_TEST(frame_reader_keeps_one_bounded_buffer)
+{
+    struct herd_frame_reader rd;
+    struct herd_err e;
+    herd_frame_reader_init(&rd, HERD_FRAME_MAX_DEFAULT);
+    /* split frames of 1 MiB: one buffer, kept and reused */
+    uint8_t *first = NULL;
+    CHECK_EQ(feed_split(&rd, 1u << 20, 3, 4096, &first), 3);
+    CHECK(first != NULL);
+    CHECK(rd.body == first); /* the later frames reused it */
+    CHECK(rd.body_cap <= HERD_FRAME_KEEP_MAX);
+    /* HERD_FRAME_KEEP_IDLE small whole frames later it is gone */
+    uint8_t small[HERD_FRAME_HEADER + 3] = {0};
+    herd_frame_header_put(small, 4, 3);
+    int n = 0;
+    for (int i = 0; i < HERD_FRAME_KEEP_IDLE - 1; i++)
+        CHECK_EQ(herd_frame_reader_feed(&rd, small, sizeof small, count_frames, &n, &e), HERD_OK);
+    CHECK(rd.body == first);
+    CHECK_EQ(herd_frame_reader_feed(&rd, small, sizeof small, count_frames, &n, &e), HERD_OK);
+    CHECK(rd.body == NULL);
+    CHECK_EQ(n, HERD_FRAME_KEEP_IDLE);
+    /* a split frame over the bound is not kept */
+    CHECK_EQ(feed_split(&rd, 3u << 20, 1, 65536, NULL), 1);
+    CHECK(rd.body == NULL);
+    herd_frame_reader_fini(&rd);
+}
+
+HERD_TEST(frame_reader_room_grows_with_what_arrived)
+{
+    struct herd_frame_reader rd;
+    struct herd_err e;
+    int n = 0;
+    herd_frame_reader_init(&rd, HERD_FRAME_MAX_DEFAULT);
+    uint8_t hdr[HERD_FRAME_HEADER];
+    herd_frame_header_put(hdr, 9, 10u << 20); /* claims 10 MiB, sends nothing */
+    uint8_t *p = NULL;
+    CHECK_EQ(herd_frame_reader_room(&rd, 65536, &p, &e), 0); /* no header yet */
+    CHECK_EQ(herd_frame_reader_feed(&rd, hdr, sizeof hdr, count_frames, &n, &e), HERD_OK);
+    size_t room = herd_frame_reader_room(&rd, 65536, &p, &e);
+    CHECK_EQ(room, 65536);
+    CHECK(rd.body_cap <= 65536); /* a header alone pins at most `min` */
+    memset(p, 0, room);
+    CHECK_EQ(herd_frame_reader_commit(&rd, room, count_frames, &n, &e), HERD_OK);
+    room = herd_frame_reader_room(&rd, 65536, &p, &e);
+    CHECK(rd.body_cap <= 2 * 65536); /* at most doubles what arrived */
+    CHECK(room > 0 && room <= 65536);
+    CHECK_EQ(n, 0);
+    herd_frame_reader_fini(&rd);
+    /* a frame whose rest is under `min` is read the ordinary way */
+    herd_frame_reader_init(&rd, HERD_FRAME_MAX_DEFAULT);
+    herd_frame_header_put(hdr, 9, 100);
+    CHECK_EQ(herd_frame_reader_feed(&rd, hdr, sizeof hdr, count_frames, &n, &e), HERD_OK);
+    CHECK_EQ(herd_frame_reader_room(&rd, 65536, &p, &e), 0);
+    herd_frame_reader_fini(&rd);
 }

@@ -160,3 +160,49 @@ HERD_TEST(gmsg_rejects_bad_owner_and_huge_counts)
     CHECK_EQ(herd_gmsg_decode(HERD_GOP_STEP, body, sizeof body, &d, &e), HERD_EPARSE);
     CHECK_EQ(herd_gmsg_decode(42, body, sizeof body, &d, &e), HERD_EPARSE);
 }
+
+/* herd_gmsg_put_head + the data is byte for byte the frame herd_msg_frame
+ * makes of herd_gmsg_wrap, and its chunk decodes pointing into the body. */
+HERD_TEST(gmsg_put_head_then_data_is_the_whole_frame)
+{
+    uint32_t lens[] = {0, 1, 4093, 1u << 20};
+    for (size_t t = 0; t < sizeof lens / sizeof lens[0]; t++) {
+        uint32_t n = lens[t];
+        uint8_t *data = herd_xmalloc(n + 1);
+        for (uint32_t i = 0; i < n; i++)
+            data[i] = (uint8_t)(i * 13 + t);
+        struct herd_gckpt k = {.step = 15, .part = 65535, .offset = 3ull << 33,
+                               .total = (3ull << 33) + n + 7, .len = n, .data = data};
+        struct herd_gmsg g = {.op = HERD_GOP_CKPT_PUT, .u.ckpt = k};
+        struct herd_msg m;
+        struct herd_wbuf whole, split;
+        herd_gmsg_wrap(&g, 1000007, 9, &m);
+        herd_wbuf_init(&whole);
+        herd_msg_frame(&m, &whole);
+        herd_msg_free(&m);
+        uint8_t head[HERD_GMSG_PUT_HEAD];
+        CHECK_EQ(herd_gmsg_put_head(&k, 1000007, 9, head), HERD_GMSG_PUT_HEAD);
+        herd_wbuf_init(&split);
+        herd_wbuf_bytes(&split, head, sizeof head);
+        herd_wbuf_bytes(&split, data, n);
+        CHECK_EQ(split.len, whole.len);
+        CHECK(memcmp(split.p, whole.p, whole.len) == 0);
+        /* the decoded chunk borrows the body's bytes */
+        struct herd_msg back;
+        struct herd_gmsg gb;
+        struct herd_err e;
+        CHECK_EQ(herd_msg_decode_view(HERD_MSG_GRAPH, split.p + 12, split.len - 12, &back, &e),
+                 HERD_OK);
+        CHECK_EQ(herd_gmsg_decode(back.u.graph.op, back.u.graph.body, back.u.graph.body_len, &gb,
+                                  &e), HERD_OK);
+        CHECK_EQ(gb.u.ckpt.len, n);
+        CHECK_EQ(gb.u.ckpt.offset, k.offset);
+        CHECK(n == 0 || gb.u.ckpt.data == split.p + HERD_GMSG_PUT_HEAD);
+        CHECK(n == 0 || memcmp(gb.u.ckpt.data, data, n) == 0);
+        herd_gmsg_free(&gb);
+        herd_msg_free(&back);
+        herd_wbuf_fini(&whole);
+        herd_wbuf_fini(&split);
+        free(data);
+    }
+}
