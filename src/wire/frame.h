@@ -80,13 +80,14 @@ int herd_frame_reader_feed(struct herd_frame_reader *r, const uint8_t *p, size_t
                            herd_frame_cb cb, void *arg, struct herd_err *e);
 
 /* Receiving straight into the body: while a split frame's body has at least
- * `min` bytes still to come, makes room for more of it (growing the buffer
- * no faster than doubling what has arrived) and sets *p to where the next
- * bytes go; returns how many may be written there (never past this frame's
- * end), or 0 when the caller should read into its own buffer and feed it.
- * After writing k <= that many bytes at *p, call herd_frame_reader_commit:
- * it delivers the frame once whole, as feed does (same returns). Saves one
- * copy of every large body (conn.c uses it for plain TCP). */
+ * `min` bytes still to come, makes room for more of it (the buffer grows to
+ * at most a + max(a, min) bytes, a = what has arrived: a header alone pins
+ * `min`) and sets *p to where the next bytes go; returns how many may be
+ * written there (never past this frame's end), or 0 when the caller should
+ * read into its own buffer and feed it. After writing k <= that many bytes
+ * at *p, call herd_frame_reader_commit: it delivers the frame once whole,
+ * as feed does (same returns). Saves one copy of every large body (conn.c
+ * uses it for plain TCP). */
 size_t herd_frame_reader_room(struct herd_frame_reader *r, size_t min, uint8_t **p,
                               struct herd_err *e);
 int herd_frame_reader_commit(struct herd_frame_reader *r, size_t k, herd_frame_cb cb, void *arg,

@@ -1,11 +1,13 @@
 /* fuzz_frame — libFuzzer target for the frame reader plus message decoder,
  * the path every byte from the network takes.
  *
- * Input: 1 byte choosing the chunk size (1..256), then the byte stream, fed
- * to a reader with a small limit in chunks of that size. Every frame
- * delivered must have a valid header within the limit; its body is decoded
- * and, when accepted, must re-encode to the same bytes. Feeding stops at the
- * first error, as a connection would be closed. */
+ * Input: 1 byte choosing the chunk size (low 7 bits: 1..128) and the way
+ * bytes arrive (high bit: as conn.c reads plain TCP — straight into the
+ * body wherever the reader offers room, blobs decoded as views — else fed),
+ * then the byte stream, given to a reader with a small limit in chunks of
+ * that size. Every frame delivered must have a valid header within the
+ * limit; its body is decoded and, when accepted, must re-encode to the same
+ * bytes. Feeding stops at the first error, as a connection would be closed. */
 #include "base/bytes.h"
 #include "wire/frame.h"
 #include "wire/msg.h"
@@ -24,12 +26,13 @@ static void require(int cond)
 
 static int on_frame(void *arg, const struct herd_frame_header *h, const uint8_t *body)
 {
-    (void)arg;
+    int view = arg != NULL;
     require(h->magic == HERD_FRAME_MAGIC && h->version == HERD_PROTO_VERSION);
     require(h->length <= SMALL_MAX && body != NULL);
     struct herd_msg m;
     struct herd_err e;
-    if (herd_msg_decode(h->type, body, h->length, &m, &e) != HERD_OK)
+    if ((view ? herd_msg_decode_view : herd_msg_decode)(h->type, body, h->length, &m, &e) !=
+        HERD_OK)
         return 0;
     struct herd_wbuf w;
     herd_wbuf_init(&w);
@@ -45,16 +48,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    size_t chunk = (size_t)data[0] + 1;
+    size_t chunk = (size_t)(data[0] & 0x7f) + 1;
+    int in_place = data[0] >> 7;
+    void *arg = in_place ? &in_place : NULL;
     struct herd_frame_reader r;
     struct herd_err e;
     herd_frame_reader_init(&r, SMALL_MAX);
-    for (size_t off = 1; off < size; off += chunk) {
-        size_t n = size - off < chunk ? size - off : chunk;
-        int rc = herd_frame_reader_feed(&r, data + off, n, on_frame, NULL, &e);
+    for (size_t off = 1, n; off < size; off += n) {
+        n = size - off < chunk ? size - off : chunk;
+        uint8_t *p = NULL;
+        size_t room = in_place ? herd_frame_reader_room(&r, 16, &p, &e) : 0;
+        int rc;
+        if (room > 0) {
+            require(room <= r.h.length - r.body_have && p == r.body + r.body_have);
+            n = n < room ? n : room;
+            memcpy(p, data + off, n);
+            rc = herd_frame_reader_commit(&r, n, on_frame, arg, &e);
+        } else {
+            rc = herd_frame_reader_feed(&r, data + off, n, on_frame, arg, &e);
+        }
+        require(r.body == NULL || r.body_cap <= SMALL_MAX);
         if (rc != HERD_OK) {
             require(r.failed && r.body == NULL);
-            require(herd_frame_reader_feed(&r, data + off, n, on_frame, NULL, &e) == HERD_EPROTO);
+            require(herd_frame_reader_feed(&r, data + off, n, on_frame, arg, &e) == HERD_EPROTO);
             break;
         }
     }

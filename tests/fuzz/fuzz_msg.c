@@ -3,7 +3,9 @@
  * Input: 2 bytes of message type (big-endian), then the body. Decoding must
  * never crash, leak or read out of bounds; whatever it accepts must re-encode
  * to exactly the same body (the encoding is canonical), decode again to an
- * identical message, survive a deep copy, and pass herd_msg_validate. */
+ * identical message, survive a deep copy, and pass herd_msg_validate; the
+ * view decoder (blobs borrowed from the body, as conn.c decodes) must
+ * accept exactly the same bodies and give the same message. */
 #include "base/bytes.h"
 #include "wire/msg.h"
 
@@ -37,6 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct herd_msg m, again, copy;
     struct herd_err e;
     int rc = herd_msg_decode(type, body, len, &m, &e);
+    struct herd_msg view;
+    int vrc = herd_msg_decode_view(type, body, len, &view, &e);
+    require((rc == HERD_OK) == (vrc == HERD_OK));
+    if (vrc == HERD_OK) {
+        check_encodes_to(&view, body, len);
+        herd_msg_free(&view);
+    }
     if (rc != HERD_OK) {
         require(rc == HERD_EPARSE || rc == HERD_ENOMEM);
         require(e.msg[0] != '\0');

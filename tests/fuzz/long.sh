@@ -4,7 +4,7 @@
 # starting from its committed seed corpus, and prints one summary line per
 # target (runs, exec/s, coverage, features, corpus size, result) for
 # docs/fuzzing.md. Logs, grown corpora and crash artifacts stay in OUT.
-# Usage: tests/fuzz/long.sh [SECONDS] [JOBS] [OUT]
+# Usage: [TARGETS="fuzz_frame fuzz_msg"] tests/fuzz/long.sh [SECONDS] [JOBS] [OUT]
 set -u
 cd "$(dirname "$0")/../.."
 secs=${1:-600}; jobs=${2:-2}; out=${3:-$(mktemp -d)}
@@ -30,6 +30,9 @@ summary() { # $1 = target name
     echo "$1 secs=$secs runs=${runs:-?} exec/s=${eps:-?} cov=${cov:-?} ft=${ft:-?} corpus=${corp:-?} $res"
 }
 targets=$(find build-fuzz -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x | sort)
+if [ -n "${TARGETS:-}" ]; then # only these
+    targets=$(for t in $TARGETS; do echo "build-fuzz/$t"; done)
+fi
 set -- $targets
 while [ $# -gt 0 ]; do
     pids=""
