@@ -203,10 +203,16 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
     g->live_epoch = r->epoch;
     pthread_mutex_unlock(&g->mu);
     r->restored_at = s->restore;
-    if (s->restore)
-        return r->ckpt_dir[0] ? herd_gpart__restore(r, r->ckpt_dir, s->restore, e)
-                              : herd_gpart__restore_net(g, r, s->restore, e);
-    return herd_engine_dist_init(r->en, e);
+    if (s->restore == 0)
+        return herd_engine_dist_init(r->en, e);
+    double t0 = now_ms();
+    rc = r->ckpt_dir[0] ? herd_gpart__restore(r, r->ckpt_dir, s->restore, e)
+                        : herd_gpart__restore_net(g, r, s->restore, e);
+    if (rc == HERD_OK)
+        herd_info("gpart", "job %" PRIu64 " epoch %u: checkpoint %" PRIu64 " restored (%s) in "
+                  "%.0f ms", r->job, r->epoch, s->restore,
+                  r->ckpt_dir[0] ? "shared path" : "from the master", now_ms() - t0);
+    return rc;
 }
 
 /* A job whose input is routed between workers connects its data plane at
