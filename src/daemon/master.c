@@ -30,6 +30,7 @@ struct slot {
     uint32_t gen;
     uint64_t opened_ms;
     int heard;                 /* a frame arrived: the handshake is the core's now */
+    int batched;               /* frames wait in the conn's batch (listed in s->dirty) */
 };
 
 struct server {
@@ -43,6 +44,9 @@ struct server {
     uv_timer_t http_again;     /* MHD has more to do now (a long body): run it next iteration */
     uv_timer_t tick;
     uv_check_t commit;         /* one journal transaction per loop iteration */
+    uv_prepare_t before_poll;  /* batched frames out before the loop waits */
+    uint32_t *dirty;           /* slot indices with batched frames */
+    size_t ndirty, capdirty;
     uv_signal_t sigterm, sigint;
     struct herd_rand rng;
     struct slot *slots;
@@ -66,6 +70,7 @@ static uint64_t slot_add(struct server *s, struct herd_conn *c)
         s->slots[s->nslots++] = (struct slot){NULL, 0};
     }
     s->slots[i].conn = c;
+    s->slots[i].batched = 0;
     s->slots[i].gen++;
     s->slots[i].opened_ms = uv_now(s->loop);
     s->slots[i].heard = 0;
@@ -94,11 +99,38 @@ static void slot_del(struct server *s, uint64_t id)
 
 /* --- core io --- */
 
+/* The core's messages wait in their connection's batch until the end of
+ * the loop iteration (flush_batches): a turn of ASSIGNs to one worker is
+ * one write(), not one per task. */
 static void io_send(void *ctx, uint64_t conn, const struct herd_msg *m)
 {
-    struct herd_conn *c = slot_get(ctx, conn);
-    if (c)
-        herd_conn_send(c, m);
+    struct server *s = ctx;
+    struct herd_conn *c = slot_get(s, conn);
+    if (c == NULL)
+        return;
+    herd_conn_send_batched(c, m);
+    struct slot *sl = &s->slots[(conn & 0xffffffffu) - 1];
+    if (!sl->batched) {
+        sl->batched = 1;
+        herd_xgrow((void **)&s->dirty, &s->capdirty, s->ndirty + 1, sizeof *s->dirty);
+        s->dirty[s->ndirty++] = (uint32_t)((conn & 0xffffffffu) - 1);
+    }
+}
+
+static void flush_batches(struct server *s)
+{
+    for (size_t i = 0; i < s->ndirty; i++) {
+        struct slot *sl = &s->slots[s->dirty[i]];
+        if (sl->conn && sl->batched)
+            herd_conn_flush(sl->conn);
+        sl->batched = 0;
+    }
+    s->ndirty = 0;
+}
+
+static void on_before_poll(uv_prepare_t *h)
+{
+    flush_batches(h->data);
 }
 
 static void io_close(void *ctx, uint64_t conn)
@@ -276,6 +308,7 @@ static void on_check(uv_check_t *h)
     struct server *s = h->data;
     if (s->core != NULL)
         herd_core_flush(s->core);
+    flush_batches(s); /* the turn just dispatched, and this iteration's replies */
     herd_event_flush(); /* the event log is buffered per loop iteration */
 }
 
@@ -486,6 +519,9 @@ static void start_loop_handles(struct server *s)
     uv_check_init(s->loop, &s->commit);
     s->commit.data = s;
     uv_check_start(&s->commit, on_check);
+    uv_prepare_init(s->loop, &s->before_poll);
+    s->before_poll.data = s;
+    uv_prepare_start(&s->before_poll, on_before_poll);
     uv_signal_init(s->loop, &s->sigterm);
     uv_signal_init(s->loop, &s->sigint);
     s->sigterm.data = s->sigint.data = s;
@@ -514,6 +550,7 @@ int herd_master_run(const struct herd_master_config *cfg)
         herd_core_destroy(s.core);
     herd_event_open(NULL);
     free(s.slots);
+    free(s.dirty);
     herd_tls_destroy(s.tls);
     uv_loop_close(s.loop);
     herd_info("master", "stopped");

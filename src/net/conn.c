@@ -27,8 +27,11 @@ struct herd_conn {
     size_t queued;
     uint64_t bytes_in;            /* received from the peer so far */
     struct herd_tls_session *tls; /* NULL = plain TCP */
+    struct herd_wbuf pend;        /* herd_conn_send_batched frames not yet written */
     char rbuf[READ_CHUNK];
 };
+
+#define BATCH_MAX (64u << 10) /* pending bytes that are written at once */
 
 static const struct herd_conn_handler no_handler;
 
@@ -67,6 +70,7 @@ static struct herd_conn *conn_new(const struct herd_conn_handler *h, void *data,
     c->data = data;
     c->tcp.data = c;
     herd_frame_reader_init(&c->reader, max ? max : HERD_FRAME_MAX_DEFAULT);
+    herd_wbuf_init(&c->pend);
     snprintf(c->peer, sizeof c->peer, "?");
     return c;
 }
@@ -77,6 +81,7 @@ static void release(struct herd_conn *c)
         return;
     herd_frame_reader_fini(&c->reader);
     herd_tls_session_destroy(c->tls);
+    herd_wbuf_fini(&c->pend);
     free(c);
 }
 
@@ -114,6 +119,8 @@ static void close_now(struct herd_conn *c, const char *why)
         return;
     set_why(c, "", why);
     c->closing = 1;
+    c->queued -= c->pend.len; /* batched frames die with the connection */
+    c->pend.len = 0;
     uv_close((uv_handle_t *)&c->tcp, on_closed);
     if (c->nhandles == 2)
         uv_close((uv_handle_t *)&c->connect_timer, on_timer_closed);
@@ -349,6 +356,33 @@ static void send_tls(struct herd_conn *c, const struct herd_msg *m)
     herd_wbuf_fini(&plain);
 }
 
+void herd_conn_flush(struct herd_conn *c)
+{
+    if (c->pend.len == 0 || c->closing)
+        return;
+    struct write_req *w = herd_xcalloc(1, sizeof *w);
+    w->conn = c;
+    w->buf = c->pend; /* the batch's buffer becomes the write's */
+    herd_wbuf_init(&c->pend);
+    c->queued -= w->buf.len; /* counted when batched; queue_write counts it again */
+    queue_write(c, w);
+}
+
+void herd_conn_send_batched(struct herd_conn *c, const struct herd_msg *m)
+{
+    if (c->closing)
+        return;
+    if (c->tls != NULL) {
+        send_tls(c, m);
+        return;
+    }
+    size_t before = c->pend.len;
+    herd_msg_frame(m, &c->pend);
+    c->queued += c->pend.len - before;
+    if (c->pend.len >= BATCH_MAX)
+        herd_conn_flush(c);
+}
+
 void herd_conn_send(struct herd_conn *c, const struct herd_msg *m)
 {
     if (c->closing)
@@ -357,6 +391,7 @@ void herd_conn_send(struct herd_conn *c, const struct herd_msg *m)
         send_tls(c, m);
         return;
     }
+    herd_conn_flush(c); /* in order after what was batched */
     struct write_req *w = herd_xcalloc(1, sizeof *w);
     w->conn = c;
     herd_wbuf_init(&w->buf);
@@ -393,6 +428,7 @@ void herd_conn_send_tail(struct herd_conn *c, const uint8_t *head, size_t head_l
         done(arg);
         return;
     }
+    herd_conn_flush(c); /* in order after what was batched */
     struct write_req *w = herd_xcalloc(1, sizeof *w);
     w->conn = c;
     herd_wbuf_init(&w->buf);
@@ -424,6 +460,7 @@ void herd_conn_close(struct herd_conn *c, const char *why)
 {
     if (c->closing)
         return;
+    herd_conn_flush(c); /* a graceful close sends what was batched */
     c->closing = 1;
     set_why(c, "", why);
     if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
@@ -447,6 +484,7 @@ int herd_conn_send_plain(struct herd_conn *c, const struct herd_msg *m)
 {
     if (c->tls == NULL || c->bytes_in != 0 || c->closing)
         return HERD_ESTATE;
+    herd_conn_flush(c);
     struct write_req *w = herd_xcalloc(1, sizeof *w);
     w->conn = c;
     herd_wbuf_init(&w->buf);

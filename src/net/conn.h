@@ -67,6 +67,17 @@ int herd_conn_send_plain(struct herd_conn *c, const struct herd_msg *m);
 
 /* Encodes and queues m. Silently dropped if the conn is closing. */
 void herd_conn_send(struct herd_conn *c, const struct herd_msg *m);
+/* Like herd_conn_send, but the frame waits in the connection's batch until
+ * herd_conn_flush (or any other send on c, a graceful close, or 64 KiB
+ * waiting): a caller that sends many small messages in one loop iteration
+ * (the master dispatching a turn of ASSIGNs) and flushes before the loop
+ * blocks pays one write() per connection instead of one per message. An
+ * abrupt close drops the batch. herd_conn_queued() counts it. TLS
+ * connections send at once. */
+void herd_conn_send_batched(struct herd_conn *c, const struct herd_msg *m);
+/* Writes the batch, if any. */
+void herd_conn_flush(struct herd_conn *c);
+
 /* Sends head_len bytes of `head` (copied) followed by tail_len bytes of
  * `tail`, which are NOT copied on a plain connection: the caller keeps them
  * unchanged until done(arg) is called — exactly once, when the kernel has
