@@ -132,12 +132,15 @@ static void on_alloc(uv_handle_t *handle, size_t hint, uv_buf_t *buf)
     (void)hint;
     uint8_t *p;
     struct herd_err e;
+    herd_err_clear(&e);
     size_t room = c->tls == NULL ? herd_frame_reader_room(&c->reader, READ_CHUNK, &p, &e) : 0;
     if (room > 0) { /* the rest of a large body: read it in place, no copy */
         buf->base = (char *)p;
         buf->len = room;
         return;
     }
+    if (c->reader.failed && e.msg[0]) /* room could not grow the body: the real reason */
+        set_why(c, "bad frame: ", e.msg);
     buf->base = c->rbuf;
     buf->len = sizeof c->rbuf;
 }

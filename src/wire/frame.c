@@ -83,9 +83,12 @@ void herd_frame_reader_fini(struct herd_frame_reader *r)
 }
 
 /* A frame was delivered: keep a warm buffer of bounded size for the next
- * split frame, else free it. `used` says whether this frame used it. */
-static void done_body(struct herd_frame_reader *r, int used)
+ * split frame, else free it. `split` says whether this frame was gathered
+ * in it; only one that needed a fair share of it counts as using it (small
+ * frames split across reads would otherwise pin a 1 MiB buffer for good). */
+static void done_body(struct herd_frame_reader *r, int split)
 {
+    int used = split && r->h.length > r->body_cap / 4;
     r->body_have = 0;
     r->idle = used ? 0 : r->idle + 1;
     if (r->body_cap > HERD_FRAME_KEEP_MAX || r->idle >= HERD_FRAME_KEEP_IDLE)
@@ -214,8 +217,8 @@ size_t herd_frame_reader_room(struct herd_frame_reader *r, size_t min, uint8_t *
     if (r->failed || r->hdr_have < HERD_FRAME_HEADER)
         return 0;
     size_t left = r->h.length - r->body_have;
-    if (left < min || left == 0)
-        return 0;
+    if (left < min || left == 0 || r->body_have < min)
+        return 0; /* the first `min` bytes come the ordinary way: a header alone pins nothing */
     size_t grow = r->body_have > min ? r->body_have : min; /* at most doubles */
     if (reserve_body(r, r->body_have + (grow < left ? grow : left), e) != HERD_OK)
         return 0; /* failed: the next feed or commit reports it */

@@ -50,7 +50,7 @@ struct herd_frame_reader {
 /* A body buffer of at most this many bytes is kept for the next split frame
  * (a stream of 1 MiB checkpoint chunks reuses one warm buffer instead of
  * faulting in fresh pages per chunk) until HERD_FRAME_KEEP_IDLE frames in a
- * row did not need it. */
+ * row did not need it (whole frames, and split ones under a quarter of it). */
 #define HERD_FRAME_KEEP_MAX ((1u << 20) + 4096)
 #define HERD_FRAME_KEEP_IDLE 32
 
@@ -79,12 +79,12 @@ typedef int (*herd_frame_cb)(void *arg, const struct herd_frame_header *h, const
 int herd_frame_reader_feed(struct herd_frame_reader *r, const uint8_t *p, size_t n,
                            herd_frame_cb cb, void *arg, struct herd_err *e);
 
-/* Receiving straight into the body: while a split frame's body has at least
- * `min` bytes still to come, makes room for more of it (the buffer grows to
- * at most a + max(a, min) bytes, a = what has arrived: a header alone pins
- * `min`) and sets *p to where the next bytes go; returns how many may be
- * written there (never past this frame's end), or 0 when the caller should
- * read into its own buffer and feed it. After writing k <= that many bytes
+/* Receiving straight into the body: once at least `min` bytes of a split
+ * frame's body have arrived and at least `min` are still to come, makes
+ * room for more of it (the buffer grows to at most twice what has arrived:
+ * a header alone pins nothing) and sets *p to where the next bytes go;
+ * returns how many may be written there (never past this frame's end), or
+ * 0 when the caller should read into its own buffer and feed it. After writing k <= that many bytes
  * at *p, call herd_frame_reader_commit: it delivers the frame once whole,
  * as feed does (same returns). Saves one copy of every large body (conn.c
  * uses it for plain TCP). */

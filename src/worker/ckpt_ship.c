@@ -7,8 +7,13 @@
  * computing. The loop thread sends each in 1 MiB CKPT_PUT chunks, only
  * while the control connection has less than SHIP_WINDOW bytes queued (a
  * timer resumes it), so a heartbeat or a REPORT waits behind at most a
- * window and a chunk; a sent file is freed. Memory: at most the checkpoints not yet sent
- * (18 bytes per vertex per checkpoint on the pull path).
+ * window and a chunk. A chunk's bytes go to the socket from the file's own
+ * buffer (send_tail): a file stays until its last chunk is written, then
+ * its buffer goes to a pool for the job's next checkpoint (the pull path
+ * builds files of the same sizes each time). Memory: the checkpoints not
+ * yet sent plus the pool — at most what the job's checkpoints ever had in
+ * flight at once (18 bytes per vertex per checkpoint on the pull path),
+ * held until the run ends (herd_gpart__ship_trim).
  *
  * Restoring: the graph thread (setting up an epoch) asks for the files it
  * needs and blocks; the loop thread fetches them one chunk in flight at a
