@@ -85,6 +85,11 @@ struct herd_vparams {
     double damping;      /* --damping (0 = program's default) */
     uint64_t seed;       /* --seed */
     const char *arg;     /* --arg STRING for plugins, or NULL */
+    /* setup() may set this when the program knows how many supersteps the
+     * run takes (PageRank: iterations + 1); 0 = until halted. The engine
+     * stops after that many, and a distributed job saves no checkpoint in
+     * the last one (it would save at most that step's work). */
+    uint32_t supersteps;
 };
 
 enum herd_agg_op { HERD_AGG_SUM, HERD_AGG_MIN, HERD_AGG_MAX, HERD_AGG_COUNT };

@@ -337,6 +337,8 @@ int herd_engine_create(const struct herd_graph *g, const struct herd_vertex_prog
     herd_vctx_identity_aggs(en->agg, prog->naggs, prog->aggs);
     herd_vctx_init(&en->master, en, NULL);
     rc = check_graph(en, e);
+    if (rc == HERD_OK && en->max_steps == 0)
+        en->max_steps = en->params.supersteps; /* what setup() knows of this run */
     if (rc == HERD_OK)
         rc = alloc_state(en, e);
     if (rc == HERD_OK)

@@ -217,9 +217,9 @@ size_t herd_frame_reader_room(struct herd_frame_reader *r, size_t min, uint8_t *
     if (r->failed || r->hdr_have < HERD_FRAME_HEADER)
         return 0;
     size_t left = r->h.length - r->body_have;
-    if (left < min || left == 0 || r->body_have < min)
-        return 0; /* the first `min` bytes come the ordinary way: a header alone pins nothing */
-    size_t grow = r->body_have > min ? r->body_have : min; /* at most doubles */
+    if (left < min || left == 0 || r->body_have < BODY_MIN_CAP)
+        return 0; /* the first bytes come the ordinary way: a header alone pins nothing */
+    size_t grow = r->body_have; /* the buffer at most doubles what has arrived */
     if (reserve_body(r, r->body_have + (grow < left ? grow : left), e) != HERD_OK)
         return 0; /* failed: the next feed or commit reports it */
     *p = r->body + r->body_have;

@@ -79,10 +79,10 @@ typedef int (*herd_frame_cb)(void *arg, const struct herd_frame_header *h, const
 int herd_frame_reader_feed(struct herd_frame_reader *r, const uint8_t *p, size_t n,
                            herd_frame_cb cb, void *arg, struct herd_err *e);
 
-/* Receiving straight into the body: once at least `min` bytes of a split
- * frame's body have arrived and at least `min` are still to come, makes
- * room for more of it (the buffer grows to at most twice what has arrived:
- * a header alone pins nothing) and sets *p to where the next bytes go;
+/* Receiving straight into the body: once a split frame's body has begun to
+ * arrive (4 KiB) and at least `min` bytes are still to come, makes room for
+ * more of it (the buffer grows to at most twice what has arrived: a header
+ * alone pins nothing) and sets *p to where the next bytes go;
  * returns how many may be written there (never past this frame's end), or
  * 0 when the caller should read into its own buffer and feed it. After writing k <= that many bytes
  * at *p, call herd_frame_reader_commit: it delivers the frame once whole,

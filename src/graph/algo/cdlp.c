@@ -17,6 +17,7 @@ static int setup(struct herd_vparams *p, const struct herd_vgraph *g, char *err,
     (void)cap;
     if (p->iterations == 0)
         p->iterations = 10;
+    p->supersteps = p->iterations + 1; /* supersteps 0..iterations */
     return 0;
 }
 

@@ -20,6 +20,7 @@ static int setup(struct herd_vparams *p, const struct herd_vgraph *g, char *err,
     (void)g;
     if (p->iterations == 0)
         p->iterations = 20;
+    p->supersteps = p->iterations + 1; /* supersteps 0..iterations */
     if (p->damping == 0)
         p->damping = 0.85;
     if (!(p->damping > 0 && p->damping <= 1)) {
