@@ -38,8 +38,7 @@ struct daemon {
     struct herd_rand rng;
     uv_timer_t tick;
     uv_timer_t pump;           /* resumes paced output uploads (stage.h) */
-    uv_check_t after_io;       /* the agent's batched messages (results, heartbeats) */
-    uv_prepare_t before_poll;  /* ... go out once per loop iteration */
+    uv_prepare_t before_poll;  /* the agent's batched messages go out before the loop waits */
     uv_signal_t sigterm, sigint;
     uv_getaddrinfo_t resolve;
     struct addrinfo *addrs;    /* result of the last resolution */
@@ -145,8 +144,9 @@ static void io_connect(void *ctx)
     }
 }
 
-/* The agent's messages wait in the connection's batch until the loop
- * iteration ends (results of tasks that finished together: one write). */
+/* The agent's messages wait in the connection's batch until the loop is
+ * about to wait for I/O again (results of tasks that finished together:
+ * one write). */
 static void io_send(void *ctx, const struct herd_msg *m)
 {
     struct daemon *d = ctx;
@@ -154,20 +154,11 @@ static void io_send(void *ctx, const struct herd_msg *m)
         herd_conn_send_batched(d->conn, m);
 }
 
-static void flush_conn(struct daemon *d)
-{
-    if (d->conn)
-        herd_conn_flush(d->conn);
-}
-
-static void on_after_io(uv_check_t *h)
-{
-    flush_conn(h->data);
-}
-
 static void on_before_poll(uv_prepare_t *h)
 {
-    flush_conn(h->data);
+    struct daemon *d = h->data;
+    if (d->conn)
+        herd_conn_flush(d->conn);
 }
 
 /* Closing detaches the connection at once: whatever the agent does next
@@ -527,13 +518,10 @@ int herd_worker_run(const struct herd_worker_config *cfg)
     uv_timer_init(d.loop, &d.pump);
     d.pump.data = &d;
     uv_timer_start(&d.tick, on_tick, TICK_MS, TICK_MS);
-    uv_check_init(d.loop, &d.after_io);
     uv_prepare_init(d.loop, &d.before_poll);
-    d.after_io.data = d.before_poll.data = &d;
-    uv_check_start(&d.after_io, on_after_io);
+    d.before_poll.data = &d;
     uv_prepare_start(&d.before_poll, on_before_poll);
-    uv_unref((uv_handle_t *)&d.after_io); /* never what keeps the worker running */
-    uv_unref((uv_handle_t *)&d.before_poll);
+    uv_unref((uv_handle_t *)&d.before_poll); /* never what keeps the worker running */
     uv_signal_init(d.loop, &d.sigterm);
     uv_signal_init(d.loop, &d.sigint);
     d.sigterm.data = d.sigint.data = &d;

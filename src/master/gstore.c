@@ -83,13 +83,15 @@ static void step_dir(const struct herd_gstore *gs, uint64_t job, uint64_t step, 
     snprintf(buf, n, "%s/%" PRIu64 "/ckpt-%" PRIu64, gs->root, job, step);
 }
 
-static void spare_path(const struct herd_gstore *gs, uint64_t job, uint32_t part, char *buf,
+static void spare_dir(const struct herd_gstore *gs, uint64_t job, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%" PRIu64 "/spare", gs->root, job);
+}
+
+static void spare_file(const struct herd_gstore *gs, uint64_t job, uint32_t part, char *buf,
                        size_t n)
 {
-    if (part == UINT32_MAX)
-        snprintf(buf, n, "%s/%" PRIu64 "/spare", gs->root, job);
-    else
-        snprintf(buf, n, "%s/%" PRIu64 "/spare/part-%05" PRIu32, gs->root, job, part);
+    snprintf(buf, n, "%s/%" PRIu64 "/spare/part-%05" PRIu32, gs->root, job, part);
 }
 
 static void part_path(const struct herd_gstore *gs, const struct upload *u, int tmp, char *buf,
@@ -348,7 +350,7 @@ static int begin_upload(struct herd_gstore *gs, const struct upload *tmpl, struc
     u.seq = ++gs->seq;
     part_path(gs, &u, 1, path, sizeof path);
     char spare[PATH];
-    spare_path(gs, u.job, u.part, spare, sizeof spare);
+    spare_file(gs, u.job, u.part, spare, sizeof spare);
     u.recycled = rename(spare, path) == 0;
     u.fd = open(path, O_WRONLY | O_CREAT | (u.recycled ? 0 : O_TRUNC) | O_CLOEXEC, 0600);
     if (u.fd < 0)
@@ -474,7 +476,7 @@ int herd_gstore_read(struct herd_gstore *gs, uint64_t job, uint64_t step, uint32
 static int make_spare(struct herd_gstore *gs, uint64_t job, const char *dir)
 {
     char spare[PATH];
-    spare_path(gs, job, UINT32_MAX, spare, sizeof spare);
+    spare_dir(gs, job, spare, sizeof spare);
     trash(gs, spare);
     return rename(dir, spare) == 0;
 }

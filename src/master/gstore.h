@@ -2,7 +2,8 @@
  * network: workers send each partition's checkpoint file in chunks
  * (GRAPH CKPT_PUT), the store writes it to
  *   <root>/<job>/ckpt-<step>/part-NNNNN
- * (root is <data-dir>/graph), under a temporary name, fsync'd and renamed
+ * (root is <data-dir>/graph; <root>/<job>/spare/ holds a superseded
+ * checkpoint's files for reuse), under a temporary name, fsync'd and renamed
  * once whole by a sync thread of the store (the core's thread never waits
  * for the disk), so a file that exists is complete and durable; a restoring
  * worker reads it back in chunks (CKPT_GET -> CKPT_DATA). Which checkpoint

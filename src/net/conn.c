@@ -359,6 +359,17 @@ static void send_tls(struct herd_conn *c, const struct herd_msg *m)
     herd_wbuf_fini(&plain);
 }
 
+/* m's frame as a write of its own, after what was batched (plain TCP). */
+static void write_frame(struct herd_conn *c, const struct herd_msg *m)
+{
+    herd_conn_flush(c);
+    struct write_req *w = herd_xcalloc(1, sizeof *w);
+    w->conn = c;
+    herd_wbuf_init(&w->buf);
+    herd_msg_frame(m, &w->buf);
+    queue_write(c, w);
+}
+
 void herd_conn_flush(struct herd_conn *c)
 {
     if (c->pend.len == 0 || c->closing)
@@ -394,12 +405,7 @@ void herd_conn_send(struct herd_conn *c, const struct herd_msg *m)
         send_tls(c, m);
         return;
     }
-    herd_conn_flush(c); /* in order after what was batched */
-    struct write_req *w = herd_xcalloc(1, sizeof *w);
-    w->conn = c;
-    herd_wbuf_init(&w->buf);
-    herd_msg_frame(m, &w->buf);
-    queue_write(c, w);
+    write_frame(c, m);
 }
 
 static void queue_write(struct herd_conn *c, struct write_req *w)
@@ -487,12 +493,7 @@ int herd_conn_send_plain(struct herd_conn *c, const struct herd_msg *m)
 {
     if (c->tls == NULL || c->bytes_in != 0 || c->closing)
         return HERD_ESTATE;
-    herd_conn_flush(c);
-    struct write_req *w = herd_xcalloc(1, sizeof *w);
-    w->conn = c;
-    herd_wbuf_init(&w->buf);
-    herd_msg_frame(m, &w->buf);
-    queue_write(c, w);
+    write_frame(c, m);
     return HERD_OK;
 }
 

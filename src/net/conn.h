@@ -1,6 +1,8 @@
 /* conn — one framed TCP connection on the libuv loop: reads bytes into the
- * frame reader, decodes each frame into a `struct herd_msg` and hands it to
- * the owner; encodes and queues outgoing messages. A malformed frame (bad
+ * frame reader (the rest of a large body straight into it), decodes each
+ * frame into a `struct herd_msg` and hands it to the owner; encodes and
+ * queues outgoing messages, at once or batched per loop iteration, or with
+ * a borrowed tail (herd_conn_send_tail). A malformed frame (bad
  * magic, version, size, unknown type, undecodable body) is logged with the
  * peer's address and closes this connection only.
  *
@@ -22,6 +24,9 @@ struct herd_conn;
 struct herd_conn_handler {
     /* A TCP connection completed (connect side only). */
     void (*on_connect)(struct herd_conn *c);
+    /* One decoded frame. m is the conn's: valid only during the call, and
+     * its blobs (payloads, outputs, GRAPH bodies, data chunks) point into
+     * the frame (herd_msg_decode_view) — copy what must outlive the call. */
     void (*on_msg)(struct herd_conn *c, const struct herd_msg *m);
     /* The connection is closed; `why` says why ("peer closed", "bad frame: ...").
      * The conn is freed when this returns. */

@@ -6,7 +6,8 @@
  *
  * Decoding untrusted bytes never crashes: HERD_EPARSE with a reason naming
  * the op and field; *out written only on success, then owning its strings
- * and arrays (herd_gmsg_free). Any thread, no shared state. */
+ * and arrays (herd_gmsg_free) — a checkpoint chunk's data excepted, which
+ * points into the decoded body. Any thread, no shared state. */
 #ifndef HERD_WIRE_GMSG_H
 #define HERD_WIRE_GMSG_H
 

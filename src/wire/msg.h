@@ -5,8 +5,9 @@
  * (or HERD_ENOMEM) with a reason, and writes *out only on success.
  *
  * Ownership: herd_msg_decode() allocates the strings and arrays inside the
- * message; herd_msg_free() releases them (safe on a zeroed message). Encoders
- * only read the message. Any thread, no shared state. */
+ * message (herd_msg_decode_view() all but the blobs, which stay the body's);
+ * herd_msg_free() releases what the message owns (safe on a zeroed
+ * message). Encoders only read the message. Any thread, no shared state. */
 #ifndef HERD_WIRE_MSG_H
 #define HERD_WIRE_MSG_H
 
