@@ -4,6 +4,8 @@
  * (pipes, /dev/null, O_APPEND outputs) and then to read/write. */
 #include "cli/partcat.h"
 
+#include "wire/gmsg.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,11 +20,6 @@
 #define MAX_DIGITS 19           /* any 19-digit decimal fits in 64 bits */
 
 enum how { BY_RANGE, BY_SENDFILE, BY_RW };
-
-static void part_path(char *buf, size_t n, const char *dir, uint32_t p)
-{
-    snprintf(buf, n, "%s/part-%05u", dir, p);
-}
 
 /* The decimal id leading s[0..n): 1 and *id, or 0 (no digit, too many
  * digits, or no blank or newline right after it). */
@@ -86,7 +83,7 @@ static int ends_of(int fd, off_t size, uint64_t *first, uint64_t *last)
 static int open_part(const char *dir, uint32_t p, off_t *size, struct herd_err *e)
 {
     char path[PATH_MAX + 32];
-    part_path(path, sizeof path, dir, p);
+    herd_gmsg_part_path(path, sizeof path, dir, p);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd >= 0 && fstat(fd, &st) == 0) {
@@ -112,8 +109,11 @@ int herd_partcat_ordered(const char *dir, uint32_t nparts, int *ordered, struct 
         int r = size > 0 ? ends_of(fd, size, &first, &last) : 2;
         int err = errno;
         close(fd);
-        if (r < 0)
-            return herd_err_set(e, HERD_EIO, "%s/part-%05u: %s", dir, p, strerror(err));
+        if (r < 0) {
+            char path[PATH_MAX + 32];
+            herd_gmsg_part_path(path, sizeof path, dir, p);
+            return herd_err_set(e, HERD_EIO, "%s: %s", path, strerror(err));
+        }
         if (r == 2)
             continue; /* empty: nothing to order */
         if (r == 0 || (have && first < prev)) {
@@ -192,7 +192,7 @@ int herd_partcat_copy(const char *dir, uint32_t nparts, int fd, struct herd_err 
         int err = errno;
         close(in);
         char path[PATH_MAX + 32];
-        part_path(path, sizeof path, dir, p);
+        herd_gmsg_part_path(path, sizeof path, dir, p);
         if (rc != 0)
             return herd_err_set(e, HERD_EIO, "copy %s to the result: %s", path, strerror(err));
         unlink(path);

@@ -8,6 +8,7 @@
 #include "cli/cluster_local.h"
 #include "cli/partcat.h"
 #include "graph/renumber.h"
+#include "wire/gmsg.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -177,7 +178,7 @@ static int follow(struct herd_client *cl, json_t *spec, json_t **job)
 static int part_open(void *arg, uint32_t p, FILE **f, struct herd_err *e)
 {
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/part-%05u", (const char *)arg, p);
+    herd_gmsg_part_path(path, sizeof path, (const char *)arg, p);
     if ((*f = fopen(path, "r")) == NULL)
         return herd_err_set(e, HERD_EIO, "%s: %s", path, strerror(errno));
     return HERD_OK;
@@ -186,7 +187,7 @@ static int part_open(void *arg, uint32_t p, FILE **f, struct herd_err *e)
 static void part_done(void *arg, uint32_t p, FILE *f)
 {
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/part-%05u", (const char *)arg, p);
+    herd_gmsg_part_path(path, sizeof path, (const char *)arg, p);
     fclose(f);
     unlink(path);
 }

@@ -1,7 +1,9 @@
 /* idmap — the map between a graph's input ids (any 64-bit values) and its
  * dense ids 0..n-1, assigned in ascending input-id order.
  *
- * Internal to src/graph (the builder and the loaders). Three shapes, chosen
+ * Used by src/graph (the builder and the loaders) and by a worker's routed
+ * load (worker/groute_*: herd_idmap_sort and herd_idmap_bisect on its own
+ * id arrays). Three shapes, chosen
  * by herd_idmap_finish(): an offset (ids are exactly base..base+n-1, no
  * array at all), a bitmap with per-word ranks over [base, base+span) for
  * ids that are dense enough, or a sorted id array searched by bisection.
@@ -63,6 +65,25 @@ int herd_idmap_from_list(struct herd_idmap *m, uint64_t *ids, uint64_t k, struct
 /* The offset shape: ids base .. base+n-1. */
 void herd_idmap_offset(struct herd_idmap *m, uint64_t base, uint64_t n);
 
+/* The position of `id` in ids[0..n) (ascending, distinct): 1 and *v, or 0
+ * when absent. The sorted-array shape's lookup, also used on the id arrays
+ * of a routed load (worker/groute_num.c). */
+static inline int herd_idmap_bisect(const uint64_t *ids, uint64_t n, uint64_t id, uint32_t *v)
+{
+    uint64_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == n || ids[lo] != id)
+        return 0;
+    *v = (uint32_t)lo;
+    return 1;
+}
+
 /* Dense id of `id`: 1 and *v when present, 0 when not. */
 static inline int herd_idmap_find(const struct herd_idmap *m, uint64_t id, uint32_t *v)
 {
@@ -82,18 +103,7 @@ static inline int herd_idmap_find(const struct herd_idmap *m, uint64_t id, uint3
         *v = m->rank[k >> 6] + herd_idmap_popcount(below);
         return 1;
     }
-    uint64_t lo = 0, hi = m->n;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (m->ids[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == m->n || m->ids[lo] != id)
-        return 0;
-    *v = (uint32_t)lo;
-    return 1;
+    return herd_idmap_bisect(m->ids, m->n, id, v);
 }
 
 /* Hands the id array (NULL for the offset shape) to the caller and drops

@@ -117,12 +117,10 @@ static void flush_word(struct herd_msgdense *d, uint32_t w, const uint32_t *boun
     }
 }
 
-int herd_msgdense_flush(struct herd_msgdense *d, const uint32_t *bounds, uint32_t nparts,
-                        struct herd_msgout *outs)
+int herd_msgdense_flush(struct herd_msgdense *d, const uint32_t *bounds, struct herd_msgout *outs)
 {
     int rc = HERD_OK;
     uint32_t q = 0;
-    (void)nparts; /* bounds[nparts] = n ends the last partition */
     if (d->mode != HERD_MSGDENSE_EMPTY)
         for (uint32_t w = 0; w < d->nwords; w++)
             if (d->bits[w])

@@ -56,11 +56,10 @@ int herd_msgdense_init(struct herd_msgdense *d, enum herd_combiner kind, uint32_
 void herd_msgdense_fini(struct herd_msgdense *d);
 
 /* Hands every slot in use to outs[q] (q: the partition of its target, by
- * the nparts+1 starts `bounds`), as one record each in ascending target
- * order, and empties d. On an
- * error d is emptied all the same. HERD_OK or herd_msgout_append's error. */
-int herd_msgdense_flush(struct herd_msgdense *d, const uint32_t *bounds, uint32_t nparts,
-                        struct herd_msgout *outs);
+ * the partition starts `bounds`, whose last entry is n), as one record each
+ * in ascending target order, and empties d. On an error d is emptied all
+ * the same. HERD_OK or herd_msgout_append's error. */
+int herd_msgdense_flush(struct herd_msgdense *d, const uint32_t *bounds, struct herd_msgout *outs);
 
 /* Before messages of value x (bits as in `uniform`): leaves d in UNIFORM
  * mode if x keeps it uniform, else switches to SLOTS. Returns 1 in

@@ -111,7 +111,7 @@ static void step_messages(struct herd_engine *en, struct herd_part *pt)
 static void finish_dense(struct herd_engine *en, struct herd_part *pt)
 {
     struct herd_vctx *c = &pt->ctx;
-    int rc = herd_msgdense_flush(c->dense, en->bounds, en->nparts, c->out);
+    int rc = herd_msgdense_flush(c->dense, en->bounds, c->out);
     if (rc != HERD_OK)
         herd_vctx_set_error(c, rc, "send messages");
     end_sends(en, pt);

@@ -8,6 +8,8 @@
 
 #include "base/mem.h"
 
+#include <stdio.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +176,11 @@ size_t herd_gmsg_put_head(const struct herd_gckpt *c, uint64_t job_id, uint32_t 
     herd_put_u64(p + 20, c->total);
     herd_put_u32(p + 28, c->len);
     return HERD_GMSG_PUT_HEAD;
+}
+
+void herd_gmsg_part_path(char *buf, size_t n, const char *dir, uint32_t part)
+{
+    snprintf(buf, n, "%s/part-%05" PRIu32, dir, part);
 }
 
 /* ---- decoders ---- */

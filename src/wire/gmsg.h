@@ -106,6 +106,10 @@ struct herd_gwrite {
     char *dir;                /* write part-NNNNN files here */
 };
 
+/* WRITE's file of partition `part` in `dir`: "dir/part-NNNNN" (5 digits),
+ * written by the worker that owns it and read by the client that merges. */
+void herd_gmsg_part_path(char *buf, size_t n, const char *dir, uint32_t part);
+
 struct herd_gdone {
     uint8_t ok;
     char *error;

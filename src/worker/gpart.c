@@ -197,11 +197,6 @@ static int make_engine(struct herd_gpart *g, struct gjobrun *r, const struct her
         herd_engine_dist_pull_arrays(r->en, contrib, emitted);
         herd_dp_set_pull(r->dp, contrib, emitted, herd_engine_dist_bounds(r->en));
     }
-    pthread_mutex_lock(&g->mu);
-    g->live = r->dp;
-    g->live_job = r->job;
-    g->live_epoch = r->epoch;
-    pthread_mutex_unlock(&g->mu);
     r->restored_at = s->restore;
     if (s->restore == 0)
         return herd_engine_dist_init(r->en, e);
@@ -430,7 +425,7 @@ static int write_parts(struct gjobrun *r, const char *dir, struct herd_err *e)
         if (r->owner[p] != r->me)
             continue;
         char path[4096], tmp[4200];
-        snprintf(path, sizeof path, "%s/part-%05u", dir, p);
+        herd_gmsg_part_path(path, sizeof path, dir, p);
         snprintf(tmp, sizeof tmp, "%s.tmp-%u", path, r->epoch);
         FILE *f = fopen(tmp, "w");
         if (f == NULL)

@@ -2,8 +2,10 @@
  *  - a text input of a hash-partitioned job with several workers (routed,
  *    herd_gpart__routes): its share only, read from byte range i of the
  *    file and routed between the workers over the data plane
- *    (worker/groute_load.h); never kept for another epoch or job (every
- *    epoch re-runs the round among its live workers);
+ *    (worker/groute_load.h); every routed job and epoch re-runs the round
+ *    among its live workers, so it is never reused for one — but its rows
+ *    equal the hash-renumbered whole graph's, so a later non-routed hash
+ *    job with the same partitions may use it like any kept graph;
  *  - a .hgr file: its share (the rows of the partitions it owns,
  *    graph/binfmt.h partial read);
  *  - otherwise (compressed text, a program that reads other vertices' arcs,

@@ -182,9 +182,9 @@ static void drop_records(struct herd_groute_rx *rx, const struct herd_groute_num
         }
 }
 
-/* The owned vertices' input ids and out-degrees (from the out-rows, or
- * the counted sources), the partitions' arcs. */
-static void fill_owned(const struct herd_groute_build *b, const struct rowset *out,
+/* The owned vertices' input ids and out-degrees (from the out-row offsets
+ * `off`, or the counted sources when NULL), the partitions' arcs. */
+static void fill_owned(const struct herd_groute_build *b, const uint64_t *off,
                        struct herd_groute_rx *rx, struct herd_graph *g, uint64_t *part_arcs)
 {
     const struct herd_groute_numbering *nm = b->num;
@@ -197,8 +197,8 @@ static void fill_owned(const struct herd_groute_build *b, const struct rowset *o
         for (size_t i = 0; i < nm->n[p]; i++) {
             uint32_t d = 0;
             g->ids[lo + i] = nm->ids[p][i];
-            if (out->off)
-                d = (uint32_t)(out->off[lo + i + 1] - out->off[lo + i]);
+            if (off)
+                d = (uint32_t)(off[lo + i + 1] - off[lo + i]);
             else if (herd_groute_idx_get(srcs, nm->ids[p][i], &d) != HERD_OK)
                 d = 0;
             g->out_deg[lo + i] = d;
@@ -253,7 +253,7 @@ int herd_groute_build_run(struct herd_groute_rx *rx, const struct herd_groute_xl
             rc = herd_err_set(e, HERD_ENOMEM, "routed load: the map of %u vertices", n);
     }
     if (rc == HERD_OK) {
-        fill_owned(b, g->out_off ? &(struct rowset){.off = g->out_off} : &ro, rx, g, part_arcs);
+        fill_owned(b, g->out_off ? g->out_off : ro.off, rx, g, part_arcs);
         const uint64_t *off = g->out_off ? g->out_off : g->in_off;
         g->m = off ? off[n] : 0;
         *out = g;

@@ -74,16 +74,9 @@ int herd_groute_bases(const uint64_t *counts, uint32_t nparts, uint32_t *base,
 
 int herd_groute_dense(const uint64_t *ids, size_t n, uint32_t base, uint64_t x, uint32_t *v)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ids[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == n || ids[lo] != x)
+    uint32_t at;
+    if (!herd_idmap_bisect(ids, n, x, &at))
         return HERD_ENOTFOUND;
-    *v = base + (uint32_t)lo;
+    *v = base + at;
     return HERD_OK;
 }

@@ -1,14 +1,21 @@
 /* groute_rx — the receiving side of a routed graph load (docs/distributed.md
- * "Loading"): the records other workers (and this one) route to the
- * partitions this worker owns, appended into per-partition buffers, and
- * the end markers (LOADED) that say every sender is done.
- *
- * The data plane's receiver threads call herd_groute_rx_edges / _vids /
- * _loaded for decoded frames (worker/dpframe.h); the loading thread adds
- * its own records with herd_groute_rx_add_edge / _add_id, waits with
- * herd_groute_rx_wait, and then reads the buffers (herd_groute_rx_part)
- * without locking: after the wait no sender appends any more. All entry
- * points are thread-safe up to that point.
+ * "Loading"): everything peers send a worker during the load round, in
+ * the order the loading thread (groute_load.c) waits for it:
+ *   SCANNED  every worker's verdict on its byte range (wait_scanned);
+ *   EDGES / VIDS / SRCS and LOADED: the records routed to the partitions
+ *            this worker owns, appended into per-partition buffers, and
+ *            the end markers that say each sender is done (wait);
+ *   COUNTS   each partition's distinct-id count (wait_counts);
+ *   ASK / ANSWER: input ids to translate to dense ids (next_ask, answered);
+ *   PINFO    every partition's ids and out-degrees (wait_pinfo).
+ * The data plane's receiver threads call the frame entry points for
+ * decoded frames (worker/dpframe.h); the loading thread adds its own
+ * records with herd_groute_rx_add_edge / _add_id / _add_src. A lost peer
+ * (herd_groute_rx_lost) or herd_groute_rx_fail wakes every wait with an
+ * error. After herd_groute_rx_wait no sender appends any more: the loading
+ * thread reads the buffers without locking (herd_groute_rx_part), and the
+ * builder frees each partition's records as it consumes them
+ * (herd_groute_rx_part_mut). All other entry points are thread-safe.
  *
  * Memory: 16 bytes per routed edge record (u64 source, u64 target input
  * ids), 8 more only when the load is weighted; 8 bytes per routed id; a

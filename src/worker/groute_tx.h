@@ -1,15 +1,16 @@
 /* groute_tx — the sending side of a routed graph load (docs/distributed.md
  * "Loading"): records for partitions this worker owns go straight into its
  * own receiver (groute_rx.h); records for other workers' partitions are
- * gathered per (partition, row kind) and sent as EDGES / VIDS frames over
+ * gathered per (partition, kind) and sent as EDGES / VIDS / SRCS frames over
  * the data-plane session once a buffer is full; herd_groute_tx_finish
  * flushes everything and sends every other worker LOADED with the counts.
  *
  * One thread (the loading thread: the range scanner's callbacks are
  * serialised on it). Sends block on TCP's window; the peers' receiver
  * threads drain their sockets into memory, so two workers routing to each
- * other cannot deadlock. Buffer memory: at most 2 * nparts buffers of
- * 1-256 KiB (32 MiB in all for many partitions), allocated on first use. */
+ * other cannot deadlock. Buffer memory: at most 4 * nparts buffers (two of
+ * edges, a VIDS and a SRCS one per partition) of 1-256 KiB (32 MiB in all
+ * for many partitions), allocated on first use. */
 #ifndef HERD_WORKER_GROUTE_TX_H
 #define HERD_WORKER_GROUTE_TX_H
 

@@ -120,7 +120,7 @@ HERD_TEST(min_u32_one_record_per_target_in_its_partition)
     put32(&d, 99, 9);
     put32(&d, 399, UINT32_MAX);
     CHECK_EQ(d.mode, HERD_MSGDENSE_SLOTS);
-    CHECK_EQ(herd_msgdense_flush(&d, bounds, 4, o), HERD_OK);
+    CHECK_EQ(herd_msgdense_flush(&d, bounds, o), HERD_OK);
     CHECK_EQ(records(o), 134 + 1); /* 0, 3, ..., 399 and 250 */
     CHECK_EQ(sent_to(o, &k, 0, 4), 7);
     CHECK_EQ(sent_to(o, &k, 99, 4), 7);
@@ -133,7 +133,7 @@ HERD_TEST(min_u32_one_record_per_target_in_its_partition)
     CHECK_EQ(d.mode, HERD_MSGDENSE_EMPTY);
     put32(&d, 399, UINT32_MAX);
     put32(&d, 5, 8);
-    CHECK_EQ(herd_msgdense_flush(&d, bounds, 4, o), HERD_OK);
+    CHECK_EQ(herd_msgdense_flush(&d, bounds, o), HERD_OK);
     CHECK_EQ(records(o), 2);
     CHECK_EQ(sent_to(o, &k, 399, 4), UINT32_MAX);
     CHECK_EQ(sent_to(o, &k, 5, 4), 8);
@@ -153,7 +153,7 @@ HERD_TEST(uniform_flush_sends_the_uniform_value)
     for (uint32_t t = 0; t < 400; t++)
         put32(&d, (t * 7) % 400, 0);
     CHECK_EQ(d.mode, HERD_MSGDENSE_UNIFORM);
-    CHECK_EQ(herd_msgdense_flush(&d, bounds, 4, o), HERD_OK);
+    CHECK_EQ(herd_msgdense_flush(&d, bounds, o), HERD_OK);
     CHECK_EQ(records(o), 400);
     CHECK_EQ(o[2].records, 1); /* partition 2 is vertex 250 alone */
     CHECK_EQ(sent_to(o, &k, 250, 4), 0);
@@ -175,7 +175,7 @@ HERD_TEST(sum_and_min_i64_combine_exactly)
     herd_msgdense_put(&d, 10, &x);
     herd_msgdense_put(&d, 300, &big);
     herd_msgdense_put(&d, 300, &x); /* wraps like the SUM_I64 combiner */
-    CHECK_EQ(herd_msgdense_flush(&d, bounds, 4, o), HERD_OK);
+    CHECK_EQ(herd_msgdense_flush(&d, bounds, o), HERD_OK);
     CHECK_EQ(sent_to(o, &k, 10, 8), 10);
     CHECK_EQ(sent_to(o, &k, 300, 8), (int64_t)((uint64_t)INT64_MAX + 5));
     outs_fini(o, &k);
@@ -187,7 +187,7 @@ HERD_TEST(sum_and_min_i64_combine_exactly)
     herd_msgdense_put(&d, 0, &a);
     herd_msgdense_put(&d, 0, &b);
     herd_msgdense_put(&d, 64, &b);
-    CHECK_EQ(herd_msgdense_flush(&d, bounds, 4, o), HERD_OK);
+    CHECK_EQ(herd_msgdense_flush(&d, bounds, o), HERD_OK);
     CHECK_EQ(sent_to(o, &k, 0, 8), -3);
     CHECK_EQ(sent_to(o, &k, 64, 8), 4);
     outs_fini(o, &k);
